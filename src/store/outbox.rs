@@ -1,0 +1,124 @@
+//! The durable outbox: Bot API calls waiting to be sent, and their fate.
+
+use rusqlite::{Connection, params};
+
+use crate::error::Result;
+use crate::telegram::Call;
+
+/// A pending call as the sender sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub id: i64,
+    pub chat_id: Option<i64>,
+    pub method: String,
+    pub params: String,
+    pub purpose: Option<String>,
+    pub attempts: i64,
+    /// Unix ms before which it must not be tried.
+    pub not_before: i64,
+}
+
+/// Queue a call. Meant to run inside the transaction of the change that caused it.
+pub fn enqueue(conn: &Connection, call: &Call, now_ms: i64) -> Result<i64> {
+    let params = serde_json::to_string(&call.params).unwrap_or_else(|_| "{}".into());
+    let purpose = call
+        .purpose
+        .as_ref()
+        .and_then(|p| serde_json::to_string(p).ok());
+    conn.execute(
+        "INSERT INTO outbox (created_at, chat_id, method, params, purpose) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![now_ms, call.chat_id, call.method, params, purpose],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The calls that may go next: the oldest pending call of each chat (calls to one
+/// chat keep their order) and every pending call bound to no chat, oldest first.
+pub fn heads(conn: &Connection, limit: usize) -> Result<Vec<Pending>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, chat_id, method, params, purpose, attempts, not_before FROM outbox
+         WHERE id IN (
+             SELECT min(id) FROM outbox WHERE status = 'pending' AND chat_id IS NOT NULL GROUP BY chat_id
+             UNION ALL
+             SELECT id FROM outbox WHERE status = 'pending' AND chat_id IS NULL
+         )
+         ORDER BY id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        Ok(Pending {
+            id: r.get(0)?,
+            chat_id: r.get(1)?,
+            method: r.get(2)?,
+            params: r.get(3)?,
+            purpose: r.get(4)?,
+            attempts: r.get(5)?,
+            not_before: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn mark_sent(conn: &Connection, id: i64, result: &str, now_ms: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, result = ?2, done_at = ?3, last_error = NULL
+         WHERE id = ?1",
+        params![id, result, now_ms],
+    )?;
+    Ok(())
+}
+
+pub fn mark_retry(conn: &Connection, id: i64, not_before_ms: i64, error: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3 WHERE id = ?1",
+        params![id, not_before_ms, error],
+    )?;
+    Ok(())
+}
+
+pub fn mark_failed(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2, done_at = ?3
+         WHERE id = ?1",
+        params![id, error, now_ms],
+    )?;
+    Ok(())
+}
+
+/// How many calls are waiting.
+pub fn pending_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE status = 'pending'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::telegram::ParseMode;
+
+    #[test]
+    fn heads_keep_per_chat_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let conn = store.lock();
+        let a1 = enqueue(&conn, &Call::send_message(1, "a1", ParseMode::Plain), 0).unwrap();
+        let b1 = enqueue(&conn, &Call::send_message(2, "b1", ParseMode::Plain), 0).unwrap();
+        let a2 = enqueue(&conn, &Call::send_message(1, "a2", ParseMode::Plain), 0).unwrap();
+        let free = enqueue(
+            &conn,
+            &Call::new("answerCallbackQuery", None, serde_json::json!({})),
+            0,
+        )
+        .unwrap();
+        let ids: Vec<i64> = heads(&conn, 10).unwrap().iter().map(|p| p.id).collect();
+        assert_eq!(ids, vec![a1, b1, free]);
+        mark_sent(&conn, a1, "{}", 1).unwrap();
+        mark_failed(&conn, b1, "blocked", 1).unwrap();
+        let ids: Vec<i64> = heads(&conn, 10).unwrap().iter().map(|p| p.id).collect();
+        assert_eq!(ids, vec![a2, free]);
+        assert_eq!(pending_count(&conn).unwrap(), 2);
+    }
+}
