@@ -1,0 +1,264 @@
+//! The outbox sender: delivers queued Bot API calls in order per chat, within
+//! Telegram's limits, until each one is sent or refused for good.
+
+pub mod pacer;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+use crate::store::{self, Store};
+use crate::telegram::{ApiError, BotApi};
+use pacer::{Limits, Pacer};
+
+/// How long to wait before repeating a call that failed for a passing reason.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay after the `attempt`-th failure (1-based): base·2^(attempt-1), capped,
+    /// with ±10 % jitter so that many failed calls do not come back in step.
+    pub fn delay(&self, attempt: i64) -> Duration {
+        let exp = u32::try_from(attempt.clamp(1, 32) - 1).unwrap_or(31);
+        let raw = self
+            .base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.max);
+        let jitter = rand::random_range(0.9..1.1);
+        raw.mul_f64(jitter).min(self.max)
+    }
+}
+
+/// Wakes the sender when new calls were queued.
+#[derive(Clone, Debug, Default)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn new() -> Wake {
+        Wake::default()
+    }
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+    async fn wait(&self) {
+        self.0.notified().await;
+    }
+}
+
+pub struct Sender {
+    store: Store,
+    api: BotApi,
+    pacer: Pacer,
+    wake: Wake,
+    backoff: Backoff,
+    max_in_flight: usize,
+}
+
+type Done = (store::outbox::Pending, Result<Value, ApiError>);
+
+impl Sender {
+    pub fn new(store: Store, api: BotApi, limits: Limits, wake: Wake) -> Sender {
+        Sender {
+            store,
+            api,
+            pacer: Pacer::new(limits),
+            wake,
+            backoff: Backoff::default(),
+            max_in_flight: 32,
+        }
+    }
+
+    pub fn with_backoff(mut self, backoff: Backoff) -> Sender {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Send until `shutdown`; then let the calls already under way finish and record
+    /// their results before returning.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut tasks: JoinSet<Done> = JoinSet::new();
+        let mut busy_chats: HashSet<i64> = HashSet::new();
+        let mut busy_ids: HashSet<i64> = HashSet::new();
+        loop {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            let next_wake = match self.store.run(|c| store::outbox::heads(c, 512)).await {
+                Ok(heads) => self.start_due(heads, &mut tasks, &mut busy_chats, &mut busy_ids),
+                Err(e) => {
+                    error!(error = %e, "outbox: cannot read pending calls");
+                    Some(Instant::now() + Duration::from_secs(1))
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                    self.finish(joined, &mut busy_chats, &mut busy_ids).await;
+                }
+                _ = self.wake.wait() => {}
+                _ = sleep_until_opt(next_wake) => {}
+            }
+        }
+        if !tasks.is_empty() {
+            info!(in_flight = tasks.len(), "outbox: finishing calls under way");
+        }
+        while let Some(joined) = tasks.join_next().await {
+            self.finish(joined, &mut busy_chats, &mut busy_ids).await;
+        }
+        debug!("outbox sender stopped");
+    }
+
+    /// Start every call that is due and allowed by the limits; the moment the next
+    /// waiting one becomes due.
+    fn start_due(
+        &mut self,
+        heads: Vec<store::outbox::Pending>,
+        tasks: &mut JoinSet<Done>,
+        busy_chats: &mut HashSet<i64>,
+        busy_ids: &mut HashSet<i64>,
+    ) -> Option<Instant> {
+        let now = Instant::now();
+        let now_ms = crate::now_ms();
+        self.pacer.forget_past(now);
+        let mut next: Option<Instant> = None;
+        for pending in heads {
+            if tasks.len() >= self.max_in_flight {
+                break;
+            }
+            if busy_ids.contains(&pending.id)
+                || pending.chat_id.is_some_and(|c| busy_chats.contains(&c))
+            {
+                continue;
+            }
+            let due = now + Duration::from_millis(u64::try_from(pending.not_before - now_ms).unwrap_or(0));
+            let at = self.pacer.ready_at(pending.chat_id).map_or(due, |p| p.max(due));
+            if at > now {
+                next = Some(next.map_or(at, |n| n.min(at)));
+                continue;
+            }
+            self.pacer.record(pending.chat_id, now);
+            busy_ids.insert(pending.id);
+            if let Some(chat) = pending.chat_id {
+                busy_chats.insert(chat);
+            }
+            let api = self.api.clone();
+            tasks.spawn(async move {
+                let result = match serde_json::from_str::<Value>(&pending.params) {
+                    Ok(params) => api.call(&pending.method, &params).await,
+                    Err(e) => Err(ApiError::Permanent {
+                        code: 0,
+                        description: format!("stored parameters are not JSON: {e}"),
+                    }),
+                };
+                (pending, result)
+            });
+        }
+        next
+    }
+
+    async fn finish(
+        &mut self,
+        joined: Result<Done, tokio::task::JoinError>,
+        busy_chats: &mut HashSet<i64>,
+        busy_ids: &mut HashSet<i64>,
+    ) {
+        let (pending, result) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                // A send task cannot panic on its own; if it did, the call stays
+                // pending and is tried again. The busy marks are cleared wholesale.
+                error!(error = %e, "outbox: send task failed");
+                busy_chats.clear();
+                busy_ids.clear();
+                return;
+            }
+        };
+        let id = pending.id;
+        let chat = pending.chat_id;
+        let method = pending.method.clone();
+        let attempt = pending.attempts + 1;
+        let now_ms = crate::now_ms();
+        let recorded = match result {
+            Ok(result) => {
+                debug!(id, method, chat, "outbox: sent");
+                let text = result.to_string();
+                self.store
+                    .run(move |c| store::outbox::mark_sent(c, id, &text, now_ms))
+                    .await
+            }
+            Err(ApiError::RetryAfter(wait)) => {
+                warn!(id, method, chat, retry_after_s = wait.as_secs(), "outbox: Telegram asked to slow down");
+                self.pacer.hold(chat, Instant::now() + wait);
+                let not_before = now_ms + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+                let error = format!("429: retry after {}s", wait.as_secs());
+                self.store
+                    .run(move |c| store::outbox::mark_retry(c, id, not_before, &error))
+                    .await
+            }
+            Err(ApiError::Transient(error)) => {
+                let delay = self.backoff.delay(attempt);
+                warn!(id, method, chat, attempt, %error, retry_in_ms = delay.as_millis() as u64, "outbox: call failed, will retry");
+                let not_before = now_ms + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+                self.store
+                    .run(move |c| store::outbox::mark_retry(c, id, not_before, &error))
+                    .await
+            }
+            Err(e @ ApiError::Permanent { .. }) => {
+                let error = e.description();
+                warn!(id, method, chat, %error, "outbox: refused by Telegram, giving up");
+                self.store
+                    .run(move |c| store::outbox::mark_failed(c, id, &error, now_ms))
+                    .await
+            }
+        };
+        if let Err(e) = recorded {
+            error!(id, error = %e, "outbox: cannot record the result of a call");
+        }
+        busy_ids.remove(&id);
+        if let Some(chat) = chat {
+            busy_chats.remove(&chat);
+        }
+    }
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let b = Backoff::default();
+        let d1 = b.delay(1);
+        let d3 = b.delay(3);
+        assert!(d1 >= Duration::from_millis(450) && d1 <= Duration::from_millis(550));
+        assert!(d3 >= Duration::from_millis(1800) && d3 <= Duration::from_millis(2200));
+        assert!(b.delay(40) <= Duration::from_secs(60));
+    }
+}
