@@ -1,0 +1,222 @@
+//! Assembling the service: store, outbox sender, and the update source (webhook or
+//! long polling), run until a shutdown future resolves.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum_server::tls_rustls::RustlsConfig;
+use teloxide::payloads::SetWebhookSetters;
+use teloxide::requests::Requester;
+use teloxide::types::{AllowedUpdate, InputFile};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest::Processor;
+use crate::outbox::pacer::Limits;
+use crate::outbox::{Sender, Wake};
+use crate::store::Store;
+use crate::telegram::{ApiError, BotApi};
+use crate::texts::Texts;
+
+/// How long in-flight webhook requests may take to finish after a stop signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The parts every mode shares.
+struct Core {
+    config: Arc<Config>,
+    api: BotApi,
+    processor: Processor,
+    tasks: JoinSet<()>,
+    stop_workers: CancellationToken,
+}
+
+impl Core {
+    fn start(config: Config) -> Result<Core> {
+        crate::install_crypto_provider();
+        let texts = Texts::new(config.texts.locale, &config.texts.overrides)
+            .map_err(|problems| crate::config::ConfigErrors { problems })?;
+        let store = Store::open(&config.database.path)?;
+        let config = Arc::new(config);
+        let api = BotApi::new(
+            &config.telegram.api_url,
+            config.telegram.token.expose(),
+            config.telegram.request_timeout,
+        );
+        let wake = Wake::new();
+        let processor = Processor::new(store.clone(), config.clone(), texts, wake.clone());
+        let stop_workers = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        let sender = Sender::new(
+            store,
+            api.clone(),
+            Limits::from_config(&config.limits),
+            wake,
+        );
+        tasks.spawn(sender.run(stop_workers.clone()));
+        Ok(Core {
+            config,
+            api,
+            processor,
+            tasks,
+            stop_workers,
+        })
+    }
+
+    /// Stop the workers, letting each finish what it is doing.
+    async fn stop(mut self) {
+        self.stop_workers.cancel();
+        while let Some(joined) = self.tasks.join_next().await {
+            if let Err(e) = joined {
+                error!(error = %e, "a worker ended abnormally");
+            }
+        }
+        info!("stopped");
+    }
+}
+
+/// Serve the webhook on `listener` (already bound) until `shutdown` resolves; then
+/// stop accepting, finish in-flight requests and the calls under way, and return.
+/// The webhook stays registered with Telegram, which keeps updates while we are down.
+pub async fn run_webhook(
+    config: Config,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let tls = crate::certs::server_config(&config.webhook.tls_cert, &config.webhook.tls_key)?;
+    let mut core = Core::start(config)?;
+    let router = crate::webhook::router(
+        &core.config.webhook_path(),
+        core.processor.clone(),
+        core.config.webhook.secret_token.expose(),
+    );
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::io("listener", e))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Error::io("listener address", e))?;
+    let handle = axum_server::Handle::new();
+    let server = axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(Arc::new(tls)))
+        .map_err(|e| Error::io("webhook listener", e))?
+        .handle(handle.clone());
+    info!(%address, path = %core.config.webhook_path(), "webhook listening");
+
+    let registrar = register_webhook_until_done(core.api.clone(), core.config.clone());
+    let stop = core.stop_workers.clone();
+    core.tasks.spawn(async move {
+        tokio::select! {
+            _ = stop.cancelled() => {}
+            _ = registrar => {}
+        }
+    });
+    let drain = handle.clone();
+    let shutdown_task = tokio::spawn(async move {
+        shutdown.await;
+        info!("stopping: no new connections, finishing requests under way");
+        drain.graceful_shutdown(Some(DRAIN_TIMEOUT));
+    });
+    let served = server.serve(router.into_make_service()).await;
+    shutdown_task.abort();
+    core.stop().await;
+    served.map_err(|e| Error::io("webhook server", e))
+}
+
+/// Fetch updates with `getUpdates` until `shutdown` resolves (for hosts without a
+/// public HTTPS address). The webhook is removed first: Telegram allows only one.
+pub async fn run_poll(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    let core = Core::start(config)?;
+    let stop = core.stop_workers.clone();
+    let poller = crate::poller::Poller::new(
+        core.api.clone(),
+        core.processor.clone(),
+        core.config.telegram.poll_timeout,
+    );
+    let poll = tokio::spawn(poller.run(stop.clone()));
+    shutdown.await;
+    info!("stopping the poller");
+    stop.cancel();
+    if let Err(e) = poll.await {
+        error!(error = %e, "the poller ended abnormally");
+    }
+    core.stop().await;
+    Ok(())
+}
+
+/// Register the webhook, retrying with backoff until Telegram accepts it.
+async fn register_webhook_until_done(api: BotApi, config: Arc<Config>) {
+    let mut delay = Duration::from_secs(1);
+    loop {
+        match register_webhook(&api, &config).await {
+            Ok(()) => {
+                info!(url = %config.webhook.public_url, "webhook registered with Telegram");
+                return;
+            }
+            Err(ApiError::Permanent { description, .. }) => {
+                // Telegram said no for a reason an admin must fix (bad URL, port,
+                // certificate): say so loudly, and try again rarely.
+                error!(%description, "Telegram refused the webhook; check webhook.public_url and the certificate");
+                delay = Duration::from_secs(300);
+            }
+            Err(e) => {
+                warn!(error = %e, retry_in_s = delay.as_secs(), "could not register the webhook yet");
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(300));
+    }
+}
+
+/// `setWebhook` with the URL, secret, connection limit, update kinds and, for a
+/// self-signed certificate, the certificate itself.
+pub async fn register_webhook(api: &BotApi, config: &Config) -> std::result::Result<(), ApiError> {
+    let url = reqwest::Url::parse(&config.webhook.public_url).map_err(|e| ApiError::Permanent {
+        code: 0,
+        description: format!("webhook.public_url: {e}"),
+    })?;
+    let bot = api.teloxide();
+    let max_connections = u8::try_from(config.webhook.max_connections.clamp(1, 100)).unwrap_or(40);
+    let mut request = bot
+        .set_webhook(url)
+        .secret_token(config.webhook.secret_token.expose().to_string())
+        .max_connections(max_connections)
+        .allowed_updates(allowed_updates());
+    if config.webhook.upload_certificate {
+        let pem = std::fs::read(&config.webhook.tls_cert).map_err(|e| ApiError::Permanent {
+            code: 0,
+            description: format!("cannot read {}: {e}", config.webhook.tls_cert.display()),
+        })?;
+        request = request.certificate(InputFile::memory(pem).file_name("cert.pem"));
+    }
+    request.await.map(|_| ()).map_err(from_teloxide)
+}
+
+pub fn allowed_updates() -> Vec<AllowedUpdate> {
+    vec![
+        AllowedUpdate::Message,
+        AllowedUpdate::EditedMessage,
+        AllowedUpdate::CallbackQuery,
+        AllowedUpdate::MyChatMember,
+    ]
+}
+
+/// teloxide's errors in our three classes.
+pub fn from_teloxide(e: teloxide::RequestError) -> ApiError {
+    use teloxide::RequestError as E;
+    match e {
+        E::RetryAfter(secs) => ApiError::RetryAfter(secs.duration()),
+        E::Api(api) => ApiError::Permanent {
+            code: 400,
+            description: api.to_string(),
+        },
+        E::MigrateToChatId(id) => ApiError::Permanent {
+            code: 400,
+            description: format!("the group is now the supergroup {id}"),
+        },
+        E::Network(e) => ApiError::Transient(crate::telegram::without_url(&e.to_string())),
+        other => ApiError::Transient(other.to_string()),
+    }
+}

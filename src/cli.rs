@@ -1,0 +1,256 @@
+//! The command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use crate::config::{Config, Problem};
+use crate::telegram::BotApi;
+
+#[derive(Debug, Parser)]
+#[command(name = "relaydesk", version, about = "Telegram help-desk relay bot")]
+pub struct Cli {
+    /// Configuration file (default: $RELAYDESK_CONFIG, else ./config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service with the HTTPS webhook.
+    Run,
+    /// Run the service with long polling (no public HTTPS address needed).
+    Poll,
+    /// Validate the configuration and print every problem found.
+    CheckConfig,
+    /// Write a self-signed certificate and key for HOST into cert/.
+    GenCert {
+        /// The host name or IP address Telegram reaches the webhook at.
+        #[arg(long)]
+        host: String,
+        /// Folder for cert.pem and key.pem.
+        #[arg(long, default_value = "cert")]
+        dir: PathBuf,
+    },
+    /// Manage the Telegram webhook by hand.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookAction {
+    /// Register webhook.public_url with Telegram (as `run` does at start).
+    Set,
+    /// Remove the webhook (pending updates are kept unless --drop-pending).
+    Delete {
+        #[arg(long)]
+        drop_pending: bool,
+    },
+    /// Show what Telegram knows of the webhook.
+    Info,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::GenCert { host, dir } => gen_cert(&host, &dir),
+        Command::CheckConfig => check_config(cli.config),
+        Command::Run => with_config(cli.config, true, |config| {
+            runtime(async move {
+                let listener = std::net::TcpListener::bind(config.webhook.listen).map_err(|e| {
+                    crate::Error::io(format!("listen on {}", config.webhook.listen), e)
+                })?;
+                crate::app::run_webhook(config, listener, crate::shutdown::signal()).await
+            })
+        }),
+        Command::Poll => with_config(cli.config, false, |config| {
+            runtime(crate::app::run_poll(config, crate::shutdown::signal()))
+        }),
+        Command::Webhook { action } => {
+            with_config(cli.config, matches!(action, WebhookAction::Set), |config| {
+                runtime(webhook(config, action))
+            })
+        }
+    }
+}
+
+/// Every problem of the configuration: loading, texts and (for the webhook) the
+/// webhook's own settings and files.
+pub fn problems(path: Option<PathBuf>, for_webhook: bool) -> Result<Config, Vec<Problem>> {
+    let loaded = if for_webhook {
+        Config::load_for_webhook(path.as_deref())
+    } else {
+        Config::load(path.as_deref())
+    };
+    let config = loaded.map_err(|e| e.problems)?;
+    let mut problems = Vec::new();
+    if let Err(mut p) = crate::texts::Texts::new(config.texts.locale, &config.texts.overrides) {
+        problems.append(&mut p);
+    }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+fn check_config(path: Option<PathBuf>) -> ExitCode {
+    match problems(path, true) {
+        Ok(_) => {
+            println!("configuration OK");
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            print_problems(&problems);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_problems(problems: &[Problem]) {
+    eprintln!(
+        "configuration has {} problem{}:",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        eprintln!("  - {p}");
+    }
+}
+
+fn with_config(
+    path: Option<PathBuf>,
+    for_webhook: bool,
+    f: impl FnOnce(Config) -> crate::Result<()>,
+) -> ExitCode {
+    let config = match problems(path, for_webhook) {
+        Ok(config) => config,
+        Err(problems) => {
+            print_problems(&problems);
+            return ExitCode::from(2);
+        }
+    };
+    crate::logging::init(config.log.level.as_deref());
+    match f(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "relaydesk stopped with an error");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime<F: std::future::Future<Output = crate::Result<()>>>(f: F) -> crate::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::io("start the async runtime", e))?
+        .block_on(f)
+}
+
+fn gen_cert(host: &str, dir: &std::path::Path) -> ExitCode {
+    match crate::certs::generate(host, dir) {
+        Ok((cert, key)) => {
+            println!("certificate: {}", cert.display());
+            println!("private key: {} (mode 0600)", key.display());
+            println!("set webhook.tls_cert / webhook.tls_key to these and upload_certificate = true");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn webhook(config: Config, action: WebhookAction) -> crate::Result<()> {
+    crate::install_crypto_provider();
+    let api = BotApi::new(
+        &config.telegram.api_url,
+        config.telegram.token.expose(),
+        config.telegram.request_timeout,
+    );
+    match action {
+        WebhookAction::Set => {
+            crate::app::register_webhook(&api, &config).await?;
+            println!("webhook set to {}", config.webhook.public_url);
+        }
+        WebhookAction::Delete { drop_pending } => {
+            api.call(
+                "deleteWebhook",
+                &json!({ "drop_pending_updates": drop_pending }),
+            )
+            .await?;
+            println!("webhook deleted");
+        }
+        WebhookAction::Info => {
+            let info = api.call("getWebhookInfo", &json!({})).await?;
+            println!("{}", describe_webhook_info(&info));
+        }
+    }
+    Ok(())
+}
+
+/// `getWebhookInfo` for people.
+pub fn describe_webhook_info(info: &serde_json::Value) -> String {
+    let url = info["url"].as_str().unwrap_or("");
+    let mut lines = vec![format!(
+        "url:                  {}",
+        if url.is_empty() { "(none: polling or not set)" } else { url }
+    )];
+    lines.push(format!(
+        "custom certificate:   {}",
+        if info["has_custom_certificate"].as_bool() == Some(true) { "yes" } else { "no" }
+    ));
+    lines.push(format!(
+        "pending updates:      {}",
+        info["pending_update_count"].as_i64().unwrap_or(0)
+    ));
+    if let Some(n) = info["max_connections"].as_i64() {
+        lines.push(format!("max connections:      {n}"));
+    }
+    if let Some(ip) = info["ip_address"].as_str() {
+        lines.push(format!("ip address:           {ip}"));
+    }
+    if let Some(kinds) = info["allowed_updates"].as_array() {
+        let kinds: Vec<&str> = kinds.iter().filter_map(|k| k.as_str()).collect();
+        lines.push(format!("allowed updates:      {}", kinds.join(", ")));
+    }
+    match (info["last_error_date"].as_i64(), info["last_error_message"].as_str()) {
+        (Some(date), Some(message)) => {
+            let when = chrono::DateTime::from_timestamp(date, 0)
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_else(|| date.to_string());
+            lines.push(format!("last error:           {when}: {message}"));
+        }
+        _ => lines.push("last error:           none".to_string()),
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_info_is_readable() {
+        let text = describe_webhook_info(&json!({
+            "url": "https://bot.example.com:8443/telegram",
+            "has_custom_certificate": true,
+            "pending_update_count": 3,
+            "last_error_date": 1700000000,
+            "last_error_message": "Connection refused",
+            "max_connections": 40
+        }));
+        assert!(text.contains("pending updates:      3"), "{text}");
+        assert!(text.contains("Connection refused"), "{text}");
+        assert!(text.contains("custom certificate:   yes"), "{text}");
+    }
+}

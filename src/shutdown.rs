@@ -1,0 +1,25 @@
+//! Stop signals: SIGTERM (systemd) and Ctrl-C.
+
+/// Resolves on the first SIGTERM or SIGINT.
+pub async fn signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("interrupted: stopping"),
+        _ = term => tracing::info!("SIGTERM: stopping"),
+    }
+}
