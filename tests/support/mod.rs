@@ -1,0 +1,7 @@
+//! The test harness shared by every integration test: a fake Bot API, an SMTP sink,
+//! and the service itself started on a random port.
+#![allow(dead_code)]
+
+pub mod app;
+pub mod fake_bot;
+pub mod smtp_sink;
