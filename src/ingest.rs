@@ -103,7 +103,10 @@ fn ingest_blocking(
         }
     };
     let Some(envelope) = update::envelope(&value) else {
-        warn!(bytes = raw.len(), "rejected a delivery without an update_id");
+        warn!(
+            bytes = raw.len(),
+            "rejected a delivery without an update_id"
+        );
         updates::record_rejected(conn, source, "no update_id", raw, now)?;
         return Ok((Ingested::Rejected, 0));
     };
@@ -119,9 +122,15 @@ fn ingest_blocking(
         return Ok((Ingested::Duplicate { update_id }, 0));
     }
 
-    let (outcome, detail, queued) = match serde_json::from_value::<teloxide::types::Update>(value)
-    {
+    // teloxide's Update must be read from the bytes: from a `Value` its kind
+    // detection fails and every update comes out as "unrecognised".
+    let (outcome, detail, queued) = match serde_json::from_slice::<teloxide::types::Update>(raw) {
         Err(e) => (Outcome::Invalid, Some(format!("does not parse: {e}")), 0),
+        Ok(parsed) if matches!(parsed.kind, teloxide::types::UpdateKind::Error(_)) => (
+            Outcome::Invalid,
+            Some(format!("{} update not understood", envelope.kind)),
+            0,
+        ),
         Ok(parsed) => match update::to_event(&parsed) {
             Err(update::Ignored(why)) => (Outcome::Ignored, Some(why), 0),
             Ok(event) => {
@@ -148,13 +157,7 @@ fn ingest_blocking(
     updates::set_outcome(&tx, update_id, outcome, detail.as_deref())?;
     tx.commit()?;
     info!(update_id, kind = %envelope.kind, outcome = outcome.as_str(), detail = detail.as_deref().unwrap_or(""), "update");
-    Ok((
-        Ingested::New {
-            update_id,
-            outcome,
-        },
-        queued,
-    ))
+    Ok((Ingested::New { update_id, outcome }, queued))
 }
 
 fn apply(conn: &Connection, effects: &[Effect], now: i64) -> Result<usize> {
@@ -200,7 +203,14 @@ fn record_panic(
         advance_poll_offset(&tx, envelope.update_id)?;
     }
     let raw_text = String::from_utf8_lossy(raw);
-    updates::insert(&tx, envelope.update_id, source, &envelope.kind, &raw_text, now)?;
+    updates::insert(
+        &tx,
+        envelope.update_id,
+        source,
+        &envelope.kind,
+        &raw_text,
+        now,
+    )?;
     let detail = format!("panic: {what}");
     updates::set_outcome(&tx, envelope.update_id, Outcome::Failed, Some(&detail))?;
     tx.commit()?;
