@@ -249,6 +249,9 @@ pub struct SmtpConfig {
     pub from: String,
     #[serde(deserialize_with = "de_duration")]
     pub timeout: Duration,
+    /// A PEM file of extra trusted CA certificates (a private CA or a self-signed
+    /// server certificate), added to the built-in roots; `None` when not set or empty.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for SmtpConfig {
@@ -261,6 +264,7 @@ impl Default for SmtpConfig {
             password: None,
             from: String::new(),
             timeout: Duration::from_secs(30),
+            ca_file: None,
         }
     }
 }
@@ -742,7 +746,7 @@ const WEBHOOK_KEYS: &[&str] = &[
 const DATABASE_KEYS: &[&str] = &["path"];
 const ARCHIVE_KEYS: &[&str] = &["dir"];
 const SMTP_KEYS: &[&str] = &[
-    "host", "port", "security", "username", "password", "from", "timeout",
+    "host", "port", "security", "username", "password", "from", "timeout", "ca_file",
 ];
 const AUTH_KEYS: &[&str] = &[
     "code_ttl",
@@ -1414,6 +1418,15 @@ fn validate(c: &mut Config, p: &mut Problems) {
         _ => {}
     }
     check_duration(p, "smtp.timeout", s.timeout, false);
+    if s.ca_file.as_ref().is_some_and(|f| f.as_os_str().is_empty()) {
+        s.ca_file = None;
+    }
+    if let Some(file) = &s.ca_file
+        && !p.has("smtp.ca_file")
+        && let Err(e) = check_ca_file(file)
+    {
+        p.push("smtp.ca_file", e);
+    }
 
     // [auth]
     check_duration(p, "auth.code_ttl", c.auth.code_ttl, false);
@@ -1677,6 +1690,37 @@ fn pem_error(e: &rustls::pki_types::pem::Error) -> String {
     }
 }
 
+/// `smtp.ca_file`: a readable PEM file of CA certificates rustls accepts as roots.
+fn check_ca_file(path: &Path) -> Result<(), String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown} is not a regular file"));
+    }
+    if meta.len() > MAX_PEM_BYTES {
+        return Err(format!("{shown} is larger than 1 MiB: not a PEM file"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{shown} is not a valid PEM file: {}", pem_error(&e)))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{shown} holds no certificate (a PEM \"BEGIN CERTIFICATE\" block)"
+        ));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        roots
+            .add(cert)
+            .map_err(|e| format!("a certificate in {shown} cannot be used: {e}"))?;
+    }
+    Ok(())
+}
+
 fn check_tls_files(cert_path: &Path, key_path: &Path, host: Option<&str>, p: &mut Problems) {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -1891,6 +1935,7 @@ mod tests {
         assert_eq!(c.smtp.port, d.smtp.port);
         assert_eq!(c.smtp.security, d.smtp.security);
         assert_eq!(c.smtp.timeout, d.smtp.timeout);
+        assert_eq!(c.smtp.ca_file, d.smtp.ca_file);
         assert_eq!(c.auth.code_ttl, d.auth.code_ttl);
         assert_eq!(c.auth.max_attempts, d.auth.max_attempts);
         assert_eq!(c.auth.resend_cooldown, d.auth.resend_cooldown);
@@ -1927,6 +1972,7 @@ mod tests {
         assert_eq!(c.smtp.username, None);
         assert_eq!(c.smtp.password, None);
         assert_eq!(c.smtp.timeout, Duration::from_secs(30));
+        assert_eq!(c.smtp.ca_file, None);
         assert_eq!(c.auth.code_ttl, Duration::from_secs(600));
         assert_eq!(c.auth.max_attempts, 5);
         assert_eq!(c.auth.resend_cooldown, Duration::from_secs(60));
@@ -2455,6 +2501,47 @@ mod tests {
         std::mem::swap(&mut c.webhook.tls_cert, &mut c.webhook.tls_key);
         let p = c.check_for_webhook();
         assert_eq!(keys(&p), ["webhook.tls_cert", "webhook.tls_key"], "{p:?}");
+    }
+
+    #[test]
+    fn smtp_ca_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |path: &Path| {
+            MINIMAL.replace(
+                "host = \"smtp.example.com\"",
+                &format!(
+                    "host = \"smtp.example.com\"\nca_file = {:?}",
+                    path.display().to_string()
+                ),
+            )
+        };
+        let pair = rcgen::generate_simple_self_signed(vec!["smtp.example.com".into()]).unwrap();
+        let good = write(dir.path(), "ca.pem", &pair.cert.pem());
+        assert_eq!(load_ok(&with(&good)).smtp.ca_file, Some(good.clone()));
+        assert_eq!(load_ok(&with(Path::new(""))).smtp.ca_file, None);
+
+        let key = write(dir.path(), "key.pem", &pair.signing_key.serialize_pem());
+        let junk = write(
+            dir.path(),
+            "junk.pem",
+            "-----BEGIN CERTIFICATE-----\nnope\n",
+        );
+        let garbage = write(
+            dir.path(),
+            "garbage.pem",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        );
+        for (path, fragment) in [
+            (dir.path().join("missing.pem"), "cannot read"),
+            (dir.path().to_path_buf(), "not a regular file"),
+            (key, "holds no certificate"),
+            (junk, "not a valid PEM file"),
+            (garbage, "cannot be used"),
+        ] {
+            let p = problems(&with(&path));
+            assert_eq!(keys(&p), ["smtp.ca_file"], "{p:?}");
+            assert!(p[0].message.contains(fragment), "{}", p[0]);
+        }
     }
 
     #[test]

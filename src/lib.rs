@@ -12,6 +12,7 @@ pub mod error;
 pub mod ingest;
 pub mod lifecycle;
 pub mod logging;
+pub mod mail;
 pub mod outbox;
 pub mod poller;
 pub mod shutdown;
