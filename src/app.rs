@@ -127,7 +127,10 @@ pub async fn run_webhook(
 
 /// Fetch updates with `getUpdates` until `shutdown` resolves (for hosts without a
 /// public HTTPS address). The webhook is removed first: Telegram allows only one.
-pub async fn run_poll(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+pub async fn run_poll(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let core = Core::start(config)?;
     let stop = core.stop_workers.clone();
     let poller = crate::poller::Poller::new(

@@ -160,7 +160,9 @@ fn gen_cert(host: &str, dir: &std::path::Path) -> ExitCode {
         Ok((cert, key)) => {
             println!("certificate: {}", cert.display());
             println!("private key: {} (mode 0600)", key.display());
-            println!("set webhook.tls_cert / webhook.tls_key to these and upload_certificate = true");
+            println!(
+                "set webhook.tls_cert / webhook.tls_key to these and upload_certificate = true"
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -203,11 +205,19 @@ pub fn describe_webhook_info(info: &serde_json::Value) -> String {
     let url = info["url"].as_str().unwrap_or("");
     let mut lines = vec![format!(
         "url:                  {}",
-        if url.is_empty() { "(none: polling or not set)" } else { url }
+        if url.is_empty() {
+            "(none: polling or not set)"
+        } else {
+            url
+        }
     )];
     lines.push(format!(
         "custom certificate:   {}",
-        if info["has_custom_certificate"].as_bool() == Some(true) { "yes" } else { "no" }
+        if info["has_custom_certificate"].as_bool() == Some(true) {
+            "yes"
+        } else {
+            "no"
+        }
     ));
     lines.push(format!(
         "pending updates:      {}",
@@ -223,7 +233,10 @@ pub fn describe_webhook_info(info: &serde_json::Value) -> String {
         let kinds: Vec<&str> = kinds.iter().filter_map(|k| k.as_str()).collect();
         lines.push(format!("allowed updates:      {}", kinds.join(", ")));
     }
-    match (info["last_error_date"].as_i64(), info["last_error_message"].as_str()) {
+    match (
+        info["last_error_date"].as_i64(),
+        info["last_error_message"].as_str(),
+    ) {
         (Some(date), Some(message)) => {
             let when = chrono::DateTime::from_timestamp(date, 0)
                 .map(|d| d.to_rfc3339())

@@ -28,7 +28,10 @@ pub struct Texts {
 impl Texts {
     /// The texts of `locale` with `overrides` applied; an override of a key that does
     /// not exist is a problem naming it.
-    pub fn new(locale: Locale, overrides: &BTreeMap<String, String>) -> Result<Texts, Vec<Problem>> {
+    pub fn new(
+        locale: Locale,
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<Texts, Vec<Problem>> {
         let mut map: HashMap<&'static str, String> = DEFAULTS
             .iter()
             .map(|(key, ru, en)| {
@@ -60,7 +63,11 @@ impl Texts {
 
     /// The template of `key` with each `{name}` replaced by its HTML-escaped value.
     pub fn render(&self, key: &str, vars: &[(&str, &str)]) -> String {
-        let mut text = self.map.get(key).cloned().unwrap_or_else(|| key.to_string());
+        let mut text = self
+            .map
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string());
         for (name, value) in vars {
             text = text.replace(&format!("{{{name}}}"), &escape_html(value));
         }

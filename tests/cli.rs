@@ -45,7 +45,12 @@ fn write_config(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
 fn check_config_accepts_a_good_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), GOOD);
-    let out = relaydesk().arg("--config").arg(&path).arg("check-config").output().unwrap();
+    let out = relaydesk()
+        .arg("--config")
+        .arg(&path)
+        .arg("check-config")
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("configuration OK"));
@@ -55,14 +60,26 @@ fn check_config_accepts_a_good_configuration() {
 fn check_config_reports_every_mistake_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let bad = GOOD
-        .replace("secret_token = \"long-random-string\"", "secret_token = \"has spaces!\"")
+        .replace(
+            "secret_token = \"long-random-string\"",
+            "secret_token = \"has spaces!\"",
+        )
         .replace("chat_id = 111111111", "chat_id = -5")
         .replace("[smtp]\n", "[smtp]\nprot = 25\n");
     let path = write_config(dir.path(), &bad);
-    let out = relaydesk().arg("--config").arg(&path).arg("check-config").output().unwrap();
+    let out = relaydesk()
+        .arg("--config")
+        .arg(&path)
+        .arg("check-config")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for key in ["webhook.secret_token", "specialists[0].chat_id", "smtp.prot"] {
+    for key in [
+        "webhook.secret_token",
+        "specialists[0].chat_id",
+        "smtp.prot",
+    ] {
         assert!(stderr.contains(key), "{key} not reported in:\n{stderr}");
     }
     assert!(stderr.contains("3 problems"), "{stderr}");
@@ -91,7 +108,11 @@ fn the_example_configuration_is_valid_but_for_its_certificate() {
         .env("RELAYDESK__WEBHOOK__TLS_KEY", &key)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -102,10 +123,17 @@ fn gen_cert_writes_a_pair_with_a_private_key() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cert = std::fs::read_to_string(dir.path().join("cert.pem")).unwrap();
     assert!(cert.starts_with("-----BEGIN CERTIFICATE-----"));
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(dir.path().join("key.pem")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(dir.path().join("key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
 }

@@ -150,8 +150,12 @@ impl Sender {
             {
                 continue;
             }
-            let due = now + Duration::from_millis(u64::try_from(pending.not_before - now_ms).unwrap_or(0));
-            let at = self.pacer.ready_at(pending.chat_id).map_or(due, |p| p.max(due));
+            let due = now
+                + Duration::from_millis(u64::try_from(pending.not_before - now_ms).unwrap_or(0));
+            let at = self
+                .pacer
+                .ready_at(pending.chat_id)
+                .map_or(due, |p| p.max(due));
             if at > now {
                 next = Some(next.map_or(at, |n| n.min(at)));
                 continue;
@@ -207,7 +211,13 @@ impl Sender {
                     .await
             }
             Err(ApiError::RetryAfter(wait)) => {
-                warn!(id, method, chat, retry_after_s = wait.as_secs(), "outbox: Telegram asked to slow down");
+                warn!(
+                    id,
+                    method,
+                    chat,
+                    retry_after_s = wait.as_secs(),
+                    "outbox: Telegram asked to slow down"
+                );
                 self.pacer.hold(chat, Instant::now() + wait);
                 let not_before = now_ms + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
                 let error = format!("429: retry after {}s", wait.as_secs());

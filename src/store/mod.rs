@@ -62,7 +62,9 @@ impl Store {
     /// nothing half-done (an open transaction rolls back when dropped), so a
     /// poisoned lock is simply taken over.
     pub fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Run blocking database work on the blocking pool.
@@ -150,13 +152,24 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), schema::latest_version());
         let conn = store.lock();
-        assert_eq!(meta_get(&conn, "poll_offset").unwrap().as_deref(), Some("42"));
+        assert_eq!(
+            meta_get(&conn, "poll_offset").unwrap().as_deref(),
+            Some("42")
+        );
         let n: i64 = conn
-            .query_row("SELECT count(*) FROM updates WHERE update_id = 7", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM updates WHERE update_id = 7",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(n, 1);
         let pending: i64 = conn
-            .query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE status = 'pending'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(pending, 1);
         // The new tables exist and work.
@@ -194,8 +207,11 @@ mod tests {
         assert!(open(2, "assigned", None).is_err());
         open(2, "unassigned", None).unwrap();
         // Closed ones do not count.
-        conn.execute("UPDATE communications SET status = 'closed' WHERE customer_id = 1", [])
-            .unwrap();
+        conn.execute(
+            "UPDATE communications SET status = 'closed' WHERE customer_id = 1",
+            [],
+        )
+        .unwrap();
         open(1, "unassigned", None).unwrap();
     }
 }

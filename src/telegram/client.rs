@@ -42,7 +42,9 @@ pub struct BotApi {
 impl std::fmt::Debug for BotApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the token.
-        f.debug_struct("BotApi").field("api_url", &self.api_url).finish()
+        f.debug_struct("BotApi")
+            .field("api_url", &self.api_url)
+            .finish()
     }
 }
 

@@ -39,7 +39,9 @@ mod tests {
     #[test]
     fn urls_are_cut_from_errors() {
         assert_eq!(
-            super::without_url("error sending request for url (https://api.telegram.org/bot1:SECRET/sendMessage): timeout"),
+            super::without_url(
+                "error sending request for url (https://api.telegram.org/bot1:SECRET/sendMessage): timeout"
+            ),
             "error sending request for url (<url>): timeout"
         );
     }

@@ -33,7 +33,10 @@ pub struct Ignored(pub String);
 pub fn to_event(update: &Update) -> Result<Event, Ignored> {
     match &update.kind {
         UpdateKind::Message(message) => message_event(message),
-        other => Err(Ignored(format!("{} updates are not used", kind_name(other)))),
+        other => Err(Ignored(format!(
+            "{} updates are not used",
+            kind_name(other)
+        ))),
     }
 }
 
