@@ -22,6 +22,8 @@ pub enum Error {
     Telegram(#[from] crate::telegram::ApiError),
     #[error("certificate generation: {0}")]
     Cert(#[from] rcgen::Error),
+    #[error("invariant would break: {0}")]
+    Invariant(String),
     #[error("background task failed: {0}")]
     Task(String),
 }

@@ -4,6 +4,7 @@
 //! connection keeps every read consistent with the last commit. Blocking work runs on
 //! tokio's blocking pool through [`Store::run`].
 
+pub mod desk;
 pub mod outbox;
 pub mod schema;
 pub mod updates;

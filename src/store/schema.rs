@@ -106,6 +106,87 @@ CREATE TABLE messages (
 CREATE INDEX messages_by_communication ON messages (communication_id, id);
 "#,
     ),
+    // 3: onboarding codes, relaying bookkeeping, and outgoing mail.
+    M::up(
+        r#"
+-- One-time email codes. Only a hash of the code is kept.
+CREATE TABLE auth_codes (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer_id INTEGER NOT NULL REFERENCES customers (id),
+    email       TEXT    NOT NULL,
+    code_hash   TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    used_at     INTEGER,
+    send_failed INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX auth_codes_by_customer ON auth_codes (customer_id, id);
+
+-- A relayed message and its copy in the other party's chat (for replies and edits).
+CREATE TABLE message_map (
+    communication_id INTEGER NOT NULL REFERENCES communications (id),
+    orig_chat        INTEGER NOT NULL,
+    orig_msg         INTEGER NOT NULL,
+    copy_chat        INTEGER NOT NULL,
+    copy_msg         INTEGER NOT NULL
+) STRICT;
+CREATE INDEX message_map_by_orig ON message_map (orig_chat, orig_msg);
+CREATE INDEX message_map_by_copy ON message_map (copy_chat, copy_msg);
+
+-- The announcement of a communication in each service group / controller chat.
+CREATE TABLE announcements (
+    communication_id INTEGER NOT NULL REFERENCES communications (id),
+    chat_id          INTEGER NOT NULL,
+    message_id       INTEGER,                  -- known once the send succeeded
+    active           INTEGER NOT NULL DEFAULT 1, -- still shows a Take button
+    PRIMARY KEY (communication_id, chat_id)
+) STRICT;
+
+-- Album parts gathered for a short window, then relayed together.
+CREATE TABLE album_parts (
+    chat_id          INTEGER NOT NULL,
+    media_group_id   TEXT    NOT NULL,
+    message_id       INTEGER NOT NULL,
+    communication_id INTEGER NOT NULL REFERENCES communications (id),
+    target_chat      INTEGER NOT NULL,
+    due_at           INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, media_group_id, message_id)
+) STRICT;
+CREATE INDEX album_parts_due ON album_parts (due_at);
+
+-- Who held a communication when: taken, released (or closed).
+CREATE TABLE assignments (
+    communication_id INTEGER NOT NULL REFERENCES communications (id),
+    specialist_id    INTEGER NOT NULL,
+    taken_at         INTEGER NOT NULL,
+    released_at      INTEGER
+) STRICT;
+CREATE INDEX assignments_by_communication ON assignments (communication_id);
+
+-- Outgoing email, delivered by the mail worker.
+CREATE TABLE mail_outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at   INTEGER NOT NULL,
+    recipient    TEXT    NOT NULL,
+    subject      TEXT    NOT NULL,
+    body         TEXT    NOT NULL,
+    purpose      TEXT,                         -- JSON: what to do if it cannot be sent
+    max_attempts INTEGER NOT NULL DEFAULT 0,   -- 0: retry until sent
+    status       TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    not_before   INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    done_at      INTEGER
+) STRICT;
+CREATE INDEX mail_outbox_pending ON mail_outbox (not_before) WHERE status = 'pending';
+
+-- A pending call with a coalescing key is replaced, not duplicated, by a newer one
+-- (announcement edits: only the latest text matters).
+ALTER TABLE outbox ADD COLUMN coalesce_key TEXT;
+CREATE INDEX outbox_coalesce ON outbox (coalesce_key) WHERE status = 'pending' AND coalesce_key IS NOT NULL;
+"#,
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

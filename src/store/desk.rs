@@ -1,0 +1,597 @@
+//! The lifecycle's side of the database: loading the [`Snapshot`] an event needs,
+//! and applying a [`Decision`] (changes and queued effects).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lifecycle::{
+    ALBUM_WINDOW_MS, Announcement, CallbackData, Change, Code, Codes, Communication, Customer,
+    CustomerState, Decision, Effect, Event, Kind, LogEntry, MailPurpose, Purpose, Role, Snapshot,
+    Status, User,
+};
+use crate::store::outbox;
+
+const COMM_COLUMNS: &str = "id, customer_id, status, specialist_id, opened_at, idle_deadline";
+
+fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
+    Ok(Communication {
+        id: r.get(0)?,
+        customer_id: r.get(1)?,
+        status: Status::parse(&r.get::<_, String>(2)?),
+        specialist_id: r.get(3)?,
+        opened_at: r.get(4)?,
+        idle_deadline: r.get(5)?,
+    })
+}
+
+pub fn communication(conn: &Connection, id: i64) -> Result<Option<Communication>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COMM_COLUMNS} FROM communications WHERE id = ?1"),
+            [id],
+            comm_row,
+        )
+        .optional()?)
+}
+
+pub fn open_communication_of(conn: &Connection, customer: i64) -> Result<Option<Communication>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COMM_COLUMNS} FROM communications WHERE customer_id = ?1 AND status <> 'closed'"),
+            [customer],
+            comm_row,
+        )
+        .optional()?)
+}
+
+pub fn active_communication_of(
+    conn: &Connection,
+    specialist: i64,
+) -> Result<Option<Communication>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COMM_COLUMNS} FROM communications WHERE specialist_id = ?1 AND status = 'assigned'"),
+            [specialist],
+            comm_row,
+        )
+        .optional()?)
+}
+
+pub fn customer(conn: &Connection, id: i64) -> Result<Option<Customer>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, first_name, last_name, username, language, email, state, blocked_at
+             FROM customers WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(Customer {
+                    user: User {
+                        id: r.get(0)?,
+                        first_name: r.get(1)?,
+                        last_name: r.get(2)?,
+                        username: r.get(3)?,
+                        language: r.get(4)?,
+                    },
+                    email: r.get(5)?,
+                    state: CustomerState::parse(&r.get::<_, String>(6)?),
+                    blocked: r.get::<_, Option<i64>>(7)?.is_some(),
+                })
+            },
+        )
+        .optional()?)
+}
+
+fn codes(conn: &Connection, customer: i64, now: i64) -> Result<Codes> {
+    let latest = conn
+        .query_row(
+            "SELECT email, code_hash, created_at, expires_at, attempts, used_at, send_failed
+             FROM auth_codes WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
+            [customer],
+            |r| {
+                Ok(Code {
+                    email: r.get(0)?,
+                    code_hash: r.get(1)?,
+                    created_at: r.get(2)?,
+                    expires_at: r.get(3)?,
+                    attempts: r.get(4)?,
+                    used: r.get::<_, Option<i64>>(5)?.is_some(),
+                    send_failed: r.get::<_, i64>(6)? != 0,
+                })
+            },
+        )
+        .optional()?;
+    let sent_last_hour: u32 = conn.query_row(
+        "SELECT count(*) FROM auth_codes WHERE customer_id = ?1 AND created_at > ?2 AND send_failed = 0",
+        params![customer, now - 3_600_000],
+        |r| r.get(0),
+    )?;
+    let last_sent_at: Option<i64> = conn.query_row(
+        "SELECT max(created_at) FROM auth_codes WHERE customer_id = ?1 AND send_failed = 0",
+        [customer],
+        |r| r.get(0),
+    )?;
+    Ok(Codes {
+        latest,
+        sent_last_hour,
+        last_sent_at,
+    })
+}
+
+pub fn log(conn: &Connection, comm: i64) -> Result<Vec<LogEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, role, sender_id, chat_id, message_id, kind, text, file_name
+         FROM messages WHERE communication_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([comm], |r| {
+        Ok(LogEntry {
+            at: r.get(0)?,
+            role: Role::parse(&r.get::<_, String>(1)?),
+            sender_id: r.get(2)?,
+            chat_id: r.get(3)?,
+            message_id: r.get(4)?,
+            kind: Kind::parse(&r.get::<_, String>(5)?),
+            text: r.get(6)?,
+            file_name: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn announcements(conn: &Connection, comm: i64) -> Result<Vec<Announcement>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT chat_id, message_id, active FROM announcements WHERE communication_id = ?1",
+    )?;
+    let rows = stmt.query_map([comm], |r| {
+        Ok(Announcement {
+            chat_id: r.get(0)?,
+            message_id: r.get(1)?,
+            active: r.get::<_, i64>(2)? != 0,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The copy in `other_chat` that corresponds to message `msg` of `chat` (either its
+/// copy, or the original it is a copy of).
+fn counterpart(conn: &Connection, chat: i64, msg: i64, other_chat: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT copy_msg FROM message_map WHERE orig_chat = ?1 AND orig_msg = ?2 AND copy_chat = ?3
+             UNION ALL
+             SELECT orig_msg FROM message_map WHERE copy_chat = ?1 AND copy_msg = ?2 AND orig_chat = ?3
+             LIMIT 1",
+            params![chat, msg, other_chat],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Fill the snapshot with the communication, its customer, log and announcements.
+fn with_communication(
+    conn: &Connection,
+    snap: &mut Snapshot,
+    comm: Option<Communication>,
+) -> Result<()> {
+    if let Some(c) = &comm {
+        snap.customer = customer(conn, c.customer_id)?;
+        snap.log = log(conn, c.id)?;
+        snap.announcements = announcements(conn, c.id)?;
+    }
+    snap.communication = comm;
+    Ok(())
+}
+
+/// What the event needs to know.
+pub fn load(conn: &Connection, event: &Event, config: &Config, now: i64) -> Result<Snapshot> {
+    let mut snap = Snapshot {
+        next_communication_id: conn.query_row(
+            "SELECT coalesce(max(id), 0) + 1 FROM communications",
+            [],
+            |r| r.get(0),
+        )?,
+        ..Snapshot::default()
+    };
+    match event {
+        Event::Message(m) | Event::Edited(m) => {
+            let actor = m.from.id;
+            let comm = if config.is_specialist(actor) {
+                active_communication_of(conn, actor)?
+            } else {
+                snap.codes = codes(conn, actor, now)?;
+                open_communication_of(conn, actor)?
+            };
+            if config.is_specialist(actor) {
+                with_communication(conn, &mut snap, comm)?;
+            } else {
+                // The customer row even without a communication (onboarding).
+                with_communication(conn, &mut snap, comm)?;
+                if snap.customer.is_none() {
+                    snap.customer = customer(conn, actor)?;
+                }
+            }
+            if let Some(c) = &snap.communication {
+                let other = if config.is_specialist(actor) {
+                    Some(c.customer_id)
+                } else {
+                    c.specialist_id
+                };
+                if let Some(other) = other {
+                    if let Some(reply) = m.reply_to {
+                        snap.reply_copy = counterpart(conn, m.chat_id, reply, other)?;
+                    }
+                    if matches!(event, Event::Edited(_)) {
+                        snap.edit_copy = counterpart(conn, m.chat_id, m.message_id, other)?;
+                    }
+                }
+            }
+        }
+        Event::Command { from, .. } => {
+            if config.is_specialist(from.id) {
+                let comm = active_communication_of(conn, from.id)?;
+                with_communication(conn, &mut snap, comm)?;
+            } else {
+                snap.customer = customer(conn, from.id)?;
+            }
+        }
+        Event::Callback { from, data, .. } => match CallbackData::parse(data) {
+            Some(CallbackData::Take(n) | CallbackData::Release(n) | CallbackData::Close(n)) => {
+                let comm = communication(conn, n)?;
+                with_communication(conn, &mut snap, comm)?;
+                snap.actor_active = active_communication_of(conn, from.id)?.map(|c| c.id);
+            }
+            _ => {
+                snap.customer = customer(conn, from.id)?;
+                snap.codes = codes(conn, from.id, now)?;
+            }
+        },
+        Event::IdleTimeout { communication_id } => {
+            let comm = communication(conn, *communication_id)?;
+            with_communication(conn, &mut snap, comm)?;
+        }
+        Event::AlbumDue {
+            chat_id,
+            media_group_id,
+        } => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT communication_id, target_chat, message_id FROM album_parts
+                 WHERE chat_id = ?1 AND media_group_id = ?2 ORDER BY message_id",
+            )?;
+            let rows = stmt.query_map(params![chat_id, media_group_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+            snap.album = rows.collect::<Result<_, _>>()?;
+        }
+        Event::Delivered { purpose, .. } | Event::DeliveryFailed { purpose, .. } => {
+            if let Purpose::Announcement { comm, .. } = purpose {
+                let comm = communication(conn, *comm)?;
+                with_communication(conn, &mut snap, comm)?;
+            }
+        }
+        Event::MailFailed { purpose, .. } => {
+            if let MailPurpose::Code { customer: id } = purpose {
+                snap.customer = customer(conn, *id)?;
+            }
+        }
+    }
+    Ok(snap)
+}
+
+/// Apply a decision: every change, then every effect queued. Returns how many
+/// Telegram calls and emails were queued.
+pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<(usize, usize)> {
+    for change in &decision.changes {
+        apply_change(conn, change, now)?;
+    }
+    let (mut calls, mut mails) = (0, 0);
+    for effect in &decision.effects {
+        match effect {
+            Effect::Telegram { call, coalesce } => {
+                if let Some(key) = coalesce {
+                    conn.execute(
+                        "DELETE FROM outbox WHERE coalesce_key = ?1 AND status = 'pending'",
+                        [key],
+                    )?;
+                }
+                let id = outbox::enqueue(conn, call, now)?;
+                if let Some(key) = coalesce {
+                    conn.execute(
+                        "UPDATE outbox SET coalesce_key = ?2 WHERE id = ?1",
+                        params![id, key],
+                    )?;
+                }
+                calls += 1;
+            }
+            Effect::Mail(m) => {
+                conn.execute(
+                    "INSERT INTO mail_outbox (created_at, recipient, subject, body, purpose, max_attempts)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        now,
+                        m.to,
+                        m.subject,
+                        m.body,
+                        serde_json::to_string(&m.purpose).ok(),
+                        m.max_attempts
+                    ],
+                )?;
+                mails += 1;
+            }
+        }
+    }
+    Ok((calls, mails))
+}
+
+fn expect_one(changed: usize, what: &str) -> Result<()> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Error::Invariant(what.to_string()))
+    }
+}
+
+fn latest_code(customer: i64) -> String {
+    format!("(SELECT max(id) FROM auth_codes WHERE customer_id = {customer})")
+}
+
+fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<()> {
+    match change {
+        Change::TouchCustomer { user, state_if_new } => {
+            conn.execute(
+                "INSERT INTO customers (id, first_name, last_name, username, language, state, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+                 ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,
+                     last_name = excluded.last_name, username = excluded.username,
+                     language = coalesce(excluded.language, language),
+                     blocked_at = NULL, updated_at = excluded.updated_at",
+                params![
+                    user.id,
+                    user.first_name,
+                    user.last_name,
+                    user.username,
+                    user.language,
+                    state_if_new.as_str(),
+                    now
+                ],
+            )?;
+        }
+        Change::SetCustomerState {
+            customer,
+            state,
+            email,
+        } => {
+            conn.execute(
+                "UPDATE customers SET state = ?2, email = coalesce(?3, email), updated_at = ?4,
+                     verified_at = CASE WHEN ?2 = 'verified' THEN coalesce(verified_at, ?4) ELSE verified_at END
+                 WHERE id = ?1",
+                params![customer, state.as_str(), email, now],
+            )?;
+        }
+        Change::MarkBlocked { customer } => {
+            conn.execute(
+                "UPDATE customers SET blocked_at = coalesce(blocked_at, ?2) WHERE id = ?1",
+                params![customer, now],
+            )?;
+        }
+        Change::NewCode {
+            customer,
+            email,
+            code_hash,
+            expires_at,
+        } => {
+            conn.execute(
+                "INSERT INTO auth_codes (customer_id, email, code_hash, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![customer, email, code_hash, now, expires_at],
+            )?;
+        }
+        Change::CodeAttempt { customer } => {
+            conn.execute(
+                &format!(
+                    "UPDATE auth_codes SET attempts = attempts + 1 WHERE id = {}",
+                    latest_code(*customer)
+                ),
+                [],
+            )?;
+        }
+        Change::CodeUsed { customer } => {
+            conn.execute(
+                &format!(
+                    "UPDATE auth_codes SET used_at = ?1 WHERE id = {}",
+                    latest_code(*customer)
+                ),
+                [now],
+            )?;
+        }
+        Change::CodeSendFailed { customer } => {
+            conn.execute(
+                &format!(
+                    "UPDATE auth_codes SET send_failed = 1 WHERE id = {}",
+                    latest_code(*customer)
+                ),
+                [],
+            )?;
+        }
+        Change::Open { id, customer } => {
+            conn.execute(
+                "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (?1, ?2, 'unassigned', ?3)",
+                params![id, customer, now],
+            )?;
+        }
+        Change::Log {
+            comm,
+            role,
+            message,
+        } => {
+            conn.execute(
+                "INSERT INTO messages (communication_id, at, role, sender_id, chat_id, message_id, kind,
+                     text, file_id, file_name, media_group_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    comm,
+                    now,
+                    role.as_str(),
+                    message.from.id,
+                    message.chat_id,
+                    message.message_id,
+                    message.kind().as_str(),
+                    message.text,
+                    message.file.as_ref().map(|f| f.file_id.clone()),
+                    message.file.as_ref().and_then(|f| f.file_name.clone()),
+                    message.media_group_id
+                ],
+            )?;
+        }
+        Change::Assign { comm, specialist } => {
+            let n = conn.execute(
+                "UPDATE communications SET status = 'assigned', specialist_id = ?2, assigned_at = ?3,
+                     idle_deadline = NULL
+                 WHERE id = ?1 AND status = 'unassigned'",
+                params![comm, specialist, now],
+            )?;
+            expect_one(n, "assign an unassigned communication")?;
+            conn.execute(
+                "INSERT INTO assignments (communication_id, specialist_id, taken_at) VALUES (?1, ?2, ?3)",
+                params![comm, specialist, now],
+            )?;
+        }
+        Change::Release { comm } => {
+            let n = conn.execute(
+                "UPDATE communications SET status = 'unassigned', specialist_id = NULL, assigned_at = NULL,
+                     idle_deadline = NULL
+                 WHERE id = ?1 AND status = 'assigned'",
+                [comm],
+            )?;
+            expect_one(n, "release an assigned communication")?;
+            conn.execute(
+                "UPDATE assignments SET released_at = ?2 WHERE communication_id = ?1 AND released_at IS NULL",
+                params![comm, now],
+            )?;
+        }
+        Change::Close { comm, reason } => {
+            let n = conn.execute(
+                "UPDATE communications SET status = 'closed', closed_at = ?2, close_reason = ?3,
+                     idle_deadline = NULL
+                 WHERE id = ?1 AND status <> 'closed'",
+                params![comm, now, reason],
+            )?;
+            expect_one(n, "close an open communication")?;
+            conn.execute(
+                "UPDATE assignments SET released_at = ?2 WHERE communication_id = ?1 AND released_at IS NULL",
+                params![comm, now],
+            )?;
+        }
+        Change::SetDeadline { comm, at } => {
+            conn.execute(
+                "UPDATE communications SET idle_deadline = ?2 WHERE id = ?1 AND status = 'assigned'",
+                params![comm, at],
+            )?;
+        }
+        Change::NewAnnouncement { comm, chat } => {
+            conn.execute(
+                "INSERT INTO announcements (communication_id, chat_id, message_id, active) VALUES (?1, ?2, NULL, 1)
+                 ON CONFLICT (communication_id, chat_id) DO UPDATE SET message_id = NULL, active = 1",
+                params![comm, chat],
+            )?;
+        }
+        Change::AnnouncementSent {
+            comm,
+            chat,
+            message_id,
+        } => {
+            conn.execute(
+                "UPDATE announcements SET message_id = ?3 WHERE communication_id = ?1 AND chat_id = ?2",
+                params![comm, chat, message_id],
+            )?;
+        }
+        Change::DeactivateAnnouncements { comm } => {
+            conn.execute(
+                "UPDATE announcements SET active = 0 WHERE communication_id = ?1",
+                [comm],
+            )?;
+        }
+        Change::MapCopy {
+            comm,
+            orig_chat,
+            orig_msg,
+            copy_chat,
+            copy_msg,
+        } => {
+            conn.execute(
+                "INSERT INTO message_map (communication_id, orig_chat, orig_msg, copy_chat, copy_msg)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![comm, orig_chat, orig_msg, copy_chat, copy_msg],
+            )?;
+        }
+        Change::AlbumPart {
+            comm,
+            chat,
+            media_group_id,
+            message_id,
+            target,
+        } => {
+            let due = now + ALBUM_WINDOW_MS;
+            conn.execute(
+                "INSERT OR IGNORE INTO album_parts (chat_id, media_group_id, message_id, communication_id, target_chat, due_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![chat, media_group_id, message_id, comm, target, due],
+            )?;
+            // Each new part extends the window of the whole album.
+            conn.execute(
+                "UPDATE album_parts SET due_at = ?3 WHERE chat_id = ?1 AND media_group_id = ?2",
+                params![chat, media_group_id, due],
+            )?;
+        }
+        Change::AlbumSent {
+            chat,
+            media_group_id,
+        } => {
+            conn.execute(
+                "DELETE FROM album_parts WHERE chat_id = ?1 AND media_group_id = ?2",
+                params![chat, media_group_id],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The next moment a timer is due: an idle deadline or an album window.
+pub fn next_timer(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn.query_row(
+        "SELECT min(t) FROM (
+             SELECT min(idle_deadline) AS t FROM communications WHERE status = 'assigned' AND idle_deadline IS NOT NULL
+             UNION ALL
+             SELECT min(due_at) FROM album_parts)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// [`next_timer`] with the signature `Store::run` wants.
+pub fn next_timer_of(conn: &mut Connection) -> Result<Option<i64>> {
+    next_timer(conn)
+}
+
+/// Events whose time has come.
+pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Event>> {
+    let mut events = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM communications WHERE status = 'assigned' AND idle_deadline <= ?1 ORDER BY idle_deadline",
+    )?;
+    for id in stmt.query_map([now], |r| r.get::<_, i64>(0))? {
+        events.push(Event::IdleTimeout {
+            communication_id: id?,
+        });
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT chat_id, media_group_id FROM album_parts GROUP BY chat_id, media_group_id HAVING max(due_at) <= ?1",
+    )?;
+    for row in stmt.query_map([now], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+        let (chat_id, media_group_id) = row?;
+        events.push(Event::AlbumDue {
+            chat_id,
+            media_group_id,
+        });
+    }
+    Ok(events)
+}
