@@ -6,17 +6,313 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::config::{Locale, Problem};
 
-/// (key, Russian, English)
+/// (key, Russian, English). Templates are HTML unless used for emails or button
+/// labels / popup answers (plain text); `{name}` placeholders are filled in.
 const DEFAULTS: &[(&str, &str, &str)] = &[
+    // Customers: onboarding.
+    (
+        "welcome_new",
+        "Здравствуйте, {name}! Это служба поддержки. Чтобы мы могли вам ответить, подтвердите адрес электронной почты.",
+        "Hello, {name}! This is the support desk. So that we can help you, please confirm your email address first.",
+    ),
+    (
+        "ask_email",
+        "Отправьте, пожалуйста, ваш адрес электронной почты одним сообщением (например, <code>name@example.com</code>).",
+        "Please send your email address in one message (for example <code>name@example.com</code>).",
+    ),
+    (
+        "email_as_text",
+        "Пришлите адрес электронной почты текстом.",
+        "Please send your email address as text.",
+    ),
+    ("email_empty", "Адрес пустой.", "The address is empty."),
+    (
+        "email_too_long",
+        "Адрес слишком длинный (не больше 254 символов).",
+        "The address is too long (at most 254 characters).",
+    ),
+    (
+        "email_no_at",
+        "В адресе нет знака «@».",
+        "The address has no “@”.",
+    ),
+    (
+        "email_many_at",
+        "В адресе должен быть ровно один знак «@».",
+        "The address must contain exactly one “@”.",
+    ),
+    (
+        "email_no_local",
+        "Перед «@» должно быть имя ящика.",
+        "There must be a mailbox name before the “@”.",
+    ),
+    (
+        "email_no_domain",
+        "После «@» должен быть домен с точкой, например <code>example.com</code>.",
+        "After the “@” there must be a domain with a dot, such as <code>example.com</code>.",
+    ),
+    (
+        "email_invalid",
+        "Это не похоже на адрес электронной почты (пробелы и спецсимволы не допускаются).",
+        "That does not look like an email address (no spaces or special characters).",
+    ),
+    (
+        "code_sent",
+        "Мы отправили код из 6 цифр на <b>{email}</b>. Введите его здесь. Код действует {minutes} мин.",
+        "We sent a 6-digit code to <b>{email}</b>. Enter it here. The code is valid for {minutes} min.",
+    ),
+    (
+        "code_mail_subject",
+        "Код подтверждения службы поддержки",
+        "Your support desk confirmation code",
+    ),
+    (
+        "code_mail_body",
+        "Ваш код подтверждения: {code}\n\nКод действует {minutes} мин. Если вы не запрашивали код, просто проигнорируйте это письмо.",
+        "Your confirmation code: {code}\n\nThe code is valid for {minutes} min. If you did not ask for it, ignore this email.",
+    ),
+    (
+        "enter_code",
+        "Введите код из 6 цифр из письма.",
+        "Please enter the 6-digit code from the email.",
+    ),
+    (
+        "code_needed",
+        "Нужен новый код: нажмите «Отправить код ещё раз».",
+        "A new code is needed: press “Send the code again”.",
+    ),
+    (
+        "code_expired",
+        "Срок действия кода истёк. Запросите новый код.",
+        "This code has expired. Please ask for a new one.",
+    ),
+    (
+        "code_locked",
+        "Слишком много неверных попыток. Запросите новый код.",
+        "Too many wrong tries. Please ask for a new code.",
+    ),
+    (
+        "code_wrong",
+        "Неверный код. Осталось попыток: {left}.",
+        "Wrong code. Tries left: {left}.",
+    ),
+    (
+        "code_send_failed",
+        "Не удалось отправить письмо с кодом. Попробуйте ещё раз чуть позже.",
+        "The email with your code could not be sent. Please try again in a moment.",
+    ),
+    (
+        "resend_wait",
+        "Новый код можно запросить через {seconds} с.",
+        "You can ask for a new code in {seconds} s.",
+    ),
+    (
+        "too_many_codes",
+        "Слишком много кодов за час. Попробуйте позже.",
+        "Too many codes this hour. Please try again later.",
+    ),
+    (
+        "verified",
+        "Адрес <b>{email}</b> подтверждён. Опишите ваш вопрос — специалист ответит здесь.",
+        "Your address <b>{email}</b> is confirmed. Describe your request and a specialist will answer here.",
+    ),
+    (
+        "already_verified",
+        "Адрес уже подтверждён.",
+        "Your address is already confirmed.",
+    ),
+    (
+        "email_locked",
+        "Адрес уже подтверждён, изменить его больше нельзя.",
+        "Your address is confirmed and can no longer be changed.",
+    ),
+    (
+        "start_first",
+        "Сначала отправьте /start.",
+        "Please send /start first.",
+    ),
+    ("customer_menu", "Меню:", "Menu:"),
     (
         "greeting",
-        "Здравствуйте, {name}! Это служба поддержки. Напишите ваш вопрос, и специалист ответит вам здесь.",
-        "Hello, {name}! This is the support desk. Write your question and a specialist will answer you here.",
+        "Здравствуйте, {name}! Напишите ваш вопрос, и специалист ответит вам здесь.",
+        "Hello, {name}! Write your question and a specialist will answer you here.",
     ),
     (
         "unknown_command",
         "Эта команда мне неизвестна.",
         "I do not know this command.",
+    ),
+    // Customers: the desk.
+    (
+        "request_received",
+        "Обращение <b>#{id}</b> принято. Специалист скоро ответит.",
+        "Your request <b>#{id}</b> is received. A specialist will answer soon.",
+    ),
+    (
+        "specialist_assigned",
+        "Вашим обращением занимается {name}.",
+        "{name} is handling your request.",
+    ),
+    (
+        "back_in_queue",
+        "Ваше обращение снова в очереди — ответит другой специалист.",
+        "Your request is back in the queue: another specialist will answer.",
+    ),
+    (
+        "closed_customer",
+        "Обращение <b>#{id}</b> закрыто. Если появится новый вопрос, просто напишите.",
+        "Your request <b>#{id}</b> is closed. If you have another question, just write.",
+    ),
+    (
+        "closed_timeout_customer",
+        "Обращение <b>#{id}</b> закрыто, так как ответа не было. Если вопрос остался, просто напишите.",
+        "Your request <b>#{id}</b> was closed as there was no reply. If you still need help, just write.",
+    ),
+    (
+        "edited_notice",
+        "✏️ Сообщение изменено: {text}",
+        "✏️ Message edited: {text}",
+    ),
+    // Specialists.
+    (
+        "specialist_greeting",
+        "Здравствуйте, {name}! Новые обращения появляются в группе поддержки с кнопкой «Взять». /service — меню.",
+        "Hello, {name}! New requests appear in the support group with a “Take” button. /service opens the menu.",
+    ),
+    (
+        "no_active",
+        "Сейчас у вас нет активного обращения. Возьмите обращение кнопкой «Взять» в группе поддержки.",
+        "You have no active request now. Take one with the “Take” button in the support group.",
+    ),
+    (
+        "card",
+        "📋 <b>Обращение #{id}</b>\n{customer}\nОткрыто: {opened}",
+        "📋 <b>Request #{id}</b>\n{customer}\nOpened: {opened}",
+    ),
+    (
+        "history_header",
+        "<b>История</b> (сообщений: {count}):",
+        "<b>History</b> ({count} messages):",
+    ),
+    (
+        "take_ok",
+        "Обращение #{id} ваше.",
+        "Request #{id} is yours.",
+    ),
+    (
+        "take_gone",
+        "Обращение #{id} уже закрыто.",
+        "Request #{id} is no longer open.",
+    ),
+    (
+        "take_taken",
+        "Обращение #{id} уже взял(а) {name}.",
+        "Request #{id} was already taken by {name}.",
+    ),
+    (
+        "take_already_yours",
+        "Обращение #{id} уже ваше.",
+        "Request #{id} is already yours.",
+    ),
+    (
+        "take_busy",
+        "Сначала завершите обращение #{id} (освободите или закройте его).",
+        "Finish request #{id} first (release or close it).",
+    ),
+    (
+        "not_yours",
+        "Обращение #{id} сейчас не ваше.",
+        "Request #{id} is not yours now.",
+    ),
+    (
+        "only_specialists",
+        "Это могут делать только специалисты поддержки.",
+        "Only support specialists can do this.",
+    ),
+    (
+        "button_unknown",
+        "Эта кнопка устарела.",
+        "This button is no longer valid.",
+    ),
+    (
+        "released",
+        "Обращение <b>#{id}</b> возвращено в очередь.",
+        "Request <b>#{id}</b> is back in the queue.",
+    ),
+    (
+        "closed_specialist",
+        "Обращение <b>#{id}</b> закрыто.",
+        "Request <b>#{id}</b> is closed.",
+    ),
+    (
+        "closed_timeout_specialist",
+        "Обращение <b>#{id}</b> закрыто: клиент не ответил вовремя.",
+        "Request <b>#{id}</b> was closed: the customer did not answer in time.",
+    ),
+    (
+        "not_delivered_blocked",
+        "⚠️ Сообщение не доставлено: клиент заблокировал бота.",
+        "⚠️ Not delivered: the customer has blocked the bot.",
+    ),
+    (
+        "not_delivered",
+        "⚠️ Сообщение не доставлено: {reason}",
+        "⚠️ Not delivered: {reason}",
+    ),
+    (
+        "controller_info",
+        "Вы контролёр: уведомления о работе поддержки приходят сюда.",
+        "You are a controller: notifications about the support desk arrive here.",
+    ),
+    // Service groups and controllers.
+    (
+        "announcement",
+        "🆕 <b>Обращение #{id}</b>\n{customer}\nОткрыто: {opened}",
+        "🆕 <b>Request #{id}</b>\n{customer}\nOpened: {opened}",
+    ),
+    (
+        "announcement_taken",
+        "✅ Взял(а): {name}",
+        "✅ Taken by {name}",
+    ),
+    (
+        "taken_notice",
+        "Обращение #{id} взял(а) {name}.",
+        "Request #{id} was taken by {name}.",
+    ),
+    (
+        "released_notice",
+        "{name} вернул(а) обращение #{id} в очередь.",
+        "{name} put request #{id} back in the queue.",
+    ),
+    (
+        "closed_notice",
+        "Обращение #{id} закрыто ({name}).",
+        "Request #{id} was closed ({name}).",
+    ),
+    (
+        "closed_timeout_notice",
+        "Обращение #{id} закрыто по таймауту: клиент не ответил ({name}).",
+        "Request #{id} was closed by timeout: the customer did not answer ({name}).",
+    ),
+    (
+        "customer_verified",
+        "✅ Новый клиент подтвердил адрес: {customer}",
+        "✅ New customer verified: {customer}",
+    ),
+    // Buttons (plain text).
+    ("button_take", "Взять", "Take"),
+    ("button_release", "Освободить", "Release"),
+    ("button_close", "Закрыть", "Close"),
+    (
+        "button_change_email",
+        "Изменить адрес почты",
+        "Change email address",
+    ),
+    (
+        "button_resend",
+        "Отправить код ещё раз",
+        "Send the code again",
     ),
 ];
 
@@ -61,17 +357,50 @@ impl Texts {
         }
     }
 
-    /// The template of `key` with each `{name}` replaced by its HTML-escaped value.
+    /// An HTML template with each `{name}` replaced by its HTML-escaped value.
     pub fn render(&self, key: &str, vars: &[(&str, &str)]) -> String {
-        let mut text = self
-            .map
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_string());
-        for (name, value) in vars {
-            text = text.replace(&format!("{{{name}}}"), &escape_html(value));
+        self.fill(key, vars, escape_html)
+    }
+
+    /// An HTML template whose values are HTML already (built and escaped by the
+    /// caller).
+    pub fn render_html(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        self.fill(key, vars, str::to_string)
+    }
+
+    /// A plain-text template (emails, button labels, popup answers) with values as
+    /// they are.
+    pub fn render_plain(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        self.fill(key, vars, str::to_string)
+    }
+
+    fn fill(&self, key: &str, vars: &[(&str, &str)], value: impl Fn(&str) -> String) -> String {
+        let template = self.map.get(key).map(String::as_str).unwrap_or(key);
+        // One pass over the template, so a value containing `{x}` is never filled.
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let filled = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (value(v), close))
+            });
+            match filled {
+                Some((v, close)) => {
+                    out.push_str(&v);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
-        text
+        out.push_str(rest);
+        out
     }
 }
 

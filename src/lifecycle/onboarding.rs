@@ -1,0 +1,351 @@
+//! Onboarding: a new customer proves their email address with a one-time code.
+
+use super::callback::CallbackData;
+use super::email::EmailAddress;
+use super::{
+    Change, CustomerState, Decision, Env, Incoming, Kind, MailOut, MailPurpose, Snapshot, User,
+    desk, keyboard,
+};
+
+/// The hash stored for a code: SHA-256 of the customer id and the code, so the
+/// database never holds a usable code.
+pub fn code_hash(customer: i64, code: &str) -> String {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("relaydesk:{customer}:{code}").as_bytes(),
+    );
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn resend_keyboard(env: &Env<'_>) -> serde_json::Value {
+    keyboard(&[&[
+        (
+            env.texts.render_plain("button_resend", &[]),
+            CallbackData::ResendCode.encode(),
+        ),
+        (
+            env.texts.render_plain("button_change_email", &[]),
+            CallbackData::ChangeEmail.encode(),
+        ),
+    ]])
+}
+
+fn ask_email(chat: i64, env: &Env<'_>, d: &mut Decision) {
+    d.say(chat, env.texts.render("ask_email", &[]));
+}
+
+/// A message from someone who is not staff.
+pub fn customer_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    let Some(customer) = &snap.customer else {
+        welcome_new(&m.from, m.chat_id, env, d);
+        return;
+    };
+    d.change(Change::TouchCustomer {
+        user: m.from.clone(),
+        state_if_new: CustomerState::AwaitingEmail,
+    });
+    match customer.state {
+        CustomerState::AwaitingEmail => match (m.kind(), m.text.as_deref()) {
+            (Kind::Text, Some(text)) => email_given(m.from.id, m.chat_id, text, snap, env, d),
+            _ => {
+                d.say(m.chat_id, env.texts.render("email_as_text", &[]));
+            }
+        },
+        CustomerState::AwaitingCode => match (m.kind(), m.text.as_deref()) {
+            (Kind::Text, Some(text)) => code_given(m.from.id, m.chat_id, text, snap, env, d),
+            _ => d.say(m.chat_id, env.texts.render("enter_code", &[])),
+        },
+        CustomerState::Verified => desk::customer_request(m, customer, snap, env, d),
+    }
+}
+
+fn welcome_new(user: &User, chat: i64, env: &Env<'_>, d: &mut Decision) {
+    d.change(Change::TouchCustomer {
+        user: user.clone(),
+        state_if_new: CustomerState::AwaitingEmail,
+    });
+    d.say(
+        chat,
+        env.texts
+            .render("welcome_new", &[("name", &user.display_name())]),
+    );
+    ask_email(chat, env, d);
+}
+
+pub fn customer_command(
+    from: &User,
+    chat: i64,
+    name: &str,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let Some(customer) = &snap.customer else {
+        welcome_new(from, chat, env, d);
+        return;
+    };
+    d.change(Change::TouchCustomer {
+        user: from.clone(),
+        state_if_new: CustomerState::AwaitingEmail,
+    });
+    match name {
+        "start" => match customer.state {
+            CustomerState::AwaitingEmail => ask_email(chat, env, d),
+            CustomerState::AwaitingCode => d.say_with(
+                chat,
+                env.texts.render("enter_code", &[]),
+                resend_keyboard(env),
+            ),
+            CustomerState::Verified => d.say(
+                chat,
+                env.texts
+                    .render("greeting", &[("name", &from.display_name())]),
+            ),
+        },
+        "service" => d.say_with(
+            chat,
+            env.texts.render("customer_menu", &[]),
+            keyboard(&[&[(
+                env.texts.render_plain("button_change_email", &[]),
+                CallbackData::ChangeEmail.encode(),
+            )]]),
+        ),
+        _ => d.say(chat, env.texts.render("unknown_command", &[])),
+    }
+}
+
+pub fn customer_button(
+    id: &str,
+    from: &User,
+    data: &CallbackData,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let Some(customer) = &snap.customer else {
+        d.answer(id, env.texts.render_plain("start_first", &[]), true);
+        return;
+    };
+    let chat = from.id;
+    match data {
+        CallbackData::ChangeEmail => {
+            if customer.state == CustomerState::Verified {
+                d.answer(id, env.texts.render_plain("email_locked", &[]), true);
+            } else {
+                d.change(Change::SetCustomerState {
+                    customer: chat,
+                    state: CustomerState::AwaitingEmail,
+                    email: None,
+                });
+                d.answer(id, String::new(), false);
+                ask_email(chat, env, d);
+            }
+        }
+        CallbackData::ResendCode => match (customer.state, customer.email.as_deref()) {
+            (CustomerState::AwaitingCode, Some(email)) => {
+                if let Some(refusal) = send_refusal(snap, env) {
+                    d.answer(id, refusal, true);
+                } else {
+                    d.answer(id, String::new(), false);
+                    issue_code(chat, email, env, d);
+                }
+            }
+            (CustomerState::Verified, _) => {
+                d.answer(id, env.texts.render_plain("already_verified", &[]), true)
+            }
+            _ => {
+                d.answer(id, String::new(), false);
+                ask_email(chat, env, d);
+            }
+        },
+        _ => d.answer(id, env.texts.render_plain("only_specialists", &[]), true),
+    }
+}
+
+/// Why no code may be sent now (cool-down, hourly cap), if so.
+fn send_refusal(snap: &Snapshot, env: &Env<'_>) -> Option<String> {
+    let auth = &env.config.auth;
+    if snap.codes.sent_last_hour >= auth.max_codes_per_hour {
+        return Some(env.texts.render("too_many_codes", &[]));
+    }
+    if let Some(last) = snap.codes.last_sent_at {
+        let ready = last + i64::try_from(auth.resend_cooldown.as_millis()).unwrap_or(0);
+        if env.now < ready {
+            let secs = (ready - env.now + 999) / 1000;
+            return Some(
+                env.texts
+                    .render("resend_wait", &[("seconds", &secs.to_string())]),
+            );
+        }
+    }
+    None
+}
+
+fn email_given(
+    customer: i64,
+    chat: i64,
+    text: &str,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    match EmailAddress::parse(text) {
+        Err(why) => {
+            d.say(chat, env.texts.render(why.text_key(), &[]));
+            ask_email(chat, env, d);
+        }
+        Ok(email) => {
+            if let Some(refusal) = send_refusal(snap, env) {
+                d.say(chat, refusal);
+                return;
+            }
+            issue_code(customer, email.as_str(), env, d);
+        }
+    }
+}
+
+/// A new code by email; the customer now waits for it.
+fn issue_code(customer: i64, email: &str, env: &Env<'_>, d: &mut Decision) {
+    let auth = &env.config.auth;
+    d.change(Change::NewCode {
+        customer,
+        email: email.to_string(),
+        code_hash: code_hash(customer, env.fresh_code),
+        expires_at: env.now + i64::try_from(auth.code_ttl.as_millis()).unwrap_or(i64::MAX / 4),
+    });
+    d.change(Change::SetCustomerState {
+        customer,
+        state: CustomerState::AwaitingCode,
+        email: Some(email.to_string()),
+    });
+    let minutes = auth.code_ttl.as_secs().div_ceil(60).to_string();
+    d.mail(MailOut {
+        to: email.to_string(),
+        subject: env.texts.render_plain("code_mail_subject", &[]),
+        body: env.texts.render_plain(
+            "code_mail_body",
+            &[("code", env.fresh_code), ("minutes", &minutes)],
+        ),
+        purpose: MailPurpose::Code { customer },
+        max_attempts: 2,
+    });
+    d.say_with(
+        customer,
+        env.texts
+            .render("code_sent", &[("email", email), ("minutes", &minutes)]),
+        resend_keyboard(env),
+    );
+}
+
+fn code_given(
+    customer: i64,
+    chat: i64,
+    text: &str,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let typed: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
+        d.say_with(
+            chat,
+            env.texts.render("enter_code", &[]),
+            resend_keyboard(env),
+        );
+        return;
+    }
+    let max = env.config.auth.max_attempts;
+    let Some(code) = snap
+        .codes
+        .latest
+        .as_ref()
+        .filter(|c| !c.used && !c.send_failed)
+    else {
+        d.say_with(
+            chat,
+            env.texts.render("code_needed", &[]),
+            resend_keyboard(env),
+        );
+        return;
+    };
+    if env.now >= code.expires_at {
+        d.say_with(
+            chat,
+            env.texts.render("code_expired", &[]),
+            resend_keyboard(env),
+        );
+        return;
+    }
+    if code.attempts >= max {
+        d.say_with(
+            chat,
+            env.texts.render("code_locked", &[]),
+            resend_keyboard(env),
+        );
+        return;
+    }
+    if code_hash(customer, &typed) == code.code_hash {
+        d.change(Change::CodeUsed { customer });
+        d.change(Change::SetCustomerState {
+            customer,
+            state: CustomerState::Verified,
+            email: Some(code.email.clone()),
+        });
+        d.say(
+            chat,
+            env.texts.render("verified", &[("email", &code.email)]),
+        );
+        if let Some(c) = &snap.customer {
+            let mut verified = c.clone();
+            verified.email = Some(code.email.clone());
+            let line = super::render::customer_line(&verified);
+            for watcher in env.watchers() {
+                d.say(
+                    watcher,
+                    env.texts
+                        .render_html("customer_verified", &[("customer", &line)]),
+                );
+            }
+        }
+    } else {
+        d.change(Change::CodeAttempt { customer });
+        let left = max.saturating_sub(code.attempts + 1);
+        if left == 0 {
+            d.say_with(
+                chat,
+                env.texts.render("code_locked", &[]),
+                resend_keyboard(env),
+            );
+        } else {
+            d.say_with(
+                chat,
+                env.texts
+                    .render("code_wrong", &[("left", &left.to_string())]),
+                resend_keyboard(env),
+            );
+        }
+    }
+}
+
+/// The code email could not be sent: say so; the customer may ask again.
+pub fn mail_failed(purpose: &MailPurpose, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    if let MailPurpose::Code { customer } = purpose {
+        d.change(Change::CodeSendFailed {
+            customer: *customer,
+        });
+        if snap
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.state == CustomerState::AwaitingCode)
+        {
+            d.say_with(
+                *customer,
+                env.texts.render("code_send_failed", &[]),
+                resend_keyboard(env),
+            );
+        }
+    }
+}
