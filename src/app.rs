@@ -15,9 +15,11 @@ use tracing::{error, info, warn};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::ingest::Processor;
+use crate::ingest::{Processor, Wakes};
+use crate::mail::Mailer;
+use crate::outbox::mail::MailSender;
 use crate::outbox::pacer::Limits;
-use crate::outbox::{Sender, Wake};
+use crate::outbox::{DeliveryHook, Sender};
 use crate::store::Store;
 use crate::telegram::{ApiError, BotApi};
 use crate::texts::Texts;
@@ -46,17 +48,30 @@ impl Core {
             config.telegram.token.expose(),
             config.telegram.request_timeout,
         );
-        let wake = Wake::new();
-        let processor = Processor::new(store.clone(), config.clone(), texts, wake.clone());
+        let wakes = Wakes::default();
+        let processor = Processor::new(store.clone(), config.clone(), texts, wakes.clone());
+        let hook: Arc<dyn DeliveryHook> = Arc::new(processor.clone());
         let stop_workers = CancellationToken::new();
         let mut tasks = JoinSet::new();
         let sender = Sender::new(
-            store,
+            store.clone(),
             api.clone(),
             Limits::from_config(&config.limits),
-            wake,
-        );
+            wakes.outbox.clone(),
+        )
+        .with_hook(hook.clone());
         tasks.spawn(sender.run(stop_workers.clone()));
+        let mailer = Mailer::new(&config.smtp);
+        if let Err(e) = &mailer {
+            error!(error = %e, "the SMTP settings are unusable: no email can be sent");
+        }
+        let mail = MailSender::new(store, mailer, wakes.mail.clone()).with_hook(hook);
+        tasks.spawn(mail.run(stop_workers.clone()));
+        tasks.spawn(crate::timers::run(
+            processor.clone(),
+            wakes.timers.clone(),
+            stop_workers.clone(),
+        ));
         Ok(Core {
             config,
             api,

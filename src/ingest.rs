@@ -12,8 +12,8 @@ use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::lifecycle::{self, Effect};
-use crate::outbox::Wake;
+use crate::lifecycle::{self, Event, MailPurpose};
+use crate::outbox::{DeliveryHook, Wake};
 use crate::store::updates::{self, Outcome, Source};
 use crate::store::{self, Store};
 use crate::telegram::update;
@@ -35,24 +35,84 @@ pub enum Ingested {
 pub struct Processor {
     store: Store,
     shared: Arc<Shared>,
-    wake: Wake,
+}
+
+/// The workers to wake when an event queued work for them.
+#[derive(Clone, Debug, Default)]
+pub struct Wakes {
+    pub outbox: Wake,
+    pub mail: Wake,
+    pub timers: Wake,
 }
 
 struct Shared {
-    #[allow(dead_code)]
     config: Arc<Config>,
     texts: Texts,
+    wakes: Wakes,
+}
+
+/// What applying one event queued.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub calls: usize,
+    pub mails: usize,
+    pub timers: bool,
+}
+
+impl Applied {
+    fn add(&mut self, other: Applied) {
+        self.calls += other.calls;
+        self.mails += other.mails;
+        self.timers |= other.timers;
+    }
 }
 
 pub const POLL_OFFSET_KEY: &str = "poll_offset";
 
 impl Processor {
-    pub fn new(store: Store, config: Arc<Config>, texts: Texts, wake: Wake) -> Processor {
+    pub fn new(store: Store, config: Arc<Config>, texts: Texts, wakes: Wakes) -> Processor {
         Processor {
             store,
-            shared: Arc::new(Shared { config, texts }),
-            wake,
+            shared: Arc::new(Shared {
+                config,
+                texts,
+                wakes,
+            }),
         }
+    }
+
+    fn wake(&self, applied: Applied) {
+        let w = &self.shared.wakes;
+        if applied.calls > 0 {
+            w.outbox.wake();
+        }
+        if applied.mails > 0 {
+            w.mail.wake();
+        }
+        if applied.timers {
+            w.timers.wake();
+        }
+    }
+
+    /// Decide and apply one event inside the caller's transaction.
+    pub fn apply_event(&self, conn: &Connection, event: &Event, now: i64) -> Result<Applied> {
+        apply_event(conn, event, &self.shared, now)
+    }
+
+    /// Handle an internal event (a timer, a delivery) in a transaction of its own.
+    pub async fn handle(&self, event: Event) -> Result<Applied> {
+        let shared = self.shared.clone();
+        let applied = self
+            .store
+            .run(move |conn| {
+                let tx = conn.transaction()?;
+                let applied = apply_event(&tx, &event, &shared, crate::now_ms())?;
+                tx.commit()?;
+                Ok(applied)
+            })
+            .await?;
+        self.wake(applied);
+        Ok(applied)
     }
 
     pub fn store(&self) -> &Store {
@@ -63,7 +123,7 @@ impl Processor {
     /// it: the caller must not acknowledge the update (Telegram will deliver it again).
     pub async fn ingest(&self, body: Vec<u8>, source: Source) -> Result<Ingested> {
         let shared = self.shared.clone();
-        let (ingested, queued) = self
+        let (ingested, applied) = self
             .store
             .run(move |conn| {
                 let now = crate::now_ms();
@@ -79,9 +139,7 @@ impl Processor {
                 }
             })
             .await?;
-        if queued > 0 {
-            self.wake.wake();
-        }
+        self.wake(applied);
         Ok(ingested)
     }
 }
@@ -92,14 +150,14 @@ fn ingest_blocking(
     source: Source,
     shared: &Shared,
     now: i64,
-) -> Result<(Ingested, usize)> {
+) -> Result<(Ingested, Applied)> {
     let value: Value = match serde_json::from_slice(raw) {
         Ok(v) => v,
         Err(e) => {
             let error = format!("not JSON: {e}");
             warn!(%error, bytes = raw.len(), "rejected a delivery");
             updates::record_rejected(conn, source, &error, raw, now)?;
-            return Ok((Ingested::Rejected, 0));
+            return Ok((Ingested::Rejected, Applied::default()));
         }
     };
     let Some(envelope) = update::envelope(&value) else {
@@ -108,7 +166,7 @@ fn ingest_blocking(
             "rejected a delivery without an update_id"
         );
         updates::record_rejected(conn, source, "no update_id", raw, now)?;
-        return Ok((Ingested::Rejected, 0));
+        return Ok((Ingested::Rejected, Applied::default()));
     };
     let update_id = envelope.update_id;
     let mut tx = conn.transaction()?;
@@ -119,36 +177,36 @@ fn ingest_blocking(
     if !updates::insert(&tx, update_id, source, &envelope.kind, &raw_text, now)? {
         tx.commit()?;
         debug!(update_id, "duplicate delivery ignored");
-        return Ok((Ingested::Duplicate { update_id }, 0));
+        return Ok((Ingested::Duplicate { update_id }, Applied::default()));
     }
 
     // teloxide's Update must be read from the bytes: from a `Value` its kind
     // detection fails and every update comes out as "unrecognised".
-    let (outcome, detail, queued) = match serde_json::from_slice::<teloxide::types::Update>(raw) {
-        Err(e) => (Outcome::Invalid, Some(format!("does not parse: {e}")), 0),
-        Ok(parsed) if matches!(parsed.kind, teloxide::types::UpdateKind::Error(_)) => (
-            Outcome::Invalid,
-            Some(format!("{} update not understood", envelope.kind)),
-            0,
-        ),
-        Ok(parsed) => match update::to_event(&parsed) {
-            Err(update::Ignored(why)) => (Outcome::Ignored, Some(why), 0),
-            Ok(event) => {
-                let ctx = lifecycle::Context {
-                    texts: &shared.texts,
+    let mut applied = Applied::default();
+    let (outcome, detail) = match serde_json::from_slice::<teloxide::types::Update>(raw) {
+        Err(e) => (Outcome::Invalid, Some(format!("does not parse: {e}"))),
+        Ok(parsed) => match update::to_event(&parsed, &value) {
+            Err(update::Ignored(why)) => {
+                let outcome = if matches!(parsed.kind, teloxide::types::UpdateKind::Error(_)) {
+                    Outcome::Invalid
+                } else {
+                    Outcome::Ignored
                 };
-                let effects = lifecycle::decide(&event, &ctx);
+                (outcome, Some(why))
+            }
+            Ok(event) => {
                 // A savepoint: if applying fails, the update is still recorded.
                 let sp = tx.savepoint()?;
-                match apply(&sp, &effects, now) {
-                    Ok(queued) => {
+                match apply_event(&sp, &event, shared, now) {
+                    Ok(a) => {
                         sp.commit()?;
-                        (Outcome::Handled, None, queued)
+                        applied.add(a);
+                        (Outcome::Handled, None)
                     }
                     Err(e) => {
                         drop(sp);
                         error!(update_id, error = %e, "applying an update failed; recorded as failed");
-                        (Outcome::Failed, Some(e.to_string()), 0)
+                        (Outcome::Failed, Some(e.to_string()))
                     }
                 }
             }
@@ -157,20 +215,89 @@ fn ingest_blocking(
     updates::set_outcome(&tx, update_id, outcome, detail.as_deref())?;
     tx.commit()?;
     info!(update_id, kind = %envelope.kind, outcome = outcome.as_str(), detail = detail.as_deref().unwrap_or(""), "update");
-    Ok((Ingested::New { update_id, outcome }, queued))
+    Ok((Ingested::New { update_id, outcome }, applied))
 }
 
-fn apply(conn: &Connection, effects: &[Effect], now: i64) -> Result<usize> {
-    let mut queued = 0;
-    for effect in effects {
-        match effect {
-            Effect::Telegram(call) => {
-                store::outbox::enqueue(conn, call, now)?;
-                queued += 1;
-            }
-        }
+/// Load what the event needs, decide, and apply the decision.
+fn apply_event(conn: &Connection, event: &Event, shared: &Shared, now: i64) -> Result<Applied> {
+    let snapshot = store::desk::load(conn, event, &shared.config, now)?;
+    let code = fresh_code();
+    let env = lifecycle::Env {
+        now,
+        fresh_code: &code,
+        config: &shared.config,
+        texts: &shared.texts,
+    };
+    let decision = lifecycle::decide(event, &snapshot, &env);
+    let (calls, mails) = store::desk::apply(conn, &decision, now)?;
+    Ok(Applied {
+        calls,
+        mails,
+        timers: decision.touches_timers(),
+    })
+}
+
+/// Six digits from the operating system's CSPRNG (through rand's thread RNG).
+fn fresh_code() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+impl Processor {
+    fn purpose_event<P: serde::de::DeserializeOwned>(
+        &self,
+        conn: &Connection,
+        purpose: &Value,
+        now: i64,
+        event: impl FnOnce(P) -> Event,
+    ) -> Result<()> {
+        let Ok(purpose) = serde_json::from_value::<P>(purpose.clone()) else {
+            warn!(%purpose, "an outbox purpose this version does not know; ignored");
+            return Ok(());
+        };
+        let applied = self.apply_event(conn, &event(purpose), now)?;
+        self.wake(applied);
+        Ok(())
     }
-    Ok(queued)
+}
+
+impl DeliveryHook for Processor {
+    fn delivered(
+        &self,
+        conn: &Connection,
+        purpose: &Value,
+        result: &Value,
+        now: i64,
+    ) -> Result<()> {
+        self.purpose_event(conn, purpose, now, |purpose| Event::Delivered {
+            purpose,
+            result: result.clone(),
+        })
+    }
+
+    fn failed(
+        &self,
+        conn: &Connection,
+        purpose: &Value,
+        code: u16,
+        description: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.purpose_event(conn, purpose, now, |purpose| Event::DeliveryFailed {
+            purpose,
+            code,
+            description: description.to_string(),
+        })
+    }
+
+    fn mail_failed(&self, conn: &Connection, purpose: &Value, error: &str, now: i64) -> Result<()> {
+        self.purpose_event(conn, purpose, now, |purpose: MailPurpose| {
+            Event::MailFailed {
+                purpose,
+                error: error.to_string(),
+            }
+        })
+    }
 }
 
 fn advance_poll_offset(conn: &Connection, update_id: i64) -> Result<()> {
@@ -190,13 +317,13 @@ fn record_panic(
     source: Source,
     what: &str,
     now: i64,
-) -> Result<(Ingested, usize)> {
+) -> Result<(Ingested, Applied)> {
     let envelope = serde_json::from_slice::<Value>(raw)
         .ok()
         .and_then(|v| update::envelope(&v));
     let Some(envelope) = envelope else {
         updates::record_rejected(conn, source, what, raw, now)?;
-        return Ok((Ingested::Rejected, 0));
+        return Ok((Ingested::Rejected, Applied::default()));
     };
     let tx = conn.transaction()?;
     if source == Source::Poll {
@@ -219,7 +346,7 @@ fn record_panic(
             update_id: envelope.update_id,
             outcome: Outcome::Failed,
         },
-        0,
+        Applied::default(),
     ))
 }
 

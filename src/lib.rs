@@ -16,9 +16,11 @@ pub mod mail;
 pub mod outbox;
 pub mod poller;
 pub mod shutdown;
+pub mod split;
 pub mod store;
 pub mod telegram;
 pub mod texts;
+pub mod timers;
 pub mod webhook;
 
 pub use error::{Error, Result};

@@ -1,6 +1,7 @@
 //! The outbox sender: delivers queued Bot API calls in order per chat, within
 //! Telegram's limits, until each one is sent or refused for good.
 
+pub mod mail;
 pub mod pacer;
 
 use std::collections::HashSet;
@@ -48,7 +49,52 @@ impl Backoff {
     }
 }
 
-/// Wakes the sender when new calls were queued.
+/// What happens to the result of a call that was made with a purpose. Runs inside
+/// the transaction that records the call as sent (or failed), so the follow-up is
+/// never lost nor applied twice.
+pub trait DeliveryHook: Send + Sync + 'static {
+    fn delivered(
+        &self,
+        conn: &rusqlite::Connection,
+        purpose: &Value,
+        result: &Value,
+        now: i64,
+    ) -> crate::Result<()>;
+    fn failed(
+        &self,
+        conn: &rusqlite::Connection,
+        purpose: &Value,
+        code: u16,
+        description: &str,
+        now: i64,
+    ) -> crate::Result<()>;
+    fn mail_failed(
+        &self,
+        conn: &rusqlite::Connection,
+        purpose: &Value,
+        error: &str,
+        now: i64,
+    ) -> crate::Result<()>;
+}
+
+/// Run a follow-up in a savepoint: if it fails, the record of the call stands.
+pub(crate) fn follow_up(
+    conn: &rusqlite::Connection,
+    what: &str,
+    f: impl FnOnce(&rusqlite::Connection) -> crate::Result<()>,
+) -> crate::Result<()> {
+    conn.execute_batch("SAVEPOINT follow_up")?;
+    match f(conn) {
+        Ok(()) => conn.execute_batch("RELEASE follow_up")?,
+        Err(e) => {
+            error!(error = %e, "the follow-up of {what} failed; the call itself is recorded");
+            conn.execute_batch("ROLLBACK TO follow_up; RELEASE follow_up")?;
+        }
+    }
+    Ok(())
+}
+
+/// Wakes a worker when new work was queued.
 #[derive(Clone, Debug, Default)]
 pub struct Wake(Arc<Notify>);
 
@@ -59,7 +105,7 @@ impl Wake {
     pub fn wake(&self) {
         self.0.notify_one();
     }
-    async fn wait(&self) {
+    pub async fn wait(&self) {
         self.0.notified().await;
     }
 }
@@ -67,6 +113,7 @@ impl Wake {
 pub struct Sender {
     store: Store,
     api: BotApi,
+    hook: Option<std::sync::Arc<dyn DeliveryHook>>,
     pacer: Pacer,
     wake: Wake,
     backoff: Backoff,
@@ -80,11 +127,17 @@ impl Sender {
         Sender {
             store,
             api,
+            hook: None,
             pacer: Pacer::new(limits),
             wake,
             backoff: Backoff::default(),
             max_in_flight: 32,
         }
+    }
+
+    pub fn with_hook(mut self, hook: std::sync::Arc<dyn DeliveryHook>) -> Sender {
+        self.hook = Some(hook);
+        self
     }
 
     pub fn with_backoff(mut self, backoff: Backoff) -> Sender {
@@ -206,8 +259,21 @@ impl Sender {
             Ok(result) => {
                 debug!(id, method, chat, "outbox: sent");
                 let text = result.to_string();
+                let hook = self.hook.clone();
+                let purpose = pending.purpose.clone();
                 self.store
-                    .run(move |c| store::outbox::mark_sent(c, id, &text, now_ms))
+                    .run(move |c| {
+                        let tx = c.transaction()?;
+                        store::outbox::mark_sent(&tx, id, &text, now_ms)?;
+                        if let (Some(hook), Some(purpose)) = (hook, purpose_of(purpose.as_deref()))
+                        {
+                            follow_up(&tx, "a delivered call", |c| {
+                                hook.delivered(c, &purpose, &result, now_ms)
+                            })?;
+                        }
+                        tx.commit()?;
+                        Ok(())
+                    })
                     .await
             }
             Err(ApiError::RetryAfter(wait)) => {
@@ -235,9 +301,26 @@ impl Sender {
             }
             Err(e @ ApiError::Permanent { .. }) => {
                 let error = e.description();
+                let code = match e {
+                    ApiError::Permanent { code, .. } => code,
+                    _ => 0,
+                };
                 warn!(id, method, chat, %error, "outbox: refused by Telegram, giving up");
+                let hook = self.hook.clone();
+                let purpose = pending.purpose.clone();
                 self.store
-                    .run(move |c| store::outbox::mark_failed(c, id, &error, now_ms))
+                    .run(move |c| {
+                        let tx = c.transaction()?;
+                        store::outbox::mark_failed(&tx, id, &error, now_ms)?;
+                        if let (Some(hook), Some(purpose)) = (hook, purpose_of(purpose.as_deref()))
+                        {
+                            follow_up(&tx, "a refused call", |c| {
+                                hook.failed(c, &purpose, code, &error, now_ms)
+                            })?;
+                        }
+                        tx.commit()?;
+                        Ok(())
+                    })
                     .await
             }
         };
@@ -251,7 +334,11 @@ impl Sender {
     }
 }
 
-async fn sleep_until_opt(at: Option<Instant>) {
+fn purpose_of(text: Option<&str>) -> Option<Value> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+}
+
+pub(crate) async fn sleep_until_opt(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,

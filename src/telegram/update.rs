@@ -1,10 +1,10 @@
 //! Reading incoming updates: the envelope every update has (id and kind), and the
-//! translation of a parsed update into a lifecycle event.
+//! translation of an update into a lifecycle event.
 
 use serde_json::Value;
-use teloxide::types::{Message, Update, UpdateKind};
+use teloxide::types::{FileMeta, Message, Update, UpdateKind};
 
-use crate::lifecycle::{Event, User};
+use crate::lifecycle::{Event, FileRef, Incoming, Kind, User};
 
 /// What every update has, even one teloxide cannot parse.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,35 +29,199 @@ pub fn envelope(raw: &Value) -> Option<Envelope> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ignored(pub String);
 
-/// Translate a parsed update into the event the lifecycle understands.
-pub fn to_event(update: &Update) -> Result<Event, Ignored> {
+/// Translate an update into the event the lifecycle understands. `raw` is the same
+/// update as JSON: when teloxide could not read a private message (a newer Bot API
+/// than it knows), the message is read from it, so that nothing a customer sends
+/// is lost.
+pub fn to_event(update: &Update, raw: &Value) -> Result<Event, Ignored> {
     match &update.kind {
-        UpdateKind::Message(message) => message_event(message),
-        other => Err(Ignored(format!(
-            "{} updates are not used",
-            kind_name(other)
+        UpdateKind::Message(m) => private(m)?.map_or_else(
+            || Err(Ignored("message without a sender".into())),
+            |incoming| Ok(message_event(incoming)),
+        ),
+        UpdateKind::EditedMessage(m) => private(m)?
+            .map(Event::Edited)
+            .ok_or_else(|| Ignored("edit without a sender".into())),
+        UpdateKind::CallbackQuery(q) => Ok(Event::Callback {
+            id: q.id.0.clone(),
+            from: user(&q.from),
+            chat_id: q.message.as_ref().map(|m| m.chat().id.0),
+            data: q.data.clone().unwrap_or_default(),
+        }),
+        UpdateKind::Error(_) => fallback(raw),
+        UpdateKind::MyChatMember(m) => Err(Ignored(format!(
+            "the bot's membership in chat {} changed",
+            m.chat.id.0
         ))),
+        _ => Err(Ignored("this kind of update is not used".into())),
     }
 }
 
-fn message_event(message: &Message) -> Result<Event, Ignored> {
-    if !message.chat.is_private() {
+fn message_event(m: Incoming) -> Event {
+    if m.kind == Some(Kind::Text)
+        && let Some(name) = m.text.as_deref().and_then(command_name)
+    {
+        return Event::Command {
+            from: m.from,
+            chat_id: m.chat_id,
+            name,
+        };
+    }
+    Event::Message(m)
+}
+
+/// A message of a private chat as an [`Incoming`]; other chats are ignored (a
+/// group that became a supergroup is reported, since its id changed).
+fn private(m: &Message) -> Result<Option<Incoming>, Ignored> {
+    if let Some(new_id) = m.migrate_to_chat_id() {
+        return Err(Ignored(format!(
+            "group {} became the supergroup {}: put the new id in service_groups",
+            m.chat.id.0, new_id.0
+        )));
+    }
+    if !m.chat.is_private() {
         return Err(Ignored("message outside a private chat".into()));
     }
-    let Some(from) = message.from.as_ref() else {
-        return Err(Ignored("message without a sender".into()));
-    };
-    let user = User {
-        id: i64::try_from(from.id.0).unwrap_or(i64::MAX),
-        first_name: from.first_name.clone(),
-        last_name: from.last_name.clone(),
-        username: from.username.clone(),
-        language: from.language_code.clone(),
-    };
-    if let Some(command) = message.text().and_then(command_name) {
-        return Ok(Event::Command { user, command });
+    Ok(m.from.as_ref().map(|from| incoming(m, user(from))))
+}
+
+fn user(u: &teloxide::types::User) -> User {
+    User {
+        id: i64::try_from(u.id.0).unwrap_or(i64::MAX),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        username: u.username.clone(),
+        language: u.language_code.clone(),
     }
-    Err(Ignored("message is not a command the bot knows yet".into()))
+}
+
+fn file(meta: &FileMeta, name: Option<&String>) -> FileRef {
+    FileRef {
+        file_id: meta.id.0.clone(),
+        file_unique_id: meta.unique_id.0.clone(),
+        file_name: name.cloned(),
+        size: Some(u64::from(meta.size)),
+    }
+}
+
+fn incoming(m: &Message, from: User) -> Incoming {
+    let (kind, f) = if m.text().is_some() {
+        (Kind::Text, None)
+    } else if let Some(sizes) = m.photo() {
+        (Kind::Photo, sizes.last().map(|p| file(&p.file, None)))
+    } else if let Some(a) = m.animation() {
+        (Kind::Animation, Some(file(&a.file, a.file_name.as_ref())))
+    } else if let Some(d) = m.document() {
+        (Kind::Document, Some(file(&d.file, d.file_name.as_ref())))
+    } else if let Some(v) = m.video() {
+        (Kind::Video, Some(file(&v.file, v.file_name.as_ref())))
+    } else if let Some(v) = m.voice() {
+        (Kind::Voice, Some(file(&v.file, None)))
+    } else if let Some(a) = m.audio() {
+        (Kind::Audio, Some(file(&a.file, a.file_name.as_ref())))
+    } else if let Some(s) = m.sticker() {
+        (Kind::Sticker, Some(file(&s.file, None)))
+    } else if let Some(v) = m.video_note() {
+        (Kind::VideoNote, Some(file(&v.file, None)))
+    } else if m.contact().is_some() {
+        (Kind::Contact, None)
+    } else if m.venue().is_some() {
+        (Kind::Venue, None)
+    } else if m.location().is_some() {
+        (Kind::Location, None)
+    } else if m.poll().is_some() {
+        (Kind::Poll, None)
+    } else if m.dice().is_some() {
+        (Kind::Dice, None)
+    } else {
+        (Kind::Other, None)
+    };
+    let text = m.text().or(m.caption()).map(str::to_string).or_else(|| {
+        m.contact().map(|c| {
+            format!(
+                "{} {} {}",
+                c.first_name,
+                c.last_name.as_deref().unwrap_or(""),
+                c.phone_number
+            )
+        })
+    });
+    Incoming {
+        chat_id: m.chat.id.0,
+        message_id: i64::from(m.id.0),
+        from,
+        kind: Some(kind),
+        text,
+        file: f,
+        media_group_id: m.media_group_id().map(|g| g.0.clone()),
+        reply_to: m.reply_to_message().map(|r| i64::from(r.id.0)),
+    }
+}
+
+/// A private message teloxide could not read, read from the JSON: enough to relay
+/// it by copying (which does not need to understand its content).
+fn fallback(raw: &Value) -> Result<Event, Ignored> {
+    let not_understood = || Ignored("update not understood".into());
+    let (edited, m) = match (raw.get("message"), raw.get("edited_message")) {
+        (Some(m), _) => (false, m),
+        (None, Some(m)) => (true, m),
+        _ => return Err(not_understood()),
+    };
+    if m.pointer("/chat/type").and_then(Value::as_str) != Some("private") {
+        return Err(not_understood());
+    }
+    let from = m.get("from").ok_or_else(not_understood)?;
+    let id = from
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(not_understood)?;
+    let text_of = |key: &str| m.get(key).and_then(Value::as_str).map(str::to_string);
+    let incoming = Incoming {
+        chat_id: m
+            .pointer("/chat/id")
+            .and_then(Value::as_i64)
+            .ok_or_else(not_understood)?,
+        message_id: m
+            .get("message_id")
+            .and_then(Value::as_i64)
+            .ok_or_else(not_understood)?,
+        from: User {
+            id,
+            first_name: from
+                .get("first_name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string(),
+            last_name: from
+                .get("last_name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            username: from
+                .get("username")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            language: from
+                .get("language_code")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        },
+        kind: Some(if m.get("text").is_some() {
+            Kind::Text
+        } else {
+            Kind::Other
+        }),
+        text: text_of("text").or_else(|| text_of("caption")),
+        file: None,
+        media_group_id: text_of("media_group_id"),
+        reply_to: m
+            .pointer("/reply_to_message/message_id")
+            .and_then(Value::as_i64),
+    };
+    Ok(if edited {
+        Event::Edited(incoming)
+    } else {
+        message_event(incoming)
+    })
 }
 
 /// `/start@my_bot args` → `start`. Lowercased; `None` if the text is not a command.
@@ -71,25 +235,16 @@ pub fn command_name(text: &str) -> Option<String> {
     Some(name.to_ascii_lowercase())
 }
 
-fn kind_name(kind: &UpdateKind) -> &'static str {
-    match kind {
-        UpdateKind::Message(_) => "message",
-        UpdateKind::EditedMessage(_) => "edited_message",
-        UpdateKind::ChannelPost(_) => "channel_post",
-        UpdateKind::EditedChannelPost(_) => "edited_channel_post",
-        UpdateKind::CallbackQuery(_) => "callback_query",
-        UpdateKind::MyChatMember(_) => "my_chat_member",
-        UpdateKind::ChatMember(_) => "chat_member",
-        UpdateKind::InlineQuery(_) => "inline_query",
-        UpdateKind::Error(_) => "unrecognised",
-        _ => "these",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn parse(raw: &Value) -> Result<Event, Ignored> {
+        let bytes = serde_json::to_vec(raw).unwrap();
+        let update: Update = serde_json::from_slice(&bytes).unwrap();
+        to_event(&update, raw)
+    }
 
     #[test]
     fn envelope_reads_id_and_kind() {
@@ -114,5 +269,67 @@ mod tests {
         assert_eq!(command_name("/"), None);
         assert_eq!(command_name("/ыы"), None);
         assert_eq!(command_name(""), None);
+    }
+
+    fn message(extra: Value) -> Value {
+        let mut m = json!({
+            "message_id": 10,
+            "date": 1700000000,
+            "chat": {"id": 42, "type": "private", "first_name": "Ann"},
+            "from": {"id": 42, "is_bot": false, "first_name": "Ann", "username": "ann"},
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            m[k] = v.clone();
+        }
+        json!({"update_id": 1, "message": m})
+    }
+
+    #[test]
+    fn text_commands_and_media_are_read() {
+        let Ok(Event::Command { name, .. }) = parse(&message(
+            json!({"text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}),
+        )) else {
+            panic!("command expected");
+        };
+        assert_eq!(name, "start");
+        let Ok(Event::Message(m)) = parse(&message(json!({
+            "photo": [{"file_id": "small", "file_unique_id": "s", "width": 1, "height": 1, "file_size": 10},
+                      {"file_id": "big", "file_unique_id": "b", "width": 9, "height": 9, "file_size": 99}],
+            "caption": "look", "media_group_id": "g1",
+            "reply_to_message": {"message_id": 3, "date": 1, "chat": {"id": 42, "type": "private", "first_name": "Ann"}, "text": "x"}
+        }))) else {
+            panic!("message expected");
+        };
+        assert_eq!(m.kind, Some(Kind::Photo));
+        assert_eq!(m.file.unwrap().file_id, "big");
+        assert_eq!(m.text.as_deref(), Some("look"));
+        assert_eq!(m.media_group_id.as_deref(), Some("g1"));
+        assert_eq!(m.reply_to, Some(3));
+    }
+
+    #[test]
+    fn group_messages_are_ignored_and_migrations_named() {
+        let raw = json!({"update_id": 1, "message": {
+            "message_id": 1, "date": 1, "chat": {"id": -5, "type": "group", "title": "G"},
+            "from": {"id": 42, "is_bot": false, "first_name": "Ann"}, "migrate_to_chat_id": -1009
+        }});
+        let Err(Ignored(why)) = parse(&raw) else {
+            panic!()
+        };
+        assert!(why.contains("-1009"), "{why}");
+    }
+
+    #[test]
+    fn unreadable_private_messages_fall_back_to_json() {
+        let raw = json!({"update_id": 9, "message": {
+            "message_id": 4, "chat": {"id": 42, "type": "private"},
+            "from": {"id": 42, "first_name": "Ann"}, "caption": "new thing"
+        }});
+        let Ok(Event::Message(m)) = fallback(&raw) else {
+            panic!()
+        };
+        assert_eq!((m.chat_id, m.message_id), (42, 4));
+        assert_eq!(m.text.as_deref(), Some("new thing"));
+        assert!(fallback(&json!({"update_id": 1, "poll": {}})).is_err());
     }
 }
