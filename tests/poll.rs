@@ -14,8 +14,8 @@ async fn polled_updates_are_processed_once_across_a_restart() {
     }
     let files = Files::new();
     let poll = spawn_poll(&fake, files.clone()).await;
-    fake.wait_for("three greetings", PROMPTLY, |calls| {
-        calls.iter().filter(|c| c.is("sendMessage") && c.ok).count() == 3
+    fake.wait_for("the three welcomes", PROMPTLY, |calls| {
+        calls.iter().filter(|c| c.is("sendMessage") && c.ok).count() == 6
     })
     .await;
     assert!(
@@ -36,8 +36,8 @@ async fn polled_updates_are_processed_once_across_a_restart() {
     let before_restart = fake.calls().len();
     fake.push_update(update_message(503, 64, "/start"));
     let poll = spawn_poll(&fake, files.clone()).await;
-    fake.wait_for("the fourth greeting", PROMPTLY, |calls| {
-        calls.iter().filter(|c| c.is("sendMessage") && c.ok).count() == 4
+    fake.wait_for("the fourth welcome", PROMPTLY, |calls| {
+        calls.iter().filter(|c| c.is("sendMessage") && c.ok).count() == 8
     })
     .await;
     let first_poll = fake.calls()[before_restart..]
@@ -56,7 +56,7 @@ async fn polled_updates_are_processed_once_across_a_restart() {
             .iter()
             .filter(|c| c.chat_id() == Some(chat))
             .count();
-        assert_eq!(n, 1, "chat {chat}");
+        assert_eq!(n, 2, "chat {chat}");
     }
     assert_eq!(
         files.count("SELECT count(*) FROM updates WHERE source = 'poll'"),
