@@ -3,5 +3,6 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod desk;
 pub mod fake_bot;
 pub mod smtp_sink;
