@@ -325,6 +325,13 @@ async fn release_reannounces_and_another_specialist_sees_the_whole_history() {
     let desk = Desk::start().await;
     desk.onboard(ANN, "ann@example.com").await;
     let id = desk.request(ANN, "first words").await;
+    desk.drained().await;
+    // While unassigned, the announcement is kept current.
+    desk.say(ANN, "and more words").await;
+    let edits = desk.wait_calls("editMessageText", GROUP, 1).await;
+    let text = edits[0].text().unwrap();
+    assert!(text.contains("first words") && text.contains("and more words"), "{text}");
+    assert_eq!(edits[0].buttons()[0].1, format!("t:{id}"));
     desk.press(ANNA, GROUP, &format!("t:{id}")).await;
     desk.wait_answer("is yours").await;
     let from_anna = desk.say(ANNA, "Anna here, checking").await;
