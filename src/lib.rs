@@ -5,9 +5,12 @@
 //! ([`outbox`], [`poller`], the [`webhook`]) move bytes.
 
 pub mod app;
+pub mod archive;
 pub mod certs;
 pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod disk;
 pub mod error;
 pub mod ingest;
 pub mod lifecycle;
