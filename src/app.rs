@@ -49,6 +49,7 @@ impl Core {
             config.telegram.request_timeout,
         );
         let wakes = Wakes::default();
+        let texts_for_commands = texts.clone();
         let processor = Processor::new(store.clone(), config.clone(), texts, wakes.clone());
         let hook: Arc<dyn DeliveryHook> = Arc::new(processor.clone());
         let stop_workers = CancellationToken::new();
@@ -67,6 +68,24 @@ impl Core {
         }
         let mail = MailSender::new(store, mailer, wakes.mail.clone()).with_hook(hook);
         tasks.spawn(mail.run(stop_workers.clone()));
+        let archive = crate::archive::worker::ArchiveWorker {
+            store: processor.store().clone(),
+            api: api.clone(),
+            config: config.clone(),
+            wake: wakes.archive.clone(),
+            outbox_wake: wakes.outbox.clone(),
+        };
+        tasks.spawn(archive.run(stop_workers.clone()));
+        tasks.spawn(crate::disk::run(
+            Arc::new(crate::disk::SysinfoProbe),
+            processor.store().clone(),
+            config.clone(),
+            wakes.mail.clone(),
+            wakes.outbox.clone(),
+            stop_workers.clone(),
+        ));
+        crate::commands::register(processor.store(), &config, &texts_for_commands)?;
+        wakes.outbox.wake();
         tasks.spawn(crate::timers::run(
             processor.clone(),
             wakes.timers.clone(),

@@ -43,6 +43,7 @@ pub struct Wakes {
     pub outbox: Wake,
     pub mail: Wake,
     pub timers: Wake,
+    pub archive: Wake,
 }
 
 struct Shared {
@@ -57,6 +58,7 @@ pub struct Applied {
     pub calls: usize,
     pub mails: usize,
     pub timers: bool,
+    pub archive: bool,
 }
 
 impl Applied {
@@ -64,6 +66,7 @@ impl Applied {
         self.calls += other.calls;
         self.mails += other.mails;
         self.timers |= other.timers;
+        self.archive |= other.archive;
     }
 }
 
@@ -91,6 +94,9 @@ impl Processor {
         }
         if applied.timers {
             w.timers.wake();
+        }
+        if applied.archive {
+            w.archive.wake();
         }
     }
 
@@ -229,11 +235,12 @@ fn apply_event(conn: &Connection, event: &Event, shared: &Shared, now: i64) -> R
         texts: &shared.texts,
     };
     let decision = lifecycle::decide(event, &snapshot, &env);
-    let (calls, mails) = store::desk::apply(conn, &decision, now)?;
+    let queued = store::desk::apply(conn, &decision, now)?;
     Ok(Applied {
-        calls,
-        mails,
+        calls: queued.calls,
+        mails: queued.mails,
         timers: decision.touches_timers(),
+        archive: queued.archive,
     })
 }
 

@@ -330,7 +330,10 @@ async fn release_reannounces_and_another_specialist_sees_the_whole_history() {
     desk.say(ANN, "and more words").await;
     let edits = desk.wait_calls("editMessageText", GROUP, 1).await;
     let text = edits[0].text().unwrap();
-    assert!(text.contains("first words") && text.contains("and more words"), "{text}");
+    assert!(
+        text.contains("first words") && text.contains("and more words"),
+        "{text}"
+    );
     assert_eq!(edits[0].buttons()[0].1, format!("t:{id}"));
     desk.press(ANNA, GROUP, &format!("t:{id}")).await;
     desk.wait_answer("is yours").await;

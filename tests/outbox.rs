@@ -33,7 +33,8 @@ async fn retry_after_delays_the_chat_and_the_message_arrives_once() {
     assert!(waited >= Duration::from_secs(2), "retried after {waited:?}");
     let files = app.files.clone();
     wait_until("both messages of the welcome to be sent", PROMPTLY, || {
-        files.count("SELECT count(*) FROM outbox WHERE status = 'sent'") == 2
+        files.count("SELECT count(*) FROM outbox WHERE method = 'sendMessage' AND status = 'sent'")
+            == 2
     })
     .await;
     // Each message arrived once.
@@ -64,11 +65,20 @@ async fn server_errors_are_retried_until_success() {
     assert!(third > first, "waits {first:?} then {third:?}");
     let files = app.files.clone();
     wait_until("the deliveries to be recorded", PROMPTLY, || {
-        files.count("SELECT count(*) FROM outbox WHERE status = 'sent'") == 2
+        files.count("SELECT count(*) FROM outbox WHERE method = 'sendMessage' AND status = 'sent'")
+            == 2
     })
     .await;
-    assert_eq!(app.count("SELECT attempts FROM outbox WHERE id = 1"), 4);
-    assert_eq!(app.count("SELECT attempts FROM outbox WHERE id = 2"), 1);
+    assert_eq!(
+        app.count("SELECT attempts FROM outbox WHERE method = 'sendMessage' ORDER BY id LIMIT 1"),
+        4
+    );
+    assert_eq!(
+        app.count(
+            "SELECT attempts FROM outbox WHERE method = 'sendMessage' ORDER BY id LIMIT 1 OFFSET 1"
+        ),
+        1
+    );
     assert_eq!(fake.delivered("sendMessage").len(), 2);
     app.stop().await;
 }
@@ -109,9 +119,11 @@ async fn forbidden_is_permanent_and_recorded() {
     let error: String = app
         .files
         .db()
-        .query_row("SELECT last_error FROM outbox WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT last_error FROM outbox WHERE method = 'sendMessage' ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(error.contains("blocked by the user"), "{error}");
     // Later messages to other chats still flow, and the refused one is not retried.
@@ -156,7 +168,9 @@ async fn pending_calls_survive_a_kill_and_are_delivered_once() {
     .await;
     child.kill();
     assert_eq!(
-        files.count("SELECT count(*) FROM outbox WHERE status = 'pending'"),
+        files.count(
+            "SELECT count(*) FROM outbox WHERE method = 'sendMessage' AND status = 'pending'"
+        ),
         10
     );
 

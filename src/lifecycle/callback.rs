@@ -14,6 +14,58 @@ pub enum CallbackData {
     ChangeEmail,
     /// Customer: send a new code.
     ResendCode,
+    /// Specialist menu items.
+    Menu(MenuItem),
+    /// The customers page after customer id N (0: the first page).
+    Users {
+        after: i64,
+    },
+    /// The customers page before customer id N.
+    UsersBack {
+        before: i64,
+    },
+    /// The history's customer picker, after / before customer id N.
+    History {
+        after: i64,
+    },
+    HistoryBack {
+        before: i64,
+    },
+    /// History of one customer.
+    HistoryOf(i64),
+    /// The last archived communication of a customer.
+    ArchiveLast(i64),
+    /// The archived communications of a customer, older than communication N
+    /// (0: from the newest).
+    ArchiveList {
+        customer: i64,
+        before: i64,
+    },
+    /// Show archived communication N as text.
+    ArchiveShow(i64),
+    /// Send archived communication N as zip.
+    ArchiveZip(i64),
+    /// A button that does nothing (a page number).
+    Noop,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuItem {
+    Current,
+    Close,
+    Release,
+    Unassigned,
+}
+
+impl MenuItem {
+    fn code(self) -> &'static str {
+        match self {
+            MenuItem::Current => "cur",
+            MenuItem::Close => "cls",
+            MenuItem::Release => "rel",
+            MenuItem::Unassigned => "una",
+        }
+    }
 }
 
 /// Telegram's limit for callback data.
@@ -27,6 +79,17 @@ impl CallbackData {
             CallbackData::Close(n) => format!("c:{n}"),
             CallbackData::ChangeEmail => "e".into(),
             CallbackData::ResendCode => "rs".into(),
+            CallbackData::Menu(item) => format!("m:{}", item.code()),
+            CallbackData::Users { after } => format!("u:{after}"),
+            CallbackData::UsersBack { before } => format!("U:{before}"),
+            CallbackData::History { after } => format!("h:{after}"),
+            CallbackData::HistoryBack { before } => format!("H:{before}"),
+            CallbackData::HistoryOf(n) => format!("hc:{n}"),
+            CallbackData::ArchiveLast(n) => format!("hl:{n}"),
+            CallbackData::ArchiveList { customer, before } => format!("ha:{customer}:{before}"),
+            CallbackData::ArchiveShow(n) => format!("as:{n}"),
+            CallbackData::ArchiveZip(n) => format!("az:{n}"),
+            CallbackData::Noop => "x".into(),
         }
     }
 
@@ -34,18 +97,45 @@ impl CallbackData {
         if data.is_empty() || data.len() > MAX_LEN {
             return None;
         }
-        let id = |s: &str| -> Option<i64> {
+        // A non-negative decimal without sign or leading junk.
+        let num = |s: &str| -> Option<i64> {
             if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            s.parse().ok().filter(|n| *n > 0)
+            s.parse().ok()
         };
+        let id = |s: &str| num(s).filter(|n| *n > 0);
         match data.split_once(':') {
             Some(("t", n)) => id(n).map(CallbackData::Take),
             Some(("r", n)) => id(n).map(CallbackData::Release),
             Some(("c", n)) => id(n).map(CallbackData::Close),
+            Some(("m", item)) => [
+                MenuItem::Current,
+                MenuItem::Close,
+                MenuItem::Release,
+                MenuItem::Unassigned,
+            ]
+            .into_iter()
+            .find(|i| i.code() == item)
+            .map(CallbackData::Menu),
+            Some(("u", n)) => num(n).map(|after| CallbackData::Users { after }),
+            Some(("U", n)) => id(n).map(|before| CallbackData::UsersBack { before }),
+            Some(("h", n)) => num(n).map(|after| CallbackData::History { after }),
+            Some(("H", n)) => id(n).map(|before| CallbackData::HistoryBack { before }),
+            Some(("hc", n)) => id(n).map(CallbackData::HistoryOf),
+            Some(("hl", n)) => id(n).map(CallbackData::ArchiveLast),
+            Some(("ha", rest)) => {
+                let (customer, before) = rest.split_once(':')?;
+                Some(CallbackData::ArchiveList {
+                    customer: id(customer)?,
+                    before: num(before)?,
+                })
+            }
+            Some(("as", n)) => id(n).map(CallbackData::ArchiveShow),
+            Some(("az", n)) => id(n).map(CallbackData::ArchiveZip),
             None if data == "e" => Some(CallbackData::ChangeEmail),
             None if data == "rs" => Some(CallbackData::ResendCode),
+            None if data == "x" => Some(CallbackData::Noop),
             _ => None,
         }
     }
@@ -63,6 +153,20 @@ mod tests {
             CallbackData::Close(7),
             CallbackData::ChangeEmail,
             CallbackData::ResendCode,
+            CallbackData::Menu(MenuItem::Unassigned),
+            CallbackData::Users { after: 0 },
+            CallbackData::UsersBack { before: 77 },
+            CallbackData::History { after: 5 },
+            CallbackData::HistoryBack { before: 5 },
+            CallbackData::HistoryOf(999_999_999_999),
+            CallbackData::ArchiveLast(4),
+            CallbackData::ArchiveList {
+                customer: 999_999_999_999,
+                before: 999_999_999_999,
+            },
+            CallbackData::ArchiveShow(12),
+            CallbackData::ArchiveZip(12),
+            CallbackData::Noop,
         ] {
             let s = d.encode();
             assert!(s.len() <= MAX_LEN);

@@ -3,12 +3,12 @@
 
 use serde_json::{Value, json};
 
-use super::callback::CallbackData;
-use super::render;
+use super::callback::{CallbackData, MenuItem};
 use super::{
     Change, Communication, Customer, Decision, Effect, Env, Incoming, Kind, LogEntry, Purpose,
     Role, Snapshot, Status, User, keyboard, purpose_json,
 };
+use super::{menus, render};
 use crate::split::{MESSAGE_LIMIT, split};
 use crate::telegram::{Call, ParseMode};
 
@@ -47,6 +47,7 @@ fn entry(m: &Incoming, role: Role, env: &Env<'_>) -> LogEntry {
         kind: m.kind(),
         text: m.text.clone(),
         file_name: m.file.as_ref().and_then(|f| f.file_name.clone()),
+        file: None,
     }
 }
 
@@ -137,6 +138,8 @@ pub fn customer_request(
                 specialist_id: None,
                 opened_at: env.now,
                 idle_deadline: None,
+                closed_at: None,
+                close_reason: None,
             };
             d.change(Change::Open {
                 id: comm.id,
@@ -352,10 +355,6 @@ pub fn specialist_command(
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let active = snap
-        .communication
-        .as_ref()
-        .filter(|c| c.status == Status::Assigned && c.specialist_id == Some(from.id));
     match name {
         "start" => d.say(
             chat,
@@ -364,36 +363,63 @@ pub fn specialist_command(
                 &[("name", &env.specialist_name(from.id))],
             ),
         ),
-        "release" => match active {
-            Some(comm) => release(comm, from.id, snap, env, d),
-            None => d.say(chat, env.texts.render("no_active", &[])),
-        },
-        "close" => match active {
-            Some(comm) => close(comm, "closed by the specialist", false, snap, env, d),
-            None => d.say(chat, env.texts.render("no_active", &[])),
-        },
-        "current" => match (active, &snap.customer) {
-            (Some(comm), Some(customer)) => d.say_with(
-                chat,
-                render::card(comm, customer, env),
-                controls_keyboard(comm.id, env),
-            ),
-            _ => d.say(chat, env.texts.render("no_active", &[])),
-        },
+        "service" => menus::service_menu(chat, env, d),
+        "release" | "close" | "current" => own_action(name, from.id, chat, None, snap, env, d),
+        "unassigned" => menus::unassigned(chat, snap, env, d),
+        "users" => menus::users(chat, None, None, snap, env, d),
+        "history" => menus::history_picker(chat, None, None, snap, env, d),
         _ => d.say(chat, env.texts.render("unknown_command", &[])),
+    }
+}
+
+/// Current / release / close of the specialist's own active communication.
+fn own_action(
+    what: &str,
+    me: i64,
+    chat: i64,
+    callback: Option<&str>,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let active = snap
+        .communication
+        .as_ref()
+        .filter(|c| c.status == Status::Assigned && c.specialist_id == Some(me));
+    if let Some(id) = callback {
+        d.answer(id, String::new(), false);
+    }
+    let Some(comm) = active else {
+        d.say(chat, env.texts.render("no_active", &[]));
+        return;
+    };
+    match what {
+        "release" => release(comm, me, snap, env, d),
+        "close" => close(comm, "closed by the specialist", false, snap, env, d),
+        _ => {
+            if let Some(customer) = &snap.customer {
+                d.say_with(
+                    chat,
+                    render::card(comm, customer, env),
+                    controls_keyboard(comm.id, env),
+                );
+            }
+        }
     }
 }
 
 pub fn specialist_button(
     id: &str,
     from: &User,
-    _chat: Option<i64>,
+    origin: Option<(i64, i64)>,
     data: &CallbackData,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
 ) {
     let me = from.id;
+    // Lists and menus answer in the specialist's private chat.
+    let chat = me;
     let target = snap.communication.as_ref();
     match data {
         CallbackData::Take(n) => take(id, me, *n, snap, env, d),
@@ -416,6 +442,34 @@ pub fn specialist_button(
                 close(comm, "closed by the specialist", false, snap, env, d);
             }
         }
+        CallbackData::Menu(MenuItem::Current) => {
+            own_action("current", me, chat, Some(id), snap, env, d)
+        }
+        CallbackData::Menu(MenuItem::Release) => {
+            own_action("release", me, chat, Some(id), snap, env, d)
+        }
+        CallbackData::Menu(MenuItem::Close) => {
+            own_action("close", me, chat, Some(id), snap, env, d)
+        }
+        CallbackData::Menu(MenuItem::Unassigned) => {
+            d.answer(id, String::new(), false);
+            menus::unassigned(chat, snap, env, d);
+        }
+        CallbackData::Users { .. } | CallbackData::UsersBack { .. } => {
+            menus::users(chat, origin, Some(id), snap, env, d)
+        }
+        CallbackData::History { .. } | CallbackData::HistoryBack { .. } => {
+            menus::history_picker(chat, origin, Some(id), snap, env, d)
+        }
+        CallbackData::HistoryOf(_) => menus::history_of(chat, id, snap, env, d),
+        CallbackData::ArchiveLast(_) | CallbackData::ArchiveShow(_) => {
+            menus::archive_show(chat, id, snap, env, d)
+        }
+        CallbackData::ArchiveList { customer, .. } => {
+            menus::archive_list(chat, origin, id, *customer, snap, env, d)
+        }
+        CallbackData::ArchiveZip(_) => menus::archive_zip(chat, id, snap, env, d),
+        CallbackData::Noop => d.answer(id, String::new(), false),
         CallbackData::ChangeEmail | CallbackData::ResendCode => {
             d.answer(id, env.texts.render_plain("button_unknown", &[]), false)
         }

@@ -7,6 +7,7 @@
 pub mod callback;
 mod desk;
 pub mod email;
+mod menus;
 mod onboarding;
 pub mod render;
 
@@ -161,6 +162,8 @@ pub enum Event {
         from: User,
         /// The chat of the message with the button, when Telegram tells it.
         chat_id: Option<i64>,
+        /// That message (menus edit it in place to turn pages).
+        message_id: Option<i64>,
         data: String,
     },
     /// The idle deadline of a communication has passed.
@@ -299,7 +302,68 @@ pub struct Communication {
     pub specialist_id: Option<i64>,
     pub opened_at: i64,
     pub idle_deadline: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub close_reason: Option<String>,
 }
+
+/// A specialist's turn on a communication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    pub specialist_id: i64,
+    pub taken_at: i64,
+    pub released_at: Option<i64>,
+}
+
+/// What became of a message's file in the archive.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileNote {
+    /// The name under `files/`.
+    pub saved_name: String,
+    /// `pending`, `saved`, `too_large` or `failed`.
+    pub status: String,
+}
+
+/// A customer with their open communication, for lists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerRow {
+    pub customer: Customer,
+    pub open: Option<Communication>,
+}
+
+/// An unassigned communication waiting in the queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Queued {
+    pub comm: Communication,
+    pub customer: Customer,
+    pub first_text: Option<String>,
+}
+
+/// Lists the menus show.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Listing {
+    /// The oldest unassigned communications, and how many there are in all.
+    Unassigned { rows: Vec<Queued>, total: i64 },
+    /// A page of customers.
+    Customers {
+        rows: Vec<CustomerRow>,
+        has_prev: bool,
+        has_next: bool,
+    },
+    /// A page of a customer's archived (closed) communications, newest first.
+    Archived {
+        rows: Vec<Communication>,
+        has_more: bool,
+    },
+}
+
+/// Customers per page of `/users`.
+pub const USERS_PAGE: usize = 20;
+/// Customers per page of the `/history` picker.
+pub const HISTORY_PAGE: usize = 10;
+/// Archived communications per page.
+pub const ARCHIVE_PAGE: usize = 10;
+/// At most this many unassigned communications are listed one by one.
+pub const UNASSIGNED_SHOWN: usize = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -334,6 +398,8 @@ pub struct LogEntry {
     pub kind: Kind,
     pub text: Option<String>,
     pub file_name: Option<String>,
+    /// The archived copy of its file, if it has one.
+    pub file: Option<FileNote>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -365,6 +431,11 @@ pub struct Snapshot {
     pub album: Vec<(i64, i64, i64)>,
     /// The id a new communication would get.
     pub next_communication_id: i64,
+    /// Who held the communication when.
+    pub assignments: Vec<Assignment>,
+    /// How many closed communications the customer has.
+    pub archived: i64,
+    pub listing: Option<Listing>,
 }
 
 /// The moment and the settings a decision is made with.
@@ -505,6 +576,11 @@ pub enum Effect {
         coalesce: Option<String>,
     },
     Mail(MailOut),
+    /// Build the zip of an archived communication and send it to a chat.
+    Zip {
+        comm: i64,
+        chat: i64,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -616,12 +692,14 @@ pub fn decide(event: &Event, snap: &Snapshot, env: &Env<'_>) -> Decision {
             id,
             from,
             chat_id,
+            message_id,
             data,
         } => match CallbackData::parse(data) {
             None => d.answer(id, env.texts.render_plain("button_unknown", &[]), false),
             Some(data) => {
                 if env.config.is_specialist(from.id) {
-                    desk::specialist_button(id, from, *chat_id, &data, snap, env, &mut d);
+                    let origin = chat_id.zip(*message_id);
+                    desk::specialist_button(id, from, origin, &data, snap, env, &mut d);
                 } else if matches!(data, CallbackData::ChangeEmail | CallbackData::ResendCode)
                     && !env.config.is_controller(from.id)
                 {

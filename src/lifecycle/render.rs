@@ -193,6 +193,8 @@ mod tests {
             specialist_id: None,
             opened_at: 0,
             idle_deadline: None,
+            closed_at: None,
+            close_reason: None,
         }
     }
 
@@ -206,6 +208,7 @@ mod tests {
             kind: Kind::Text,
             text: Some(text.into()),
             file_name: None,
+            file: None,
         }
     }
 

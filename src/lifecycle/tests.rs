@@ -105,6 +105,8 @@ fn comm(status: Status, specialist: Option<i64>) -> Communication {
         specialist_id: specialist,
         opened_at: NOW - 60_000,
         idle_deadline: None,
+        closed_at: None,
+        close_reason: None,
     }
 }
 
@@ -113,7 +115,7 @@ fn calls(d: &Decision) -> Vec<&Call> {
         .iter()
         .filter_map(|e| match e {
             Effect::Telegram { call, .. } => Some(call),
-            Effect::Mail(_) => None,
+            Effect::Mail(_) | Effect::Zip { .. } => None,
         })
         .collect()
 }
@@ -139,6 +141,7 @@ fn press(from: i64, data: &str) -> Event {
         id: "q1".into(),
         from: user(from, "Staff"),
         chat_id: Some(-100),
+        message_id: Some(1),
         data: data.into(),
     }
 }
@@ -476,6 +479,7 @@ fn take_assigns_and_tells_everyone() {
             kind: Kind::Text,
             text: Some("hello".into()),
             file_name: None,
+            file: None,
         },
         LogEntry {
             at: NOW,
@@ -486,6 +490,7 @@ fn take_assigns_and_tells_everyone() {
             kind: Kind::Photo,
             text: None,
             file_name: None,
+            file: None,
         },
     ];
     let snap = Snapshot {

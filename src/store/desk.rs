@@ -5,14 +5,17 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::lifecycle::callback::MenuItem;
 use crate::lifecycle::{
-    ALBUM_WINDOW_MS, Announcement, CallbackData, Change, Code, Codes, Communication, Customer,
-    CustomerState, Decision, Effect, Event, Kind, LogEntry, MailPurpose, Purpose, Role, Snapshot,
-    Status, User,
+    ALBUM_WINDOW_MS, ARCHIVE_PAGE, Announcement, Assignment, CallbackData, Change, Code, Codes,
+    Communication, Customer, CustomerRow, CustomerState, Decision, Effect, Event, FileNote,
+    HISTORY_PAGE, Kind, Listing, LogEntry, MailPurpose, Purpose, Queued, Role, Snapshot, Status,
+    UNASSIGNED_SHOWN, USERS_PAGE, User,
 };
 use crate::store::outbox;
 
-const COMM_COLUMNS: &str = "id, customer_id, status, specialist_id, opened_at, idle_deadline";
+const COMM_COLUMNS: &str =
+    "id, customer_id, status, specialist_id, opened_at, idle_deadline, closed_at, close_reason";
 
 fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
     Ok(Communication {
@@ -22,6 +25,8 @@ fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
         specialist_id: r.get(3)?,
         opened_at: r.get(4)?,
         idle_deadline: r.get(5)?,
+        closed_at: r.get(6)?,
+        close_reason: r.get(7)?,
     })
 }
 
@@ -120,8 +125,10 @@ fn codes(conn: &Connection, customer: i64, now: i64) -> Result<Codes> {
 
 pub fn log(conn: &Connection, comm: i64) -> Result<Vec<LogEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT at, role, sender_id, chat_id, message_id, kind, text, file_name
-         FROM messages WHERE communication_id = ?1 ORDER BY id",
+        "SELECT m.at, m.role, m.sender_id, m.chat_id, m.message_id, m.kind, m.text, m.file_name,
+                f.saved_name, f.status
+         FROM messages m LEFT JOIN archive_files f ON f.message_row = m.id
+         WHERE m.communication_id = ?1 ORDER BY m.id",
     )?;
     let rows = stmt.query_map([comm], |r| {
         Ok(LogEntry {
@@ -133,6 +140,13 @@ pub fn log(conn: &Connection, comm: i64) -> Result<Vec<LogEntry>> {
             kind: Kind::parse(&r.get::<_, String>(5)?),
             text: r.get(6)?,
             file_name: r.get(7)?,
+            file: match (
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<String>>(9)?,
+            ) {
+                (Some(saved_name), Some(status)) => Some(FileNote { saved_name, status }),
+                _ => None,
+            },
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -165,6 +179,177 @@ fn counterpart(conn: &Connection, chat: i64, msg: i64, other_chat: i64) -> Resul
             |r| r.get(0),
         )
         .optional()?)
+}
+
+const CUSTOMER_COLUMNS: &str =
+    "c.id, c.first_name, c.last_name, c.username, c.language, c.email, c.state, c.blocked_at";
+
+fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        user: User {
+            id: r.get(0)?,
+            first_name: r.get(1)?,
+            last_name: r.get(2)?,
+            username: r.get(3)?,
+            language: r.get(4)?,
+        },
+        email: r.get(5)?,
+        state: CustomerState::parse(&r.get::<_, String>(6)?),
+        blocked: r.get::<_, Option<i64>>(7)?.is_some(),
+    })
+}
+
+/// A page of customers by id: after `after` (forwards) or before `before`
+/// (backwards). Keyset pagination: a page never shifts when customers are added.
+fn customers_page(
+    conn: &Connection,
+    after: Option<i64>,
+    before: Option<i64>,
+    size: usize,
+) -> Result<Listing> {
+    let limit = i64::try_from(size + 1).unwrap_or(101);
+    let mut rows: Vec<Customer> = if let Some(before) = before {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id < ?1 ORDER BY c.id DESC LIMIT ?2"
+        ))?;
+        let mut v: Vec<Customer> = stmt
+            .query_map(params![before, limit], customer_row)?
+            .collect::<Result<_, _>>()?;
+        let more = v.len() > size;
+        v.truncate(size);
+        v.reverse();
+        return finish_page(conn, v, more, true);
+    } else {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id > ?1 ORDER BY c.id LIMIT ?2"
+        ))?;
+        stmt.query_map(params![after.unwrap_or(i64::MIN), limit], customer_row)?
+            .collect::<Result<_, _>>()?
+    };
+    let has_next = rows.len() > size;
+    rows.truncate(size);
+    let has_prev = match rows.first() {
+        Some(first) => conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE id < ?1)",
+            [first.user.id],
+            |r| r.get(0),
+        )?,
+        None => false,
+    };
+    finish_page_with(conn, rows, has_prev, has_next)
+}
+
+fn finish_page(
+    conn: &Connection,
+    rows: Vec<Customer>,
+    more_before: bool,
+    _backwards: bool,
+) -> Result<Listing> {
+    let has_next = match rows.last() {
+        Some(last) => conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE id > ?1)",
+            [last.user.id],
+            |r| r.get(0),
+        )?,
+        None => false,
+    };
+    finish_page_with(conn, rows, more_before, has_next)
+}
+
+fn finish_page_with(
+    conn: &Connection,
+    rows: Vec<Customer>,
+    has_prev: bool,
+    has_next: bool,
+) -> Result<Listing> {
+    let rows = rows
+        .into_iter()
+        .map(|customer| {
+            let open = open_communication_of(conn, customer.user.id)?;
+            Ok(CustomerRow { customer, open })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Listing::Customers {
+        rows,
+        has_prev,
+        has_next,
+    })
+}
+
+fn unassigned_listing(conn: &Connection) -> Result<Listing> {
+    let total: i64 = conn.query_row(
+        "SELECT count(*) FROM communications WHERE status = 'unassigned'",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COMM_COLUMNS} FROM communications WHERE status = 'unassigned' ORDER BY opened_at, id LIMIT ?1"
+    ))?;
+    let comms: Vec<Communication> = stmt
+        .query_map([i64::try_from(UNASSIGNED_SHOWN).unwrap_or(20)], comm_row)?
+        .collect::<Result<_, _>>()?;
+    let mut rows = Vec::new();
+    for comm in comms {
+        let Some(customer) = customer(conn, comm.customer_id)? else {
+            continue;
+        };
+        let first_text = conn
+            .query_row(
+                "SELECT coalesce(text, kind) FROM messages WHERE communication_id = ?1 ORDER BY id LIMIT 1",
+                [comm.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        rows.push(Queued {
+            comm,
+            customer,
+            first_text,
+        });
+    }
+    Ok(Listing::Unassigned { rows, total })
+}
+
+fn archived_page(conn: &Connection, customer: i64, before: i64) -> Result<Listing> {
+    let before = if before == 0 { i64::MAX } else { before };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COMM_COLUMNS} FROM communications
+         WHERE customer_id = ?1 AND status = 'closed' AND id < ?2 ORDER BY id DESC LIMIT ?3"
+    ))?;
+    let mut rows: Vec<Communication> = stmt
+        .query_map(
+            params![
+                customer,
+                before,
+                i64::try_from(ARCHIVE_PAGE + 1).unwrap_or(11)
+            ],
+            comm_row,
+        )?
+        .collect::<Result<_, _>>()?;
+    let has_more = rows.len() > ARCHIVE_PAGE;
+    rows.truncate(ARCHIVE_PAGE);
+    Ok(Listing::Archived { rows, has_more })
+}
+
+pub fn assignments(conn: &Connection, comm: i64) -> Result<Vec<Assignment>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT specialist_id, taken_at, released_at FROM assignments WHERE communication_id = ?1 ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map([comm], |r| {
+        Ok(Assignment {
+            specialist_id: r.get(0)?,
+            taken_at: r.get(1)?,
+            released_at: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn archived_count(conn: &Connection, customer: i64) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM communications WHERE customer_id = ?1 AND status = 'closed'",
+        [customer],
+        |r| r.get(0),
+    )?)
 }
 
 /// Fill the snapshot with the communication, its customer, log and announcements.
@@ -226,10 +411,16 @@ pub fn load(conn: &Connection, event: &Event, config: &Config, now: i64) -> Resu
                 }
             }
         }
-        Event::Command { from, .. } => {
+        Event::Command { from, name, .. } => {
             if config.is_specialist(from.id) {
                 let comm = active_communication_of(conn, from.id)?;
                 with_communication(conn, &mut snap, comm)?;
+                snap.listing = match name.as_str() {
+                    "unassigned" => Some(unassigned_listing(conn)?),
+                    "users" => Some(customers_page(conn, None, None, USERS_PAGE)?),
+                    "history" => Some(customers_page(conn, None, None, HISTORY_PAGE)?),
+                    _ => None,
+                };
             } else {
                 snap.customer = customer(conn, from.id)?;
             }
@@ -240,7 +431,62 @@ pub fn load(conn: &Connection, event: &Event, config: &Config, now: i64) -> Resu
                 with_communication(conn, &mut snap, comm)?;
                 snap.actor_active = active_communication_of(conn, from.id)?.map(|c| c.id);
             }
-            _ => {
+            Some(CallbackData::Menu(item)) => {
+                let comm = active_communication_of(conn, from.id)?;
+                with_communication(conn, &mut snap, comm)?;
+                if item == MenuItem::Unassigned {
+                    snap.listing = Some(unassigned_listing(conn)?);
+                }
+            }
+            Some(CallbackData::Users { after }) => {
+                snap.listing = Some(customers_page(conn, Some(after), None, USERS_PAGE)?);
+            }
+            Some(CallbackData::UsersBack { before }) => {
+                snap.listing = Some(customers_page(conn, None, Some(before), USERS_PAGE)?);
+            }
+            Some(CallbackData::History { after }) => {
+                snap.listing = Some(customers_page(conn, Some(after), None, HISTORY_PAGE)?);
+            }
+            Some(CallbackData::HistoryBack { before }) => {
+                snap.listing = Some(customers_page(conn, None, Some(before), HISTORY_PAGE)?);
+            }
+            Some(CallbackData::HistoryOf(id)) => {
+                let comm = open_communication_of(conn, id)?;
+                if let Some(c) = &comm {
+                    snap.assignments = assignments(conn, c.id)?;
+                }
+                with_communication(conn, &mut snap, comm)?;
+                snap.customer = customer(conn, id)?;
+                snap.archived = archived_count(conn, id)?;
+            }
+            Some(CallbackData::ArchiveLast(id)) => {
+                let comm = conn
+                    .query_row(
+                        &format!("SELECT {COMM_COLUMNS} FROM communications WHERE customer_id = ?1 AND status = 'closed' ORDER BY id DESC LIMIT 1"),
+                        [id],
+                        comm_row,
+                    )
+                    .optional()?;
+                if let Some(c) = &comm {
+                    snap.assignments = assignments(conn, c.id)?;
+                }
+                with_communication(conn, &mut snap, comm)?;
+            }
+            Some(CallbackData::ArchiveShow(n) | CallbackData::ArchiveZip(n)) => {
+                let comm = communication(conn, n)?;
+                if let Some(c) = &comm {
+                    snap.assignments = assignments(conn, c.id)?;
+                }
+                with_communication(conn, &mut snap, comm)?;
+            }
+            Some(CallbackData::ArchiveList {
+                customer: id,
+                before,
+            }) => {
+                snap.listing = Some(archived_page(conn, id, before)?);
+            }
+            Some(CallbackData::Noop) | None => {}
+            Some(CallbackData::ChangeEmail | CallbackData::ResendCode) => {
                 snap.customer = customer(conn, from.id)?;
                 snap.codes = codes(conn, from.id, now)?;
             }
@@ -279,9 +525,10 @@ pub fn load(conn: &Connection, event: &Event, config: &Config, now: i64) -> Resu
 
 /// Apply a decision: every change, then every effect queued. Returns how many
 /// Telegram calls and emails were queued.
-pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<(usize, usize)> {
+pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<Enqueued> {
+    let mut archive = false;
     for change in &decision.changes {
-        apply_change(conn, change, now)?;
+        archive |= apply_change(conn, change, now)?;
     }
     let (mut calls, mut mails) = (0, 0);
     for effect in &decision.effects {
@@ -302,6 +549,13 @@ pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<(usize,
                 }
                 calls += 1;
             }
+            Effect::Zip { comm, chat } => {
+                conn.execute(
+                    "INSERT INTO zip_requests (communication_id, chat_id, created_at) VALUES (?1, ?2, ?3)",
+                    params![comm, chat, now],
+                )?;
+                archive = true;
+            }
             Effect::Mail(m) => {
                 conn.execute(
                     "INSERT INTO mail_outbox (created_at, recipient, subject, body, purpose, max_attempts)
@@ -319,7 +573,47 @@ pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<(usize,
             }
         }
     }
-    Ok((calls, mails))
+    Ok(Enqueued {
+        calls,
+        mails,
+        archive,
+    })
+}
+
+/// What [`apply`] queued for the workers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Enqueued {
+    pub calls: usize,
+    pub mails: usize,
+    /// The archive has work (a transcript to rewrite, a file, a zip).
+    pub archive: bool,
+}
+
+fn mark_dirty(conn: &Connection, comm: i64) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO archive_dirty (communication_id) VALUES (?1)",
+        [comm],
+    )?;
+    Ok(())
+}
+
+/// The name a message's file gets under `files/`: the message id and the
+/// customer's name for it (sanitised), or a name for its kind.
+pub fn saved_name(message_id: i64, kind: Kind, file_name: Option<&str>) -> String {
+    let fallback = match kind {
+        Kind::Photo => "photo.jpg",
+        Kind::Video => "video.mp4",
+        Kind::Voice => "voice.ogg",
+        Kind::Audio => "audio.mp3",
+        Kind::Sticker => "sticker.webp",
+        Kind::Animation => "animation.mp4",
+        Kind::VideoNote => "video_note.mp4",
+        _ => "file",
+    };
+    let name = file_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(fallback);
+    crate::archive::sanitize::file_name(&format!("{message_id}-{name}"))
 }
 
 fn expect_one(changed: usize, what: &str) -> Result<()> {
@@ -334,7 +628,16 @@ fn latest_code(customer: i64) -> String {
     format!("(SELECT max(id) FROM auth_codes WHERE customer_id = {customer})")
 }
 
-fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<()> {
+/// Apply one change; `true` if the archive has new work because of it.
+fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
+    let archive_work = match change {
+        Change::Open { id, .. }
+        | Change::Assign { comm: id, .. }
+        | Change::Release { comm: id }
+        | Change::Close { comm: id, .. } => Some(*id),
+        Change::Log { comm, .. } => Some(*comm),
+        _ => None,
+    };
     match change {
         Change::TouchCustomer { user, state_if_new } => {
             conn.execute(
@@ -441,6 +744,25 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<()> {
                     message.media_group_id
                 ],
             )?;
+            if let Some(file) = &message.file {
+                let row = conn.last_insert_rowid();
+                let size = file.size.and_then(|s| i64::try_from(s).ok());
+                conn.execute(
+                    "UPDATE messages SET file_size = ?2 WHERE id = ?1",
+                    params![row, size],
+                )?;
+                conn.execute(
+                    "INSERT INTO archive_files (communication_id, message_row, file_id, size, saved_name)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        comm,
+                        row,
+                        file.file_id,
+                        size,
+                        saved_name(message.message_id, message.kind(), file.file_name.as_deref())
+                    ],
+                )?;
+            }
         }
         Change::Assign { comm, specialist } => {
             let n = conn.execute(
@@ -552,7 +874,11 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<()> {
             )?;
         }
     }
-    Ok(())
+    if let Some(comm) = archive_work {
+        mark_dirty(conn, comm)?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// The next moment a timer is due: an idle deadline or an album window.

@@ -187,6 +187,42 @@ ALTER TABLE outbox ADD COLUMN coalesce_key TEXT;
 CREATE INDEX outbox_coalesce ON outbox (coalesce_key) WHERE status = 'pending' AND coalesce_key IS NOT NULL;
 "#,
     ),
+    // 4: the archive on disk: files to download, transcripts to rewrite, zips to send.
+    M::up(
+        r#"
+ALTER TABLE messages ADD COLUMN file_size INTEGER;
+
+-- A file of the conversation, to be saved under files/ as saved_name.
+CREATE TABLE archive_files (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    communication_id INTEGER NOT NULL REFERENCES communications (id),
+    message_row      INTEGER NOT NULL REFERENCES messages (id),
+    file_id          TEXT    NOT NULL,
+    size             INTEGER,
+    saved_name       TEXT    NOT NULL,
+    status           TEXT    NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'saved', 'too_large', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    not_before       INTEGER NOT NULL DEFAULT 0,
+    error            TEXT
+) STRICT;
+CREATE INDEX archive_files_pending ON archive_files (not_before) WHERE status = 'pending';
+CREATE UNIQUE INDEX archive_files_by_message ON archive_files (message_row);
+
+-- Communications whose transcript.txt must be written again.
+CREATE TABLE archive_dirty (
+    communication_id INTEGER PRIMARY KEY
+) STRICT;
+
+-- Zips asked for with the Download button.
+CREATE TABLE zip_requests (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    communication_id INTEGER NOT NULL,
+    chat_id          INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL
+) STRICT;
+"#,
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -95,14 +95,12 @@ impl BotApi {
         timeout: Duration,
     ) -> Result<Value, ApiError> {
         let url = format!("{}/bot{}/{}", self.api_url, self.token, method);
-        let response = self
-            .http
-            .post(url)
-            .timeout(timeout)
-            .json(params)
-            .send()
-            .await
-            .map_err(network_error)?;
+        let request = self.http.post(url).timeout(timeout);
+        let request = match params.get(UPLOAD) {
+            Some(upload) => request.multipart(multipart(params, upload).await?),
+            None => request.json(params),
+        };
+        let response = request.send().await.map_err(network_error)?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(network_error)?;
         classify(status, &body)
@@ -135,6 +133,40 @@ impl BotApi {
             )))
         }
     }
+}
+
+/// A parameter naming a local file to upload: `{"field": "document", "path": "...",
+/// "file_name": "..."}`. The call then goes as multipart/form-data.
+pub const UPLOAD: &str = "_upload";
+
+async fn multipart(params: &Value, upload: &Value) -> Result<reqwest::multipart::Form, ApiError> {
+    let refuse = |description: String| ApiError::Permanent {
+        code: 0,
+        description,
+    };
+    let field = upload["field"].as_str().unwrap_or("document").to_string();
+    let path = upload["path"]
+        .as_str()
+        .ok_or_else(|| refuse("upload without a path".into()))?;
+    let name = upload["file_name"].as_str().unwrap_or("file").to_string();
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|e| refuse(format!("cannot read the file to upload: {e}")))?;
+    let mut form = reqwest::multipart::Form::new();
+    if let Value::Object(map) = params {
+        for (k, v) in map {
+            if k == UPLOAD {
+                continue;
+            }
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            form = form.text(k.clone(), text);
+        }
+    }
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name);
+    Ok(form.part(field, part))
 }
 
 /// A reqwest error without its URL: the URL holds the bot token.

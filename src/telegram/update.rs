@@ -46,6 +46,7 @@ pub fn to_event(update: &Update, raw: &Value) -> Result<Event, Ignored> {
             id: q.id.0.clone(),
             from: user(&q.from),
             chat_id: q.message.as_ref().map(|m| m.chat().id.0),
+            message_id: q.message.as_ref().map(|m| i64::from(m.id().0)),
             data: q.data.clone().unwrap_or_default(),
         }),
         UpdateKind::Error(_) => fallback(raw),

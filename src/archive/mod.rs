@@ -1,0 +1,19 @@
+//! The archive on disk: `archive/<customer id>/<communication id>/` with
+//! `transcript.txt` and `files/`, kept current by a worker as messages arrive.
+
+pub mod sanitize;
+pub mod transcript;
+pub mod worker;
+pub mod zip;
+
+use std::path::{Path, PathBuf};
+
+/// The folder of one communication.
+pub fn folder(root: &Path, customer: i64, comm: i64) -> PathBuf {
+    root.join(customer.to_string()).join(comm.to_string())
+}
+
+/// Telegram's limit for downloads through getFile.
+pub const MAX_DOWNLOAD: u64 = 20 * 1024 * 1024;
+/// Zip parts stay under this (Telegram takes uploads up to 50 MB).
+pub const MAX_ZIP_PART: u64 = 45 * 1024 * 1024;

@@ -1,0 +1,189 @@
+//! The transcript of a communication as plain text: a header (who, when, which
+//! specialists, how it ended) and one line per message. The same text is written to
+//! `transcript.txt` and shown in Telegram.
+
+use chrono::{DateTime, Utc};
+
+use crate::lifecycle::render::describe;
+use crate::lifecycle::{Assignment, Communication, Customer, LogEntry, Role, Status};
+
+fn at(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Everything a transcript shows.
+pub struct Transcript<'a> {
+    pub comm: &'a Communication,
+    pub customer: &'a Customer,
+    pub assignments: &'a [Assignment],
+    pub log: &'a [LogEntry],
+    /// The display name of a specialist by id.
+    pub specialist_name: &'a dyn Fn(i64) -> String,
+}
+
+impl Transcript<'_> {
+    pub fn render(&self) -> String {
+        let c = self.customer;
+        let mut out = String::new();
+        out.push_str(&format!("Communication #{}\n", self.comm.id));
+        let mut who = c.user.display_name();
+        if let Some(u) = c.user.username.as_deref().filter(|u| !u.is_empty()) {
+            who.push_str(&format!(" (@{u})"));
+        }
+        out.push_str(&format!("Customer: {who}, Telegram id {}", c.user.id));
+        if let Some(e) = &c.email {
+            out.push_str(&format!(", email {e}"));
+        }
+        out.push('\n');
+        out.push_str(&format!("Opened: {}\n", at(self.comm.opened_at)));
+        if self.assignments.is_empty() {
+            out.push_str("Specialists: none\n");
+        } else {
+            out.push_str("Specialists:\n");
+            for a in self.assignments {
+                let name = (self.specialist_name)(a.specialist_id);
+                let released = a
+                    .released_at
+                    .map(|r| format!(", released {}", at(r)))
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "  {name} (id {}): took {}{released}\n",
+                    a.specialist_id,
+                    at(a.taken_at)
+                ));
+            }
+        }
+        match self.comm.status {
+            Status::Closed => {
+                out.push_str(&format!(
+                    "Closed: {}\nClose reason: {}\n",
+                    self.comm.closed_at.map(at).unwrap_or_default(),
+                    self.comm.close_reason.as_deref().unwrap_or("—")
+                ));
+            }
+            Status::Assigned => out.push_str("Status: open, assigned\n"),
+            Status::Unassigned => out.push_str("Status: open, waiting for a specialist\n"),
+        }
+        out.push_str(&"-".repeat(60));
+        out.push('\n');
+        for e in self.log {
+            let (role, name) = match e.role {
+                Role::Customer => ("customer", c.user.display_name()),
+                Role::Specialist => ("specialist", (self.specialist_name)(e.sender_id)),
+            };
+            let mut what = describe(e.kind, None, e.file_name.as_deref());
+            if let Some(f) = &e.file {
+                let note = match f.status.as_str() {
+                    "saved" => String::new(),
+                    "too_large" => " (not downloaded: too large)".to_string(),
+                    "failed" => " (not downloaded: failed)".to_string(),
+                    _ => " (downloading)".to_string(),
+                };
+                what = format!("[{what}: files/{}{note}]", f.saved_name);
+            } else if !what.is_empty() && what != "…" {
+                what = format!("[{what}]");
+            } else {
+                what.clear();
+            }
+            let text = e.text.as_deref().unwrap_or("").replace('\n', "\n    ");
+            let body = match (what.is_empty(), text.is_empty()) {
+                (true, _) => text,
+                (false, true) => what,
+                (false, false) => format!("{what} {text}"),
+            };
+            out.push_str(&format!("{}  {role}  {name}: {body}\n", at(e.at)));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::{CustomerState, FileNote, Kind, User};
+
+    #[test]
+    fn header_and_lines() {
+        let comm = Communication {
+            id: 12,
+            customer_id: 42,
+            status: Status::Closed,
+            specialist_id: Some(5),
+            opened_at: 0,
+            idle_deadline: None,
+            closed_at: Some(60_000),
+            close_reason: Some("timeout".into()),
+        };
+        let customer = Customer {
+            user: User {
+                id: 42,
+                first_name: "Ann".into(),
+                username: Some("ann".into()),
+                ..User::default()
+            },
+            email: Some("ann@example.com".into()),
+            state: CustomerState::Verified,
+            blocked: false,
+        };
+        let log = vec![
+            LogEntry {
+                at: 1000,
+                role: Role::Customer,
+                sender_id: 42,
+                chat_id: 42,
+                message_id: 7,
+                kind: Kind::Text,
+                text: Some("hello\nthere".into()),
+                file_name: None,
+                file: None,
+            },
+            LogEntry {
+                at: 2000,
+                role: Role::Specialist,
+                sender_id: 5,
+                chat_id: 5,
+                message_id: 9,
+                kind: Kind::Document,
+                text: Some("the manual".into()),
+                file_name: Some("manual.pdf".into()),
+                file: Some(FileNote {
+                    saved_name: "9-manual.pdf".into(),
+                    status: "too_large".into(),
+                }),
+            },
+        ];
+        let assignments = [Assignment {
+            specialist_id: 5,
+            taken_at: 500,
+            released_at: Some(60_000),
+        }];
+        let name = |id: i64| {
+            if id == 5 {
+                "Anna".to_string()
+            } else {
+                id.to_string()
+            }
+        };
+        let text = Transcript {
+            comm: &comm,
+            customer: &customer,
+            assignments: &assignments,
+            log: &log,
+            specialist_name: &name,
+        }
+        .render();
+        assert!(text.starts_with(
+            "Communication #12\nCustomer: Ann (@ann), Telegram id 42, email ann@example.com\n"
+        ));
+        assert!(text.contains(
+            "Anna (id 5): took 1970-01-01 00:00:00 UTC, released 1970-01-01 00:01:00 UTC"
+        ));
+        assert!(text.contains("Close reason: timeout"));
+        assert!(text.contains("customer  Ann: hello\n    there\n"));
+        assert!(text.contains(
+            "specialist  Anna: [📎 document «manual.pdf»: files/9-manual.pdf (not downloaded: too large)] the manual"
+        ));
+    }
+}

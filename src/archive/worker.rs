@@ -1,0 +1,420 @@
+//! The archive worker: rewrites the transcripts of communications that changed,
+//! downloads their files through `getFile`, and builds the zips asked for.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use super::transcript::Transcript;
+use super::{MAX_DOWNLOAD, MAX_ZIP_PART, folder};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::outbox::{Backoff, Wake, sleep_until_opt};
+use crate::store::{Store, desk};
+use crate::telegram::{ApiError, BotApi, Call};
+
+/// Give up on a file after this many failed downloads.
+const MAX_ATTEMPTS: i64 = 10;
+/// Exported zips are removed after a day.
+const EXPORT_TTL: Duration = Duration::from_secs(24 * 3600);
+
+pub struct ArchiveWorker {
+    pub store: Store,
+    pub api: BotApi,
+    pub config: Arc<Config>,
+    pub wake: Wake,
+    pub outbox_wake: Wake,
+}
+
+struct PendingFile {
+    id: i64,
+    comm: i64,
+    customer: i64,
+    file_id: String,
+    size: Option<i64>,
+    saved_name: String,
+    attempts: i64,
+}
+
+impl ArchiveWorker {
+    fn root(&self) -> &Path {
+        &self.config.archive.dir
+    }
+
+    pub async fn run(self, stop: CancellationToken) {
+        let backoff = Backoff {
+            base: Duration::from_secs(2),
+            max: Duration::from_secs(300),
+        };
+        loop {
+            if stop.is_cancelled() {
+                return;
+            }
+            if let Err(e) = self.transcripts().await {
+                error!(error = %e, "archive: cannot write transcripts");
+            }
+            let mut busy = false;
+            match self.next_file().await {
+                Ok(Some(file)) => {
+                    busy = true;
+                    self.download(file, &backoff).await;
+                }
+                Ok(None) => {}
+                Err(e) => error!(error = %e, "archive: cannot read the file queue"),
+            }
+            match self.zip_request().await {
+                Ok(true) => busy = true,
+                Ok(false) => {}
+                Err(e) => error!(error = %e, "archive: cannot build a zip"),
+            }
+            if busy {
+                continue;
+            }
+            self.clean_exports();
+            let next = self
+                .store
+                .run(|c| {
+                    Ok(c.query_row(
+                        "SELECT min(not_before) FROM archive_files WHERE status = 'pending'",
+                        [],
+                        |r| r.get::<_, Option<i64>>(0),
+                    )?)
+                })
+                .await
+                .ok()
+                .flatten()
+                .map(|at| {
+                    let wait = u64::try_from(at - crate::now_ms()).unwrap_or(0);
+                    Instant::now() + Duration::from_millis(wait.max(50))
+                });
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = self.wake.wait() => {}
+                _ = sleep_until_opt(next) => {}
+            }
+        }
+    }
+
+    /// Rewrite every transcript marked dirty.
+    async fn transcripts(&self) -> Result<()> {
+        let root = self.root().to_path_buf();
+        let config = self.config.clone();
+        self.store
+            .run(move |conn| {
+                let dirty: Vec<i64> = conn
+                    .prepare("DELETE FROM archive_dirty RETURNING communication_id")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for comm in dirty {
+                    if let Err(e) = write_transcript(conn, &root, &config, comm) {
+                        error!(comm, error = %e, "archive: transcript not written; will retry");
+                        conn.execute(
+                            "INSERT OR IGNORE INTO archive_dirty (communication_id) VALUES (?1)",
+                            [comm],
+                        )?;
+                        return Err(e);
+                    }
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn next_file(&self) -> Result<Option<PendingFile>> {
+        let now = crate::now_ms();
+        self.store
+            .run(move |c| {
+                Ok(c.query_row(
+                    "SELECT f.id, f.communication_id, m.customer_id, f.file_id, f.size, f.saved_name, f.attempts
+                     FROM archive_files f JOIN communications m ON m.id = f.communication_id
+                     WHERE f.status = 'pending' AND f.not_before <= ?1 ORDER BY f.id LIMIT 1",
+                    [now],
+                    |r| {
+                        Ok(PendingFile {
+                            id: r.get(0)?,
+                            comm: r.get(1)?,
+                            customer: r.get(2)?,
+                            file_id: r.get(3)?,
+                            size: r.get(4)?,
+                            saved_name: r.get(5)?,
+                            attempts: r.get(6)?,
+                        })
+                    },
+                )
+                .optional()?)
+            })
+            .await
+    }
+
+    async fn download(&self, file: PendingFile, backoff: &Backoff) {
+        let result = if file
+            .size
+            .is_some_and(|s| u64::try_from(s).unwrap_or(0) > MAX_DOWNLOAD)
+        {
+            Ok(Fetched::TooLarge)
+        } else {
+            self.fetch(&file).await
+        };
+        let (status, error, not_before) = match result {
+            Ok(Fetched::Saved) => ("saved", None, 0),
+            Ok(Fetched::TooLarge) => ("too_large", None, 0),
+            Err(e) => {
+                let attempt = file.attempts + 1;
+                match e {
+                    ApiError::Permanent { description, .. } => {
+                        warn!(id = file.id, %description, "archive: file cannot be downloaded");
+                        ("failed", Some(description), 0)
+                    }
+                    e if attempt >= MAX_ATTEMPTS => ("failed", Some(e.to_string()), 0),
+                    e => {
+                        let wait = match &e {
+                            ApiError::RetryAfter(d) => *d,
+                            _ => backoff.delay(attempt),
+                        };
+                        warn!(id = file.id, error = %e, "archive: download failed, will retry");
+                        let at =
+                            crate::now_ms() + i64::try_from(wait.as_millis()).unwrap_or(60_000);
+                        ("pending", Some(e.to_string()), at)
+                    }
+                }
+            }
+        };
+        let id = file.id;
+        let comm = file.comm;
+        let recorded = self
+            .store
+            .run(move |c| {
+                c.execute(
+                    "UPDATE archive_files SET status = ?2, error = ?3, not_before = ?4, attempts = attempts + 1 WHERE id = ?1",
+                    params![id, status, error, not_before],
+                )?;
+                if status != "pending" {
+                    c.execute("INSERT OR IGNORE INTO archive_dirty (communication_id) VALUES (?1)", [comm])?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = recorded {
+            error!(id, error = %e, "archive: cannot record a download");
+        }
+    }
+
+    async fn fetch(&self, file: &PendingFile) -> std::result::Result<Fetched, ApiError> {
+        let info = self
+            .api
+            .call("getFile", &json!({ "file_id": file.file_id }))
+            .await
+            .map_err(|e| match e {
+                ApiError::Permanent { description, .. } if description.contains("too big") => {
+                    ApiError::Permanent {
+                        code: 0,
+                        description: "too big".into(),
+                    }
+                }
+                e => e,
+            });
+        let info = match info {
+            Err(ApiError::Permanent { description, .. }) if description == "too big" => {
+                return Ok(Fetched::TooLarge);
+            }
+            other => other?,
+        };
+        if info
+            .get("file_size")
+            .and_then(Value::as_u64)
+            .is_some_and(|s| s > MAX_DOWNLOAD)
+        {
+            return Ok(Fetched::TooLarge);
+        }
+        let Some(path) = info.get("file_path").and_then(Value::as_str) else {
+            return Err(ApiError::Permanent {
+                code: 0,
+                description: "getFile gave no file_path".into(),
+            });
+        };
+        let bytes = self.api.download(path).await?;
+        if bytes.len() as u64 > MAX_DOWNLOAD {
+            return Ok(Fetched::TooLarge);
+        }
+        let dir = folder(self.root(), file.customer, file.comm).join("files");
+        let target = dir.join(&file.saved_name);
+        write_atomically(&dir, &target, &bytes).map_err(|e| ApiError::Transient(e.to_string()))?;
+        info!(id = file.id, bytes = bytes.len(), "archive: file saved");
+        Ok(Fetched::Saved)
+    }
+
+    /// Build the zip(s) of one requested communication and queue them for sending.
+    async fn zip_request(&self) -> Result<bool> {
+        let request = self
+            .store
+            .run(|c| {
+                Ok(c.query_row(
+                    "SELECT z.id, z.communication_id, z.chat_id, m.customer_id FROM zip_requests z
+                     JOIN communications m ON m.id = z.communication_id ORDER BY z.id LIMIT 1",
+                    [],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    },
+                )
+                .optional()?)
+            })
+            .await?;
+        let Some((request, comm, chat, customer)) = request else {
+            return Ok(false);
+        };
+        // Make sure the transcript is current first.
+        self.transcripts().await?;
+        let source = folder(self.root(), customer, comm);
+        let out = self
+            .root()
+            .join(".exports")
+            .join(format!("{comm}-{}", crate::now_ms()));
+        let base = format!("communication-{comm}");
+        let built = {
+            let source = source.clone();
+            let out = out.clone();
+            tokio::task::spawn_blocking(move || {
+                super::zip::build(&source, &out, &base, MAX_ZIP_PART)
+            })
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+        };
+        let now = crate::now_ms();
+        let calls: Vec<Call> = match built {
+            Ok(parts) => {
+                let n = parts.len();
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, path)| upload_call(chat, comm, &path, i + 1, n))
+                    .collect()
+            }
+            Err(e) => {
+                error!(comm, error = %e, "archive: zip failed");
+                vec![Call::send_message(
+                    chat,
+                    format!("The archive of #{comm} could not be packed: {e}"),
+                    crate::telegram::ParseMode::Plain,
+                )]
+            }
+        };
+        self.store
+            .run(move |c| {
+                let tx = c.transaction()?;
+                for call in &calls {
+                    crate::store::outbox::enqueue(&tx, call, now)?;
+                }
+                tx.execute("DELETE FROM zip_requests WHERE id = ?1", [request])?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        self.outbox_wake.wake();
+        Ok(true)
+    }
+
+    fn clean_exports(&self) {
+        let exports = self.root().join(".exports");
+        let Ok(entries) = std::fs::read_dir(&exports) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > EXPORT_TTL);
+            if old && let Err(e) = std::fs::remove_dir_all(entry.path()) {
+                warn!(error = %e, "archive: cannot remove an old export");
+            }
+        }
+    }
+}
+
+enum Fetched {
+    Saved,
+    TooLarge,
+}
+
+/// A `sendDocument` of a local file (the outbox uploads it as multipart).
+fn upload_call(chat: i64, comm: i64, path: &Path, i: usize, n: usize) -> Call {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| format!("communication-{comm}.zip"));
+    let caption = if n == 1 {
+        format!("Archive of #{comm}")
+    } else {
+        format!("Archive of #{comm}, part {i} of {n}")
+    };
+    Call::new(
+        "sendDocument",
+        Some(chat),
+        json!({
+            "chat_id": chat,
+            "caption": caption,
+            "_upload": { "field": "document", "path": path.to_string_lossy(), "file_name": name },
+        }),
+    )
+}
+
+fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let tmp = target.with_extension("part~");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, target)
+}
+
+/// Write `transcript.txt` of a communication from the database.
+pub fn write_transcript(
+    conn: &Connection,
+    root: &Path,
+    config: &Config,
+    comm: i64,
+) -> Result<PathBuf> {
+    let Some(c) = desk::communication(conn, comm)? else {
+        return Err(Error::Invariant(format!(
+            "communication #{comm} does not exist"
+        )));
+    };
+    let Some(customer) = desk::customer(conn, c.customer_id)? else {
+        return Err(Error::Invariant(format!(
+            "the customer of #{comm} does not exist"
+        )));
+    };
+    let log = desk::log(conn, comm)?;
+    let assignments = desk::assignments(conn, comm)?;
+    let name = |id: i64| {
+        config
+            .specialists
+            .iter()
+            .find(|p| p.chat_id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let text = Transcript {
+        comm: &c,
+        customer: &customer,
+        assignments: &assignments,
+        log: &log,
+        specialist_name: &name,
+    }
+    .render();
+    let dir = folder(root, customer.user.id, comm);
+    let path = dir.join("transcript.txt");
+    write_atomically(&dir, &path, text.as_bytes())
+        .map_err(|e| Error::io_path("write", &path, e))?;
+    Ok(path)
+}

@@ -1,0 +1,432 @@
+//! The specialists' menus: `/service`, the queue, customers, history and archives.
+//! Lists are pages of buttons (Prev/Next) that turn in place.
+
+use serde_json::{Value, json};
+
+use super::callback::{CallbackData, MenuItem};
+use super::render::{self, time};
+use super::{
+    Communication, CustomerRow, CustomerState, Decision, Env, HISTORY_PAGE, Listing, Snapshot,
+    Status, UNASSIGNED_SHOWN, USERS_PAGE, keyboard,
+};
+use crate::archive::transcript::Transcript;
+use crate::split::{MESSAGE_LIMIT, split};
+use crate::telegram::{Call, ParseMode};
+use crate::texts::escape_html;
+
+/// Where a menu was pressed: its message is edited instead of sending a new one.
+pub type Origin = Option<(i64, i64)>;
+
+fn button(env: &Env<'_>, key: &str, data: CallbackData) -> (String, String) {
+    (env.texts.render_plain(key, &[]), data.encode())
+}
+
+/// The specialist's `/service` menu.
+pub fn service_menu(chat: i64, env: &Env<'_>, d: &mut Decision) {
+    let k = keyboard(&[
+        &[
+            button(env, "menu_current", CallbackData::Menu(MenuItem::Current)),
+            button(
+                env,
+                "menu_unassigned",
+                CallbackData::Menu(MenuItem::Unassigned),
+            ),
+        ],
+        &[
+            button(env, "menu_release", CallbackData::Menu(MenuItem::Release)),
+            button(env, "menu_close", CallbackData::Menu(MenuItem::Close)),
+        ],
+        &[
+            button(env, "menu_users", CallbackData::Users { after: 0 }),
+            button(env, "menu_history", CallbackData::History { after: 0 }),
+        ],
+    ]);
+    d.say_with(chat, env.texts.render("specialist_menu", &[]), k);
+}
+
+/// Send a text, or edit the menu message it was asked from.
+fn show(chat: i64, origin: Origin, text: String, keyboard: Value, d: &mut Decision) {
+    match origin {
+        Some((c, message_id)) if c == chat => d.call(Call::new(
+            "editMessageText",
+            Some(chat),
+            json!({
+                "chat_id": chat, "message_id": message_id, "text": text,
+                "parse_mode": "HTML", "reply_markup": keyboard,
+                "link_preview_options": { "is_disabled": true },
+            }),
+        )),
+        _ => d.say_with(chat, text, keyboard),
+    }
+}
+
+fn waiting(env: &Env<'_>, since: i64) -> String {
+    let minutes = (env.now - since).max(0) / 60_000;
+    if minutes < 60 {
+        format!("{minutes} min")
+    } else if minutes < 48 * 60 {
+        format!("{} h {} min", minutes / 60, minutes % 60)
+    } else {
+        format!("{} d", minutes / (24 * 60))
+    }
+}
+
+/// `/unassigned`: each waiting communication, oldest first, with a Take button.
+pub fn unassigned(chat: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    let Some(Listing::Unassigned { rows, total }) = &snap.listing else {
+        return;
+    };
+    if rows.is_empty() {
+        d.say(chat, env.texts.render("queue_empty", &[]));
+        return;
+    }
+    for q in rows {
+        let first = q.first_text.as_deref().unwrap_or("…");
+        let first: String = first.chars().take(300).collect();
+        let text = env.texts.render_html(
+            "queued",
+            &[
+                ("id", &q.comm.id.to_string()),
+                ("customer", &render::customer_line(&q.customer)),
+                ("waiting", &escape_html(&waiting(env, q.comm.opened_at))),
+                ("first", &escape_html(&first)),
+            ],
+        );
+        d.say_with(
+            chat,
+            text,
+            keyboard(&[&[button(env, "button_take", CallbackData::Take(q.comm.id))]]),
+        );
+    }
+    let more = *total - rows.len() as i64;
+    if more > 0 {
+        d.say(
+            chat,
+            env.texts
+                .render("queue_more", &[("count", &more.to_string())]),
+        );
+    }
+    let _ = UNASSIGNED_SHOWN;
+}
+
+fn state_of(env: &Env<'_>, row: &CustomerRow) -> String {
+    let c = &row.customer;
+    let mut s = match (&row.open, c.state) {
+        (Some(open), _) => match open.specialist_id {
+            Some(sp) => env.texts.render_plain(
+                "state_assigned",
+                &[
+                    ("id", &open.id.to_string()),
+                    ("name", &env.specialist_name(sp)),
+                ],
+            ),
+            None => env
+                .texts
+                .render_plain("state_waiting", &[("id", &open.id.to_string())]),
+        },
+        (None, CustomerState::Verified) => env.texts.render_plain("state_verified", &[]),
+        (None, CustomerState::AwaitingCode) => env.texts.render_plain("state_code", &[]),
+        (None, CustomerState::AwaitingEmail) => env.texts.render_plain("state_email", &[]),
+    };
+    if c.blocked {
+        s.push_str(&env.texts.render_plain("state_blocked", &[]));
+    }
+    s
+}
+
+fn nav(
+    rows: &[CustomerRow],
+    has_prev: bool,
+    has_next: bool,
+    env: &Env<'_>,
+    back: fn(i64) -> CallbackData,
+    next: fn(i64) -> CallbackData,
+) -> Vec<(String, String)> {
+    let mut row = Vec::new();
+    if let (true, Some(first)) = (has_prev, rows.first()) {
+        row.push(button(env, "button_prev", back(first.customer.user.id)));
+    }
+    if let (true, Some(last)) = (has_next, rows.last()) {
+        row.push(button(env, "button_next", next(last.customer.user.id)));
+    }
+    row
+}
+
+/// `/users`: a page of customers with their state.
+pub fn users(
+    chat: i64,
+    origin: Origin,
+    callback: Option<&str>,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let Some(Listing::Customers {
+        rows,
+        has_prev,
+        has_next,
+    }) = &snap.listing
+    else {
+        return;
+    };
+    if rows.is_empty() {
+        match callback {
+            Some(id) if origin.is_some() => {
+                d.answer(id, env.texts.render_plain("page_gone", &[]), true)
+            }
+            _ => d.say(chat, env.texts.render("no_customers", &[])),
+        }
+        return;
+    }
+    if let Some(id) = callback {
+        d.answer(id, String::new(), false);
+    }
+    let mut text = env.texts.render("users_header", &[]);
+    for row in rows {
+        text.push('\n');
+        text.push_str(&format!(
+            "• {} — {}",
+            render::customer_line(&row.customer),
+            escape_html(&state_of(env, row))
+        ));
+    }
+    let nav = nav(
+        rows,
+        *has_prev,
+        *has_next,
+        env,
+        |b| CallbackData::UsersBack { before: b },
+        |a| CallbackData::Users { after: a },
+    );
+    show(chat, origin, text, keyboard(&[&nav]), d);
+    let _ = USERS_PAGE;
+}
+
+/// `/history`: pick a customer (a page of buttons).
+pub fn history_picker(
+    chat: i64,
+    origin: Origin,
+    callback: Option<&str>,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let Some(Listing::Customers {
+        rows,
+        has_prev,
+        has_next,
+    }) = &snap.listing
+    else {
+        return;
+    };
+    if rows.is_empty() {
+        match callback {
+            Some(id) if origin.is_some() => {
+                d.answer(id, env.texts.render_plain("page_gone", &[]), true)
+            }
+            _ => d.say(chat, env.texts.render("no_customers", &[])),
+        }
+        return;
+    }
+    if let Some(id) = callback {
+        d.answer(id, String::new(), false);
+    }
+    let mut buttons: Vec<Vec<(String, String)>> = rows
+        .iter()
+        .map(|row| {
+            let c = &row.customer;
+            let mut label = c.user.display_name();
+            if let Some(open) = &row.open {
+                label.push_str(&format!(" · #{}", open.id));
+            }
+            vec![(label, CallbackData::HistoryOf(c.user.id).encode())]
+        })
+        .collect();
+    let nav = nav(
+        rows,
+        *has_prev,
+        *has_next,
+        env,
+        |b| CallbackData::HistoryBack { before: b },
+        |a| CallbackData::History { after: a },
+    );
+    if !nav.is_empty() {
+        buttons.push(nav);
+    }
+    let rows_ref: Vec<&[(String, String)]> = buttons.iter().map(Vec::as_slice).collect();
+    show(
+        chat,
+        origin,
+        env.texts.render("history_pick", &[]),
+        keyboard(&rows_ref),
+        d,
+    );
+    let _ = HISTORY_PAGE;
+}
+
+/// Send a transcript as plain-text messages, the last with `keyboard`.
+fn send_transcript(chat: i64, text: &str, keyboard: Option<Value>, d: &mut Decision) {
+    let parts = split(text, MESSAGE_LIMIT);
+    let n = parts.len();
+    for (i, part) in parts.into_iter().enumerate() {
+        let mut call = Call::send_message(chat, part, ParseMode::Plain);
+        if i + 1 == n
+            && let Some(k) = &keyboard
+        {
+            call = call.with_param("reply_markup", k.clone());
+        }
+        d.call(call);
+    }
+}
+
+fn transcript(comm: &Communication, snap: &Snapshot, env: &Env<'_>) -> Option<String> {
+    let customer = snap.customer.as_ref()?;
+    let name = |id: i64| env.specialist_name(id);
+    Some(
+        Transcript {
+            comm,
+            customer,
+            assignments: &snap.assignments,
+            log: &snap.log,
+            specialist_name: &name,
+        }
+        .render(),
+    )
+}
+
+/// One customer's history: the open communication, or buttons for the archive.
+pub fn history_of(chat: i64, callback: &str, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    let Some(customer) = &snap.customer else {
+        d.answer(callback, env.texts.render_plain("page_gone", &[]), true);
+        return;
+    };
+    d.answer(callback, String::new(), false);
+    let id = customer.user.id;
+    let archive_buttons = |d: &mut Decision, text: String| {
+        let k = keyboard(&[&[
+            button(env, "button_archive_last", CallbackData::ArchiveLast(id)),
+            button(
+                env,
+                "button_archive_all",
+                CallbackData::ArchiveList {
+                    customer: id,
+                    before: 0,
+                },
+            ),
+        ]]);
+        d.say_with(chat, text, k);
+    };
+    match &snap.communication {
+        Some(open) if open.status != Status::Closed => {
+            let earlier = (snap.archived > 0).then(|| {
+                keyboard(&[&[button(
+                    env,
+                    "button_archive_earlier",
+                    CallbackData::ArchiveList {
+                        customer: id,
+                        before: 0,
+                    },
+                )]])
+            });
+            if let Some(text) = transcript(open, snap, env) {
+                send_transcript(chat, &text, earlier, d);
+            }
+        }
+        _ if snap.archived == 0 => d.say(
+            chat,
+            env.texts.render_html(
+                "history_none",
+                &[("customer", &render::customer_line(customer))],
+            ),
+        ),
+        _ => archive_buttons(
+            d,
+            env.texts.render_html(
+                "history_archived",
+                &[
+                    ("customer", &render::customer_line(customer)),
+                    ("count", &snap.archived.to_string()),
+                ],
+            ),
+        ),
+    }
+}
+
+/// An archived communication as text, with a Download (zip) button.
+pub fn archive_show(chat: i64, callback: &str, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    let Some(comm) = &snap.communication else {
+        d.answer(callback, env.texts.render_plain("archive_gone", &[]), true);
+        return;
+    };
+    d.answer(callback, String::new(), false);
+    if let Some(text) = transcript(comm, snap, env) {
+        let k = keyboard(&[&[button(env, "button_zip", CallbackData::ArchiveZip(comm.id))]]);
+        send_transcript(chat, &text, Some(k), d);
+    }
+}
+
+/// The list of a customer's archived communications (newest first).
+pub fn archive_list(
+    chat: i64,
+    origin: Origin,
+    callback: &str,
+    customer: i64,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let Some(Listing::Archived { rows, has_more }) = &snap.listing else {
+        return;
+    };
+    if rows.is_empty() {
+        d.answer(callback, env.texts.render_plain("archive_gone", &[]), true);
+        return;
+    }
+    d.answer(callback, String::new(), false);
+    let mut buttons: Vec<Vec<(String, String)>> = rows
+        .iter()
+        .map(|c| {
+            let mut label = format!("#{} · {}", c.id, time(c.opened_at));
+            if let Some(reason) = &c.close_reason {
+                label.push_str(&format!(" · {reason}"));
+            }
+            vec![(label, CallbackData::ArchiveShow(c.id).encode())]
+        })
+        .collect();
+    if let (true, Some(last)) = (*has_more, rows.last()) {
+        buttons.push(vec![button(
+            env,
+            "button_older",
+            CallbackData::ArchiveList {
+                customer,
+                before: last.id,
+            },
+        )]);
+    }
+    let rows_ref: Vec<&[(String, String)]> = buttons.iter().map(Vec::as_slice).collect();
+    show(
+        chat,
+        origin,
+        env.texts.render("archive_pick", &[]),
+        keyboard(&rows_ref),
+        d,
+    );
+}
+
+/// Ask for the zip of a communication.
+pub fn archive_zip(chat: i64, callback: &str, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    match &snap.communication {
+        Some(comm) => {
+            d.answer(
+                callback,
+                env.texts.render_plain("zip_preparing", &[]),
+                false,
+            );
+            d.effects.push(super::Effect::Zip {
+                comm: comm.id,
+                chat,
+            });
+        }
+        None => d.answer(callback, env.texts.render_plain("archive_gone", &[]), true),
+    }
+}
