@@ -455,8 +455,13 @@ pub fn specialist_button(
             d.answer(id, String::new(), false);
             menus::unassigned(chat, snap, env, d);
         }
+        // A first page opens as a new message; turning pages edits it in place.
+        CallbackData::Users { after: 0 } => menus::users(chat, None, Some(id), snap, env, d),
         CallbackData::Users { .. } | CallbackData::UsersBack { .. } => {
             menus::users(chat, origin, Some(id), snap, env, d)
+        }
+        CallbackData::History { after: 0 } => {
+            menus::history_picker(chat, None, Some(id), snap, env, d)
         }
         CallbackData::History { .. } | CallbackData::HistoryBack { .. } => {
             menus::history_picker(chat, origin, Some(id), snap, env, d)
@@ -465,7 +470,8 @@ pub fn specialist_button(
         CallbackData::ArchiveLast(_) | CallbackData::ArchiveShow(_) => {
             menus::archive_show(chat, id, snap, env, d)
         }
-        CallbackData::ArchiveList { customer, .. } => {
+        CallbackData::ArchiveList { customer, before } => {
+            let origin = if *before == 0 { None } else { origin };
             menus::archive_list(chat, origin, id, *customer, snap, env, d)
         }
         CallbackData::ArchiveZip(_) => menus::archive_zip(chat, id, snap, env, d),

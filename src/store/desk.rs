@@ -613,6 +613,9 @@ pub fn saved_name(message_id: i64, kind: Kind, file_name: Option<&str>) -> Strin
     let name = file_name
         .filter(|n| !n.trim().is_empty())
         .unwrap_or(fallback);
+    // Sanitise the customer's name alone (so a path in it cannot swallow the
+    // prefix), then the whole, to bound its length.
+    let name = crate::archive::sanitize::file_name(name);
     crate::archive::sanitize::file_name(&format!("{message_id}-{name}"))
 }
 

@@ -200,7 +200,7 @@ async fn start(files: Arc<Files>, api_url: String, options: Options) -> TestApp 
             let _ = stop_rx.await;
         },
     ));
-    TestApp {
+    let app = TestApp {
         addr,
         url: format!("https://127.0.0.1:{}{}", addr.port(), WEBHOOK_PATH),
         client: https_client(&files.cert_pem),
@@ -210,10 +210,26 @@ async fn start(files: Arc<Files>, api_url: String, options: Options) -> TestApp 
         options,
         stop: Some(stop_tx),
         task: Some(task),
-    }
+    };
+    app.wait_ready().await;
+    app
 }
 
 impl TestApp {
+    /// Wait until the service answers HTTPS (its database is open by then).
+    async fn wait_ready(&self) {
+        let deadline = tokio::time::Instant::now() + PROMPTLY;
+        loop {
+            if self.client.get(&self.url).send().await.is_ok() {
+                return;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!("the service did not start answering within {PROMPTLY:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// POST an update with the right secret; the HTTP status.
     pub async fn post(&self, update: &Value) -> u16 {
         self.post_raw(serde_json::to_vec(update).expect("json"), Some(SECRET))

@@ -139,12 +139,18 @@ impl Desk {
         self.post(&update).await;
     }
 
+    /// Press a button under message `message_id` of `chat` (menus edit that message).
+    pub async fn press_on(&self, from: i64, chat: i64, message_id: i64, data: &str) {
+        let update = update_callback_query(self.update_id(), from, chat, message_id, data);
+        self.post(&update).await;
+    }
+
     /// The callback update itself (for concurrent presses).
     pub fn press_update(&self, from: i64, chat: i64, data: &str) -> Value {
         update_callback_query(self.update_id(), from, chat, 1, data)
     }
 
-    /// Wait for a message to `chat` containing `needle`; the call.
+    /// Wait for a message to `chat` containing `needle`; the latest such call.
     pub async fn wait_text(&self, chat: i64, needle: &str) -> Call {
         let calls = self
             .fake
@@ -243,8 +249,22 @@ impl Desk {
 
     /// Open a request from an onboarded customer and wait for its announcement.
     pub async fn request(&self, chat: i64, text: &str) -> i64 {
+        let before = self.count_texts(chat, "is received");
         self.say(chat, text).await;
-        let call = self.wait_text(chat, "is received").await;
+        let calls = self
+            .fake
+            .wait_for("a new request to be received", PROMPTLY, |calls| {
+                calls
+                    .iter()
+                    .filter(|c| is_text_to(c, chat, "is received"))
+                    .count()
+                    > before
+            })
+            .await;
+        let call = calls
+            .into_iter()
+            .rfind(|c| is_text_to(c, chat, "is received"))
+            .unwrap();
         let text = call.text().unwrap();
         let id: String = text
             .split('#')
