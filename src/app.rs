@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{Processor, Wakes};
 use crate::mail::Mailer;
+use crate::metrics::Metrics;
 use crate::outbox::mail::MailSender;
 use crate::outbox::pacer::Limits;
 use crate::outbox::{DeliveryHook, Sender};
@@ -32,6 +33,7 @@ struct Core {
     config: Arc<Config>,
     api: BotApi,
     processor: Processor,
+    metrics: Arc<Metrics>,
     tasks: JoinSet<()>,
     stop_workers: CancellationToken,
 }
@@ -50,7 +52,14 @@ impl Core {
         );
         let wakes = Wakes::default();
         let texts_for_commands = texts.clone();
-        let processor = Processor::new(store.clone(), config.clone(), texts, wakes.clone());
+        let metrics = Arc::new(Metrics::default());
+        let processor = Processor::with_metrics(
+            store.clone(),
+            config.clone(),
+            texts,
+            wakes.clone(),
+            metrics.clone(),
+        );
         let hook: Arc<dyn DeliveryHook> = Arc::new(processor.clone());
         let stop_workers = CancellationToken::new();
         let mut tasks = JoinSet::new();
@@ -60,7 +69,8 @@ impl Core {
             Limits::from_config(&config.limits),
             wakes.outbox.clone(),
         )
-        .with_hook(hook.clone());
+        .with_hook(hook.clone())
+        .with_metrics(metrics.clone());
         tasks.spawn(sender.run(stop_workers.clone()));
         let mailer = Mailer::new(&config.smtp);
         if let Err(e) = &mailer {
@@ -95,9 +105,44 @@ impl Core {
             config,
             api,
             processor,
+            metrics,
             tasks,
             stop_workers,
         })
+    }
+
+    /// Serve `/healthz` and `/metrics` on the admin listener until the workers stop.
+    fn serve_admin(&mut self, listener: Option<std::net::TcpListener>) -> Result<()> {
+        let listener = match listener {
+            Some(l) => l,
+            None => match self.config.admin.address() {
+                Some(addr) => std::net::TcpListener::bind(addr)
+                    .map_err(|e| Error::io(format!("admin.listen {addr}"), e))?,
+                None => return Ok(()),
+            },
+        };
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::io("admin listener", e))?;
+        let address = listener.local_addr().ok();
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| Error::io("admin listener", e))?;
+        let router = crate::metrics::admin_router(
+            self.processor.store().clone(),
+            self.metrics.clone(),
+            self.config.clone(),
+        );
+        let stop = self.stop_workers.clone();
+        info!(address = ?address, "health and metrics listening (GET /healthz, /metrics)");
+        self.tasks.spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
+            if let Err(e) = served {
+                error!(error = %e, "the admin endpoint stopped");
+            }
+        });
+        Ok(())
     }
 
     /// Stop the workers, letting each finish what it is doing.
@@ -120,8 +165,20 @@ pub async fn run_webhook(
     listener: std::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    run_webhook_with(config, listener, None, shutdown).await
+}
+
+/// [`run_webhook`] with the admin endpoint on a listener of the caller's (tests bind
+/// port 0); `None` binds `admin.listen`.
+pub async fn run_webhook_with(
+    config: Config,
+    listener: std::net::TcpListener,
+    admin: Option<std::net::TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let tls = crate::certs::server_config(&config.webhook.tls_cert, &config.webhook.tls_key)?;
     let mut core = Core::start(config)?;
+    core.serve_admin(admin)?;
     let router = crate::webhook::router(
         &core.config.webhook_path(),
         core.processor.clone(),
@@ -153,7 +210,10 @@ pub async fn run_webhook(
         info!("stopping: no new connections, finishing requests under way");
         drain.graceful_shutdown(Some(DRAIN_TIMEOUT));
     });
+    // systemd (Type=notify): ready once the webhook accepts connections.
+    notify_systemd(&[sd_notify::NotifyState::Ready]);
     let served = server.serve(router.into_make_service()).await;
+    notify_systemd(&[sd_notify::NotifyState::Stopping]);
     shutdown_task.abort();
     core.stop().await;
     served.map_err(|e| Error::io("webhook server", e))
@@ -165,7 +225,9 @@ pub async fn run_poll(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let core = Core::start(config)?;
+    let mut core = Core::start(config)?;
+    core.serve_admin(None)?;
+    notify_systemd(&[sd_notify::NotifyState::Ready]);
     let stop = core.stop_workers.clone();
     let poller = crate::poller::Poller::new(
         core.api.clone(),
@@ -181,6 +243,13 @@ pub async fn run_poll(
     }
     core.stop().await;
     Ok(())
+}
+
+/// Tell systemd (when it started us with `Type=notify`); a no-op otherwise.
+fn notify_systemd(state: &[sd_notify::NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(state) {
+        warn!(error = %e, "could not notify systemd");
+    }
 }
 
 /// Register the webhook, retrying with backoff until Telegram accepts it.

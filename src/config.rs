@@ -101,6 +101,7 @@ pub struct Config {
     pub controllers: Vec<Person>,
     pub texts: TextsConfig,
     pub log: LogConfig,
+    pub admin: AdminConfig,
 }
 
 /// `[telegram]`
@@ -439,6 +440,31 @@ pub struct LogConfig {
     pub level: Option<String>,
 }
 
+/// `[admin]`: the local health and metrics endpoint.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct AdminConfig {
+    /// `host:port` for `GET /healthz` and `GET /metrics`; empty turns it off.
+    pub listen: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            listen: "127.0.0.1:9090".into(),
+        }
+    }
+}
+
+impl AdminConfig {
+    /// The address to listen on, `None` when turned off (or invalid, which
+    /// validation reports).
+    pub fn address(&self) -> Option<SocketAddr> {
+        let l = self.listen.trim();
+        if l.is_empty() { None } else { l.parse().ok() }
+    }
+}
+
 /// One configuration problem, naming its key (`smtp.port`, `specialists[1].chat_id`)
 /// or, for a file that cannot be read or parsed, the file.
 #[derive(Clone, Debug, PartialEq)]
@@ -769,6 +795,7 @@ const LIMITS_KEYS: &[&str] = &[
 ];
 const MEMBER_KEYS: &[&str] = &["chat_id", "name"];
 const LOG_KEYS: &[&str] = &["level"];
+const ADMIN_KEYS: &[&str] = &["listen"];
 
 /// Every top-level key with its known keys (for "did you mean" and the example test).
 const SECTIONS: &[(&str, &[&str])] = &[
@@ -786,6 +813,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("controllers", MEMBER_KEYS),
     ("texts", &["locale"]),
     ("log", LOG_KEYS),
+    ("admin", ADMIN_KEYS),
 ];
 
 /// Problems found so far, in the order found.
@@ -1241,12 +1269,14 @@ fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Config {
         controllers: Vec::new(),
         texts: TextsConfig::default(),
         log: LogConfig::default(),
+        admin: AdminConfig::default(),
     };
     let specialists = de_list::<Person>(r, "specialists", MEMBER_KEYS, MEMBER_KEYS, p);
     let service_groups = de_list::<Group>(r, "service_groups", MEMBER_KEYS, MEMBER_KEYS, p);
     let controllers = de_list::<Person>(r, "controllers", MEMBER_KEYS, MEMBER_KEYS, p);
     config.texts = de_texts(r, p);
     config.log = de_section(r, "log", &[], LOG_KEYS, p);
+    config.admin = de_section(r, "admin", &[], ADMIN_KEYS, p);
 
     validate(&mut config, p);
     config.specialists = check_members(specialists, "specialists", 1, |x| (x.chat_id, &x.name), p);
@@ -1317,6 +1347,15 @@ fn check_duration(p: &mut Problems, key: &str, d: Duration, zero_ok: bool) {
 }
 
 fn validate(c: &mut Config, p: &mut Problems) {
+    let admin = c.admin.listen.trim();
+    if !admin.is_empty() && admin.parse::<SocketAddr>().is_err() {
+        p.push(
+            "admin.listen",
+            format!(
+                "must be host:port like 127.0.0.1:9090 (or empty to turn it off), got {admin:?}"
+            ),
+        );
+    }
     // [telegram]
     let token = c.telegram.token.expose();
     if !p.has("telegram.token") {

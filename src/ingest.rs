@@ -5,6 +5,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use rusqlite::Connection;
 use serde_json::Value;
@@ -13,6 +14,7 @@ use tracing::{debug, error, info, warn};
 use crate::config::Config;
 use crate::error::Result;
 use crate::lifecycle::{self, Event, MailPurpose};
+use crate::metrics::Metrics;
 use crate::outbox::{DeliveryHook, Wake};
 use crate::store::updates::{self, Outcome, Source};
 use crate::store::{self, Store};
@@ -50,6 +52,7 @@ struct Shared {
     config: Arc<Config>,
     texts: Texts,
     wakes: Wakes,
+    metrics: Arc<Metrics>,
 }
 
 /// What applying one event queued.
@@ -74,13 +77,43 @@ pub const POLL_OFFSET_KEY: &str = "poll_offset";
 
 impl Processor {
     pub fn new(store: Store, config: Arc<Config>, texts: Texts, wakes: Wakes) -> Processor {
+        Processor::with_metrics(store, config, texts, wakes, Arc::default())
+    }
+
+    pub fn with_metrics(
+        store: Store,
+        config: Arc<Config>,
+        texts: Texts,
+        wakes: Wakes,
+        metrics: Arc<Metrics>,
+    ) -> Processor {
         Processor {
             store,
             shared: Arc::new(Shared {
                 config,
                 texts,
                 wakes,
+                metrics,
             }),
+        }
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.shared.metrics
+    }
+
+    fn count(&self, ingested: &Ingested) {
+        let m = &self.shared.metrics;
+        Metrics::inc(&m.updates_received);
+        m.last_update_ms.store(crate::now_ms(), Ordering::Relaxed);
+        match ingested {
+            Ingested::Duplicate { .. } => Metrics::inc(&m.updates_duplicate),
+            Ingested::Rejected => Metrics::inc(&m.updates_rejected),
+            Ingested::New {
+                outcome: Outcome::Failed,
+                ..
+            } => Metrics::inc(&m.updates_failed),
+            Ingested::New { .. } => {}
         }
     }
 
@@ -146,6 +179,7 @@ impl Processor {
             })
             .await?;
         self.wake(applied);
+        self.count(&ingested);
         Ok(ingested)
     }
 }
@@ -235,6 +269,13 @@ fn apply_event(conn: &Connection, event: &Event, shared: &Shared, now: i64) -> R
         texts: &shared.texts,
     };
     let decision = lifecycle::decide(event, &snapshot, &env);
+    info!(
+        customer = snapshot.customer.as_ref().map(|c| c.user.id),
+        communication = snapshot.communication.as_ref().map(|c| c.id),
+        changes = decision.changes.len(),
+        effects = decision.effects.len(),
+        "decided"
+    );
     let queued = store::desk::apply(conn, &decision, now)?;
     Ok(Applied {
         calls: queued.calls,

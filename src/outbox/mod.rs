@@ -114,6 +114,7 @@ pub struct Sender {
     store: Store,
     api: BotApi,
     hook: Option<std::sync::Arc<dyn DeliveryHook>>,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
     pacer: Pacer,
     wake: Wake,
     backoff: Backoff,
@@ -128,11 +129,17 @@ impl Sender {
             store,
             api,
             hook: None,
+            metrics: std::sync::Arc::default(),
             pacer: Pacer::new(limits),
             wake,
             backoff: Backoff::default(),
             max_in_flight: 32,
         }
+    }
+
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Sender {
+        self.metrics = metrics;
+        self
     }
 
     pub fn with_hook(mut self, hook: std::sync::Arc<dyn DeliveryHook>) -> Sender {
@@ -258,6 +265,7 @@ impl Sender {
         let recorded = match result {
             Ok(result) => {
                 debug!(id, method, chat, "outbox: sent");
+                crate::metrics::Metrics::inc(&self.metrics.outbox_sent);
                 let text = result.to_string();
                 let hook = self.hook.clone();
                 let purpose = pending.purpose.clone();
@@ -277,6 +285,7 @@ impl Sender {
                     .await
             }
             Err(ApiError::RetryAfter(wait)) => {
+                crate::metrics::Metrics::inc(&self.metrics.outbox_retried);
                 warn!(
                     id,
                     method,
@@ -292,6 +301,7 @@ impl Sender {
                     .await
             }
             Err(ApiError::Transient(error)) => {
+                crate::metrics::Metrics::inc(&self.metrics.outbox_retried);
                 let delay = self.backoff.delay(attempt);
                 warn!(id, method, chat, attempt, %error, retry_in_ms = delay.as_millis() as u64, "outbox: call failed, will retry");
                 let not_before = now_ms + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
@@ -300,6 +310,7 @@ impl Sender {
                     .await
             }
             Err(e @ ApiError::Permanent { .. }) => {
+                crate::metrics::Metrics::inc(&self.metrics.outbox_failed);
                 let error = e.description();
                 let code = match e {
                     ApiError::Permanent { code, .. } => code,

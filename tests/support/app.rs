@@ -138,6 +138,9 @@ from = "Support bot <bot@example.com>"
 [texts]
 locale = "en"
 
+[admin]
+listen = ""
+
 {extra}
 "#,
         token = super::fake_bot::TOKEN,
@@ -167,6 +170,8 @@ pub fn https_client(cert_pem: &str) -> reqwest::Client {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub url: String,
+    /// The health and metrics endpoint (plain HTTP on loopback).
+    pub admin_url: String,
     pub client: reqwest::Client,
     pub files: Arc<Files>,
     pub config: Config,
@@ -192,10 +197,13 @@ async fn start(files: Arc<Files>, api_url: String, options: Options) -> TestApp 
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let admin = std::net::TcpListener::bind("127.0.0.1:0").expect("bind admin");
+    let admin_addr = admin.local_addr().expect("admin addr");
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(relaydesk::app::run_webhook(
+    let task = tokio::spawn(relaydesk::app::run_webhook_with(
         config.clone(),
         listener,
+        Some(admin),
         async move {
             let _ = stop_rx.await;
         },
@@ -203,6 +211,7 @@ async fn start(files: Arc<Files>, api_url: String, options: Options) -> TestApp 
     let app = TestApp {
         addr,
         url: format!("https://127.0.0.1:{}{}", addr.port(), WEBHOOK_PATH),
+        admin_url: format!("http://{admin_addr}"),
         client: https_client(&files.cert_pem),
         files,
         config,
@@ -301,14 +310,20 @@ pub struct ChildApp {
 impl ChildApp {
     /// Write the configuration next to the files and start `relaydesk run`.
     pub async fn start(files: &Files, api_url: &str, options: &Options) -> ChildApp {
+        ChildApp::start_with_toml(files, &config_toml(files, api_url, options), "info").await
+    }
+
+    /// Start `relaydesk run` with this configuration and log level.
+    pub async fn start_with_toml(files: &Files, toml: &str, level: &str) -> ChildApp {
         let config_path = files.dir.path().join("config.toml");
-        std::fs::write(&config_path, config_toml(files, api_url, options)).expect("config");
+        std::fs::write(&config_path, toml).expect("config");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_relaydesk"))
             .arg("--config")
             .arg(&config_path)
             .arg("run")
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", level)
             .env_remove("JOURNAL_STREAM")
+            .env("RELAYDESK_LOG_STDERR", "1")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())

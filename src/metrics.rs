@@ -1,0 +1,226 @@
+//! Counters for `/metrics`, and the admin router (`/healthz`, `/metrics`) served on
+//! a local address of its own, never on the public webhook.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::json;
+
+use crate::config::Config;
+use crate::disk::Probe;
+use crate::store::Store;
+
+/// Counters of this process's life.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub updates_received: AtomicU64,
+    pub updates_duplicate: AtomicU64,
+    pub updates_rejected: AtomicU64,
+    pub updates_failed: AtomicU64,
+    pub outbox_sent: AtomicU64,
+    pub outbox_retried: AtomicU64,
+    pub outbox_failed: AtomicU64,
+    /// Unix ms of the last update received (0: none yet).
+    pub last_update_ms: AtomicI64,
+}
+
+impl Metrics {
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[derive(Clone)]
+struct AdminState {
+    store: Store,
+    metrics: Arc<Metrics>,
+    config: Arc<Config>,
+}
+
+pub fn admin_router(store: Store, metrics: Arc<Metrics>, config: Arc<Config>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .with_state(AdminState {
+            store,
+            metrics,
+            config,
+        })
+}
+
+struct Backlog {
+    outbox_pending: i64,
+    oldest_pending_ms: Option<i64>,
+    mail_pending: i64,
+    unassigned: i64,
+    assigned: i64,
+}
+
+async fn backlog(store: &Store) -> crate::Result<Backlog> {
+    store
+        .run(|c| {
+            let (outbox_pending, oldest_pending_ms) = c.query_row(
+                "SELECT count(*), min(created_at) FROM outbox WHERE status = 'pending'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let mail_pending = c.query_row(
+                "SELECT count(*) FROM mail_outbox WHERE status = 'pending'",
+                [],
+                |r| r.get(0),
+            )?;
+            let (unassigned, assigned) = c.query_row(
+                "SELECT coalesce(sum(status = 'unassigned'), 0), coalesce(sum(status = 'assigned'), 0)
+                 FROM communications WHERE status <> 'closed'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(Backlog {
+                outbox_pending,
+                oldest_pending_ms,
+                mail_pending,
+                unassigned,
+                assigned,
+            })
+        })
+        .await
+}
+
+fn rfc3339(ms: i64) -> Option<String> {
+    (ms > 0)
+        .then(|| chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()))
+        .flatten()
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> axum::response::Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn healthz(State(s): State<AdminState>) -> impl IntoResponse {
+    let last = rfc3339(s.metrics.last_update_ms.load(Ordering::Relaxed));
+    match backlog(&s.store).await {
+        Ok(b) => {
+            let now = crate::now_ms();
+            let body = json!({
+                "status": "ok",
+                "database": "ok",
+                "outbox_pending": b.outbox_pending,
+                "oldest_pending_age_seconds": b.oldest_pending_ms.map(|t| (now - t).max(0) / 1000),
+                "mail_pending": b.mail_pending,
+                "last_update_at": last,
+            });
+            json_response(StatusCode::OK, &body)
+        }
+        Err(e) => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({ "status": "error", "database": e.to_string(), "last_update_at": last }),
+        ),
+    }
+}
+
+async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
+    let m = &s.metrics;
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, lines: &[(String, i128)]| {
+        let _ = writeln!(out, "# HELP relaydesk_{name} {help}");
+        let _ = writeln!(out, "# TYPE relaydesk_{name} {kind}");
+        for (labels, v) in lines {
+            let _ = writeln!(out, "relaydesk_{name}{labels} {v}");
+        }
+    };
+    let get = |c: &AtomicU64| i128::from(c.load(Ordering::Relaxed));
+    metric(
+        "updates_received_total",
+        "counter",
+        "Updates received by webhook or polling.",
+        &[(String::new(), get(&m.updates_received))],
+    );
+    metric(
+        "updates_duplicate_total",
+        "counter",
+        "Redelivered updates ignored.",
+        &[(String::new(), get(&m.updates_duplicate))],
+    );
+    metric(
+        "updates_rejected_total",
+        "counter",
+        "Deliveries that were not updates.",
+        &[(String::new(), get(&m.updates_rejected))],
+    );
+    metric(
+        "updates_failed_total",
+        "counter",
+        "Updates whose handling failed (recorded).",
+        &[(String::new(), get(&m.updates_failed))],
+    );
+    metric(
+        "outbox_sent_total",
+        "counter",
+        "Bot API calls delivered.",
+        &[(String::new(), get(&m.outbox_sent))],
+    );
+    metric(
+        "outbox_retried_total",
+        "counter",
+        "Bot API calls to be repeated (429, 5xx, network).",
+        &[(String::new(), get(&m.outbox_retried))],
+    );
+    metric(
+        "outbox_failed_total",
+        "counter",
+        "Bot API calls refused for good.",
+        &[(String::new(), get(&m.outbox_failed))],
+    );
+    if let Ok(b) = backlog(&s.store).await {
+        metric(
+            "outbox_pending",
+            "gauge",
+            "Bot API calls waiting to be sent.",
+            &[(String::new(), i128::from(b.outbox_pending))],
+        );
+        metric(
+            "mail_pending",
+            "gauge",
+            "Emails waiting to be sent.",
+            &[(String::new(), i128::from(b.mail_pending))],
+        );
+        metric(
+            "communications_open",
+            "gauge",
+            "Open communications by status.",
+            &[
+                ("{status=\"unassigned\"}".into(), i128::from(b.unassigned)),
+                ("{status=\"assigned\"}".into(), i128::from(b.assigned)),
+            ],
+        );
+    }
+    let dir = s.config.archive.dir.clone();
+    if let Ok(Ok(space)) =
+        tokio::task::spawn_blocking(move || crate::disk::SysinfoProbe.space(&dir)).await
+    {
+        metric(
+            "disk_free_bytes",
+            "gauge",
+            "Free space on the disk of the archive.",
+            &[(String::new(), i128::from(space.free_bytes))],
+        );
+        metric(
+            "disk_total_bytes",
+            "gauge",
+            "Size of the disk of the archive.",
+            &[(String::new(), i128::from(space.total_bytes))],
+        );
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
