@@ -1,4 +1,4 @@
-//! The command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`.
+//! The command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`, `demo`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +41,13 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhookAction,
     },
+    /// Play a scripted conversation against a built-in Telegram emulator and mail catcher (no account, no network).
+    Demo {
+        /// Folder for the demo's certificate, database and archive; must be empty or new
+        /// (default: a new temporary folder, kept afterwards).
+        #[arg(long, value_name = "PATH")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +83,31 @@ pub fn main() -> ExitCode {
             with_config(cli.config, matches!(action, WebhookAction::Set), |config| {
                 runtime(webhook(config, action))
             })
+        }
+        Command::Demo { dir } => demo(dir),
+    }
+}
+
+/// `relaydesk demo`: the story on stdout, warnings only on stderr.
+fn demo(dir: Option<PathBuf>) -> ExitCode {
+    crate::logging::init(Some("warn"));
+    let played = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::io("start the async runtime", e))
+        .and_then(|rt| rt.block_on(crate::demo::script::run(dir)));
+    match played {
+        Ok(report) => {
+            println!("{}", report.transcript);
+            println!("Archive written to: {}", report.archive.display());
+            for file in report.archive_files() {
+                println!("  {}", file.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -26,6 +26,8 @@ pub enum Error {
     Invariant(String),
     #[error("background task failed: {0}")]
     Task(String),
+    #[error("demo: {0}")]
+    Demo(String),
 }
 
 impl Error {
