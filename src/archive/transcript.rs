@@ -44,10 +44,13 @@ impl Transcript<'_> {
             out.push_str("Specialists:\n");
             for a in self.assignments {
                 let name = (self.specialist_name)(a.specialist_id);
-                let released = a
-                    .released_at
-                    .map(|r| format!(", released {}", at(r)))
-                    .unwrap_or_default();
+                let released = match a.released_at {
+                    Some(r) if self.comm.closed_at == Some(r) => {
+                        format!(", until the close {}", at(r))
+                    }
+                    Some(r) => format!(", released {}", at(r)),
+                    None => String::new(),
+                };
                 out.push_str(&format!(
                     "  {name} (id {}): took {}{released}\n",
                     a.specialist_id,
@@ -113,7 +116,7 @@ mod tests {
             specialist_id: Some(5),
             opened_at: 0,
             idle_deadline: None,
-            closed_at: Some(60_000),
+            closed_at: Some(90_000),
             close_reason: Some("timeout".into()),
         };
         let customer = Customer {

@@ -12,6 +12,13 @@ use super::{menus, render};
 use crate::split::{MESSAGE_LIMIT, split};
 use crate::telegram::{Call, ParseMode};
 
+/// The Take button, for a chat whose members may take (service groups and
+/// specialists; not controllers who only watch).
+fn take_keyboard_for(chat: i64, comm: i64, env: &Env<'_>) -> Option<Value> {
+    let watcher_only = env.config.is_controller(chat) && !env.config.is_specialist(chat);
+    (!watcher_only).then(|| take_keyboard(comm, env))
+}
+
 fn take_keyboard(comm: i64, env: &Env<'_>) -> Value {
     keyboard(&[&[(
         env.texts.render_plain("button_take", &[]),
@@ -66,15 +73,17 @@ fn announce(
             comm: comm.id,
             chat,
         });
-        d.call(
-            Call::send_message(chat, text.clone(), ParseMode::Html)
-                .with_param("reply_markup", take_keyboard(comm.id, env))
-                .with_purpose(purpose_json(&Purpose::Announcement {
-                    comm: comm.id,
-                    chat,
-                    version: log.len(),
-                })),
+        let mut call = Call::send_message(chat, text.clone(), ParseMode::Html).with_purpose(
+            purpose_json(&Purpose::Announcement {
+                comm: comm.id,
+                chat,
+                version: log.len(),
+            }),
         );
+        if let Some(k) = take_keyboard_for(chat, comm.id, env) {
+            call = call.with_param("reply_markup", k);
+        }
+        d.call(call);
     }
 }
 
@@ -98,7 +107,10 @@ fn refresh_announcements(
                     a.chat_id,
                     message_id,
                     &text,
-                    taken_by.is_none().then(|| take_keyboard(comm.id, env)),
+                    taken_by
+                        .is_none()
+                        .then(|| take_keyboard_for(a.chat_id, comm.id, env))
+                        .flatten(),
                 ),
                 coalesce: Some(format!("ann:{}:{}", comm.id, a.chat_id)),
             });
@@ -763,7 +775,7 @@ pub fn delivered(
                         *chat,
                         message_id,
                         &text,
-                        Some(take_keyboard(c.id, env)),
+                        take_keyboard_for(*chat, c.id, env),
                     ),
                     coalesce: Some(format!("ann:{}:{}", c.id, chat)),
                 });
