@@ -190,6 +190,11 @@ pub struct Rule {
     chat_id: Option<i64>,
     times: Option<usize>,
     action: Action,
+    /// Apply to only this percentage of matching calls, chosen by a seeded
+    /// pseudo-random sequence (the same every run).
+    chance: Option<(u64, u64)>,
+    /// Pick the action among these (by the same sequence) instead of `action`.
+    one_of: Vec<Action>,
 }
 
 impl Rule {
@@ -200,7 +205,48 @@ impl Rule {
             chat_id: None,
             times: None,
             action,
+            chance: None,
+            one_of: Vec::new(),
         }
+    }
+
+    /// Apply to about `percent` % of the matching calls (deterministically, from `seed`).
+    pub fn chance(mut self, percent: u64, seed: u64) -> Rule {
+        self.chance = Some((percent.min(100), seed | 1));
+        self
+    }
+
+    /// Answer with one of these actions, picked pseudo-randomly each time.
+    pub fn one_of(mut self, actions: Vec<Action>) -> Rule {
+        self.one_of = actions;
+        self
+    }
+
+    /// Whether this matching call is hit, and with which action.
+    fn roll(&mut self) -> Option<Action> {
+        let mut next = |state: &mut u64| {
+            // xorshift64*
+            *state ^= *state >> 12;
+            *state ^= *state << 25;
+            *state ^= *state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let mut state = self.chance.map(|(_, s)| s).unwrap_or(0x9E37_79B9_7F4A_7C15);
+        if let Some((percent, _)) = self.chance {
+            let hit = next(&mut state) % 100 < percent;
+            self.chance = Some((percent, state));
+            if !hit {
+                return None;
+            }
+        }
+        if self.one_of.is_empty() {
+            return Some(self.action.clone());
+        }
+        let i = (next(&mut state) % self.one_of.len() as u64) as usize;
+        if let Some((percent, _)) = self.chance {
+            self.chance = Some((percent, state));
+        }
+        Some(self.one_of[i].clone())
     }
 
     /// Only this method (case-insensitive).
@@ -863,11 +909,13 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         let index = inner.calls.len() - 1;
         let mut action = None;
         for rule in inner.rules.iter_mut().filter(|_| authorized) {
-            if rule.matches(&method, chat_id) {
+            if rule.matches(&method, chat_id)
+                && let Some(picked) = rule.roll()
+            {
                 if let Some(t) = rule.times.as_mut() {
                     *t -= 1;
                 }
-                action = Some(rule.action.clone());
+                action = Some(picked);
                 break;
             }
         }

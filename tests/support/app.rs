@@ -80,6 +80,8 @@ pub struct Options {
     /// Keep Telegram's real limits (else they are lifted, for speed).
     pub real_limits: bool,
     pub request_timeout: String,
+    /// Long-poll timeout (must stay under `request_timeout`).
+    pub poll_timeout: String,
     pub smtp_port: u16,
     /// More TOML appended to the configuration (e.g. `[[specialists]]`).
     pub extra: String,
@@ -90,6 +92,7 @@ impl Default for Options {
         Options {
             real_limits: false,
             request_timeout: "2s".into(),
+            poll_timeout: "1s".into(),
             smtp_port: 2525,
             extra: String::new(),
         }
@@ -109,7 +112,7 @@ pub fn config_toml(files: &Files, api_url: &str, options: &Options) -> String {
 token = "{token}"
 api_url = "{api_url}"
 request_timeout = "{timeout}"
-poll_timeout = "1s"
+poll_timeout = "{poll_timeout}"
 
 [webhook]
 listen = "127.0.0.1:0"
@@ -145,6 +148,7 @@ listen = ""
 "#,
         token = super::fake_bot::TOKEN,
         timeout = options.request_timeout,
+        poll_timeout = options.poll_timeout,
         path = WEBHOOK_PATH,
         secret = SECRET,
         cert = files.cert_path.display(),
