@@ -224,7 +224,7 @@ impl Rule {
 
     /// Whether this matching call is hit, and with which action.
     fn roll(&mut self) -> Option<Action> {
-        let mut next = |state: &mut u64| {
+        let next = |state: &mut u64| {
             // xorshift64*
             *state ^= *state >> 12;
             *state ^= *state << 25;
