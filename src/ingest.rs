@@ -37,7 +37,24 @@ pub enum Ingested {
 pub struct Processor {
     store: Store,
     shared: Arc<Shared>,
+    writer: Arc<Writer>,
 }
+
+/// Updates waiting for the writer thread, which commits them in groups: one
+/// transaction (one sync to disk) for every update that arrived meanwhile, each in
+/// a savepoint of its own. Nothing is acknowledged before its group is committed.
+struct Writer {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+struct Job {
+    body: Vec<u8>,
+    source: Source,
+    reply: tokio::sync::oneshot::Sender<Result<(Ingested, Applied)>>,
+}
+
+/// Most updates committed in one transaction.
+const GROUP: usize = 128;
 
 /// The workers to wake when an event queued work for them.
 #[derive(Clone, Debug, Default)]
@@ -87,14 +104,27 @@ impl Processor {
         wakes: Wakes,
         metrics: Arc<Metrics>,
     ) -> Processor {
+        let shared = Arc::new(Shared {
+            config,
+            texts,
+            wakes,
+            metrics,
+        });
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        {
+            let store = store.clone();
+            let shared = shared.clone();
+            // Ends when the last Processor (and so the sender) is dropped.
+            std::thread::Builder::new()
+                .name("relaydesk-ingest".into())
+                .spawn(move || write_groups(&store, &shared, &queue))
+                .map_err(|e| error!(error = %e, "cannot start the ingest thread"))
+                .ok();
+        }
         Processor {
             store,
-            shared: Arc::new(Shared {
-                config,
-                texts,
-                wakes,
-                metrics,
-            }),
+            shared,
+            writer: Arc::new(Writer { jobs }),
         }
     }
 
@@ -161,31 +191,93 @@ impl Processor {
     /// Record and handle one delivery. An error means the database could not commit
     /// it: the caller must not acknowledge the update (Telegram will deliver it again).
     pub async fn ingest(&self, body: Vec<u8>, source: Source) -> Result<Ingested> {
-        let shared = self.shared.clone();
-        let (ingested, applied) = self
-            .store
-            .run(move |conn| {
-                let now = crate::now_ms();
-                match std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    ingest_blocking(conn, &body, source, &shared, now)
-                })) {
-                    Ok(result) => result,
-                    Err(panic) => {
-                        let what = panic_message(&panic);
-                        error!(panic = %what, "bug: handling an update panicked; recorded as failed");
-                        record_panic(conn, &body, source, &what, now)
-                    }
-                }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer
+            .jobs
+            .send(Job {
+                body,
+                source,
+                reply,
             })
-            .await?;
+            .map_err(|_| crate::Error::Task("the ingest thread has stopped".into()))?;
+        let (ingested, applied) = answer
+            .await
+            .map_err(|_| crate::Error::Task("the ingest thread has stopped".into()))??;
         self.wake(applied);
         self.count(&ingested);
         Ok(ingested)
     }
 }
 
-fn ingest_blocking(
+/// The writer thread: take every job waiting (up to [`GROUP`]), apply each in its
+/// own savepoint inside one transaction, commit, then answer them all.
+fn write_groups(store: &Store, shared: &Shared, queue: &std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < GROUP {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut conn = store.lock();
+        let results = commit_group(&mut conn, &jobs, shared);
+        drop(conn);
+        match results {
+            Ok(results) => {
+                for (job, result) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                error!(error = %e, updates = jobs.len(), "could not commit a group of updates");
+                for job in jobs {
+                    let _ = job
+                        .reply
+                        .send(Err(crate::Error::Task(format!("not committed: {e}"))));
+                }
+            }
+        }
+    }
+}
+
+fn commit_group(
     conn: &mut Connection,
+    jobs: &[Job],
+    shared: &Shared,
+) -> Result<Vec<Result<(Ingested, Applied)>>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let now = crate::now_ms();
+    let mut results = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        tx.execute_batch("SAVEPOINT job")?;
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            ingest_in(&tx, &job.body, job.source, shared, now)
+        }));
+        match outcome {
+            Ok(Ok(done)) => {
+                tx.execute_batch("RELEASE job")?;
+                results.push(Ok(done));
+            }
+            Ok(Err(e)) => {
+                tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                results.push(Err(e));
+            }
+            Err(panic) => {
+                tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                let what = panic_message(&panic);
+                error!(panic = %what, "bug: handling an update panicked; recorded as failed");
+                results.push(record_panic(&tx, &job.body, job.source, &what, now));
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+/// One delivery, inside the caller's transaction.
+fn ingest_in(
+    conn: &Connection,
     raw: &[u8],
     source: Source,
     shared: &Shared,
@@ -209,13 +301,12 @@ fn ingest_blocking(
         return Ok((Ingested::Rejected, Applied::default()));
     };
     let update_id = envelope.update_id;
-    let mut tx = conn.transaction()?;
+    let tx = conn;
     if source == Source::Poll {
-        advance_poll_offset(&tx, update_id)?;
+        advance_poll_offset(tx, update_id)?;
     }
     let raw_text = String::from_utf8_lossy(raw);
-    if !updates::insert(&tx, update_id, source, &envelope.kind, &raw_text, now)? {
-        tx.commit()?;
+    if !updates::insert(tx, update_id, source, &envelope.kind, &raw_text, now)? {
         debug!(update_id, "duplicate delivery ignored");
         return Ok((Ingested::Duplicate { update_id }, Applied::default()));
     }
@@ -236,15 +327,15 @@ fn ingest_blocking(
             }
             Ok(event) => {
                 // A savepoint: if applying fails, the update is still recorded.
-                let sp = tx.savepoint()?;
-                match apply_event(&sp, &event, shared, now) {
+                tx.execute_batch("SAVEPOINT apply")?;
+                match apply_event(tx, &event, shared, now) {
                     Ok(a) => {
-                        sp.commit()?;
+                        tx.execute_batch("RELEASE apply")?;
                         applied.add(a);
                         (Outcome::Handled, None)
                     }
                     Err(e) => {
-                        drop(sp);
+                        tx.execute_batch("ROLLBACK TO apply; RELEASE apply")?;
                         error!(update_id, error = %e, "applying an update failed; recorded as failed");
                         (Outcome::Failed, Some(e.to_string()))
                     }
@@ -252,9 +343,13 @@ fn ingest_blocking(
             }
         },
     };
-    updates::set_outcome(&tx, update_id, outcome, detail.as_deref())?;
-    tx.commit()?;
-    info!(update_id, kind = %envelope.kind, outcome = outcome.as_str(), detail = detail.as_deref().unwrap_or(""), "update");
+    updates::set_outcome(tx, update_id, outcome, detail.as_deref())?;
+    let detail_text = detail.as_deref().unwrap_or("");
+    if outcome == Outcome::Invalid {
+        info!(update_id, kind = %envelope.kind, outcome = outcome.as_str(), detail = detail_text, "update");
+    } else {
+        debug!(update_id, kind = %envelope.kind, outcome = outcome.as_str(), detail = detail_text, "update");
+    }
     Ok((Ingested::New { update_id, outcome }, applied))
 }
 
@@ -269,7 +364,7 @@ fn apply_event(conn: &Connection, event: &Event, shared: &Shared, now: i64) -> R
         texts: &shared.texts,
     };
     let decision = lifecycle::decide(event, &snapshot, &env);
-    info!(
+    debug!(
         customer = snapshot.customer.as_ref().map(|c| c.user.id),
         communication = snapshot.communication.as_ref().map(|c| c.id),
         changes = decision.changes.len(),
@@ -360,7 +455,7 @@ fn advance_poll_offset(conn: &Connection, update_id: i64) -> Result<()> {
 }
 
 fn record_panic(
-    conn: &mut Connection,
+    conn: &Connection,
     raw: &[u8],
     source: Source,
     what: &str,
@@ -373,13 +468,13 @@ fn record_panic(
         updates::record_rejected(conn, source, what, raw, now)?;
         return Ok((Ingested::Rejected, Applied::default()));
     };
-    let tx = conn.transaction()?;
+    let tx = conn;
     if source == Source::Poll {
-        advance_poll_offset(&tx, envelope.update_id)?;
+        advance_poll_offset(tx, envelope.update_id)?;
     }
     let raw_text = String::from_utf8_lossy(raw);
     updates::insert(
-        &tx,
+        tx,
         envelope.update_id,
         source,
         &envelope.kind,
@@ -387,8 +482,7 @@ fn record_panic(
         now,
     )?;
     let detail = format!("panic: {what}");
-    updates::set_outcome(&tx, envelope.update_id, Outcome::Failed, Some(&detail))?;
-    tx.commit()?;
+    updates::set_outcome(tx, envelope.update_id, Outcome::Failed, Some(&detail))?;
     Ok((
         Ingested::New {
             update_id: envelope.update_id,

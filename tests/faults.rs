@@ -33,13 +33,7 @@ async fn five_hundred_each_way_through_a_faulty_api() {
     desk.press(ANNA, GROUP, &format!("t:{id}")).await;
     desk.wait_answer("is yours").await;
     desk.drained().await;
-    let copies_before = |chat: i64| {
-        desk.fake
-            .delivered("copyMessage")
-            .iter()
-            .filter(|c| c.chat_id() == Some(chat))
-            .count()
-    };
+    let copies_before = |chat: i64| support::desk::copied(&desk.fake.calls(), chat).len();
     let (base_anna, base_ann) = (copies_before(ANNA), copies_before(ANN));
 
     desk.fake.push_rule(
@@ -51,22 +45,31 @@ async fn five_hundred_each_way_through_a_faulty_api() {
             ])
             .chance(20, 2026),
     );
-    let mut from_ann = Vec::new();
-    let mut from_anna = Vec::new();
-    for i in 0..EACH_WAY {
-        from_ann.push(desk.say(ANN, &format!("customer says {i}")).await);
-        from_anna.push(desk.say(ANNA, &format!("specialist says {i}")).await);
-    }
+    // Each party writes as people do: the next message once the last one arrived
+    // (so there is no backlog to merge and every message is a call of its own).
+    let talk = |from: i64, to: i64, base: usize| {
+        let desk = &desk;
+        async move {
+            let mut sent = Vec::new();
+            for i in 0..EACH_WAY {
+                sent.push(desk.say(from, &format!("message {i} from {from}")).await);
+                desk.fake
+                    .wait_for(
+                        "the last message relayed",
+                        std::time::Duration::from_secs(60),
+                        |calls| support::desk::copied(calls, to).len() > base + i,
+                    )
+                    .await;
+            }
+            sent
+        }
+    };
+    let (from_ann, from_anna) = tokio::join!(talk(ANN, ANNA, base_anna), talk(ANNA, ANN, base_ann));
     let deadline = std::time::Duration::from_secs(400);
     let calls = desk
         .fake
         .wait_for("every message relayed", deadline, |calls| {
-            let ok_to = |chat: i64| {
-                calls
-                    .iter()
-                    .filter(|c| c.is("copyMessage") && c.ok && c.chat_id() == Some(chat))
-                    .count()
-            };
+            let ok_to = |chat: i64| support::desk::copied(calls, chat).len();
             ok_to(ANNA) >= base_anna + EACH_WAY && ok_to(ANN) >= base_ann + EACH_WAY
         })
         .await;
@@ -76,10 +79,9 @@ async fn five_hundred_each_way_through_a_faulty_api() {
         "the API was not faulty enough: {faults} faults"
     );
     for (to, sent) in [(ANNA, &from_ann), (ANN, &from_anna)] {
-        let copied: Vec<i64> = calls
-            .iter()
-            .filter(|c| c.is("copyMessage") && c.ok && c.chat_id() == Some(to))
-            .filter_map(|c| c.int_param("message_id"))
+        let copied: Vec<i64> = support::desk::copied(&calls, to)
+            .into_iter()
+            .map(|(_, m)| m)
             .filter(|m| sent.contains(m))
             .collect();
         assert_eq!(&copied, sent, "to {to}: each exactly once, in order");

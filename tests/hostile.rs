@@ -49,7 +49,7 @@ async fn combining_characters_and_emoji_fill_a_whole_message() {
     desk.press(ANNA, GROUP, &format!("t:{id}")).await;
     desk.wait_answer("is yours").await;
     desk.say(ANN, &text).await;
-    desk.wait_calls("copyMessage", ANNA, 1).await;
+    desk.wait_copies(ANNA, 2).await;
     desk.drained().await;
     let refused: Vec<String> = desk
         .fake

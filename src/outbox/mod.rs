@@ -121,7 +121,74 @@ pub struct Sender {
     max_in_flight: usize,
 }
 
-type Done = (store::outbox::Pending, Result<Value, ApiError>);
+/// A finished send: the row, the rows merged into the same call (copies to the same
+/// chat sent as one `copyMessages`), and Telegram's answer.
+type Done = (
+    store::outbox::Pending,
+    Vec<store::outbox::Pending>,
+    Result<Value, ApiError>,
+);
+
+/// Most copies merged into one `copyMessages` (Telegram's limit).
+const MERGE: usize = 100;
+
+/// A `copyMessage` that may be merged with its neighbours: no reply context, no
+/// other options.
+fn mergeable(p: &store::outbox::Pending) -> Option<(i64, i64, i64)> {
+    if p.method != "copyMessage" {
+        return None;
+    }
+    let v: Value = serde_json::from_str(&p.params).ok()?;
+    let map = v.as_object()?;
+    if map
+        .keys()
+        .any(|k| !matches!(k.as_str(), "chat_id" | "from_chat_id" | "message_id"))
+    {
+        return None;
+    }
+    Some((
+        map.get("chat_id")?.as_i64()?,
+        map.get("from_chat_id")?.as_i64()?,
+        map.get("message_id")?.as_i64()?,
+    ))
+}
+
+/// The call for `head` and the rows merged into it: the pending copies that follow
+/// it in the same chat, from the same source chat, with increasing message ids.
+async fn merged_call(
+    store: &Store,
+    head: &store::outbox::Pending,
+) -> (Vec<store::outbox::Pending>, Option<(String, Value)>) {
+    let (Some(chat), Some((to, from, first))) = (head.chat_id, mergeable(head)) else {
+        return (Vec::new(), None);
+    };
+    let head_id = head.id;
+    let next = store
+        .run(move |c| store::outbox::following(c, chat, head_id, MERGE - 1))
+        .await
+        .unwrap_or_default();
+    let mut ids = vec![first];
+    let mut rows = Vec::new();
+    for p in next {
+        match mergeable(&p) {
+            Some((t, f, m))
+                if t == to
+                    && f == from
+                    && ids.last().is_some_and(|l| *l < m)
+                    && p.not_before <= crate::now_ms() =>
+            {
+                ids.push(m);
+                rows.push(p);
+            }
+            _ => break,
+        }
+    }
+    if rows.is_empty() {
+        return (rows, None);
+    }
+    let params = serde_json::json!({ "chat_id": to, "from_chat_id": from, "message_ids": ids });
+    (rows, Some(("copyMessages".to_string(), params)))
+}
 
 impl Sender {
     pub fn new(store: Store, api: BotApi, limits: Limits, wake: Wake) -> Sender {
@@ -226,15 +293,27 @@ impl Sender {
                 busy_chats.insert(chat);
             }
             let api = self.api.clone();
+            let store = self.store.clone();
+            // Merging sends many messages at once: only where no per-chat limit
+            // applies (Telegram allows ~1/s per chat, which merging cannot beat).
+            let may_merge = self.pacer.spacing(pending.chat_id).is_none();
             tasks.spawn(async move {
-                let result = match serde_json::from_str::<Value>(&pending.params) {
-                    Ok(params) => api.call(&pending.method, &params).await,
-                    Err(e) => Err(ApiError::Permanent {
-                        code: 0,
-                        description: format!("stored parameters are not JSON: {e}"),
-                    }),
+                let (merged, call) = if may_merge {
+                    merged_call(&store, &pending).await
+                } else {
+                    (Vec::new(), None)
                 };
-                (pending, result)
+                let result = match call {
+                    Some((method, params)) => api.call(&method, &params).await,
+                    None => match serde_json::from_str::<Value>(&pending.params) {
+                        Ok(params) => api.call(&pending.method, &params).await,
+                        Err(e) => Err(ApiError::Permanent {
+                            code: 0,
+                            description: format!("stored parameters are not JSON: {e}"),
+                        }),
+                    },
+                };
+                (pending, merged, result)
             });
         }
         next
@@ -246,7 +325,7 @@ impl Sender {
         busy_chats: &mut HashSet<i64>,
         busy_ids: &mut HashSet<i64>,
     ) {
-        let (pending, result) = match joined {
+        let (pending, merged, result) = match joined {
             Ok(done) => done,
             Err(e) => {
                 // A send task cannot panic on its own; if it did, the call stays
@@ -264,20 +343,48 @@ impl Sender {
         let now_ms = crate::now_ms();
         let recorded = match result {
             Ok(result) => {
-                debug!(id, method, chat, "outbox: sent");
-                crate::metrics::Metrics::inc(&self.metrics.outbox_sent);
-                let text = result.to_string();
+                debug!(id, method, chat, merged = merged.len(), "outbox: sent");
+                // One row per copy: each gets its own result (a merged call answers
+                // with a list, in order).
+                let mut rows = vec![(pending.clone(), result.clone())];
+                if !merged.is_empty() {
+                    let items = result.as_array().cloned().unwrap_or_default();
+                    if items.len() != merged.len() + 1 {
+                        warn!(
+                            id,
+                            expected = merged.len() + 1,
+                            got = items.len(),
+                            "outbox: copyMessages skipped some messages"
+                        );
+                    }
+                    rows = std::iter::once(pending.clone())
+                        .chain(merged.iter().cloned())
+                        .enumerate()
+                        .map(|(i, p)| (p, items.get(i).cloned().unwrap_or(Value::Null)))
+                        .collect();
+                    // The pacing counts every message of the call.
+                    if let (Some(c), Some(spacing)) = (chat, self.pacer.spacing(chat)) {
+                        let n = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+                        self.pacer
+                            .hold(Some(c), Instant::now() + spacing * n.saturating_sub(1));
+                    }
+                }
+                for _ in &rows {
+                    crate::metrics::Metrics::inc(&self.metrics.outbox_sent);
+                }
                 let hook = self.hook.clone();
-                let purpose = pending.purpose.clone();
                 self.store
                     .run(move |c| {
                         let tx = c.transaction()?;
-                        store::outbox::mark_sent(&tx, id, &text, now_ms)?;
-                        if let (Some(hook), Some(purpose)) = (hook, purpose_of(purpose.as_deref()))
-                        {
-                            follow_up(&tx, "a delivered call", |c| {
-                                hook.delivered(c, &purpose, &result, now_ms)
-                            })?;
+                        for (row, result) in &rows {
+                            store::outbox::mark_sent(&tx, row.id, &result.to_string(), now_ms)?;
+                            if let (Some(hook), Some(purpose)) =
+                                (&hook, purpose_of(row.purpose.as_deref()))
+                            {
+                                follow_up(&tx, "a delivered call", |c| {
+                                    hook.delivered(c, &purpose, result, now_ms)
+                                })?;
+                            }
                         }
                         tx.commit()?;
                         Ok(())

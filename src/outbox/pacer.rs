@@ -86,6 +86,11 @@ impl Pacer {
         }
     }
 
+    /// The spacing between calls to `chat` (`None`: no limit).
+    pub fn spacing(&self, chat: Option<i64>) -> Option<std::time::Duration> {
+        chat.and_then(|c| self.limits.chat_spacing(c))
+    }
+
     /// Telegram asked us to wait: nothing more to `chat` before `until`.
     pub fn hold(&mut self, chat: Option<i64>, until: Instant) {
         match chat {

@@ -358,9 +358,23 @@ fn with_communication(
     snap: &mut Snapshot,
     comm: Option<Communication>,
 ) -> Result<()> {
+    with_communication_log(conn, snap, comm, |_| true)
+}
+
+/// The same, loading the log only if `needs_log` says so: relaying in an assigned
+/// communication does not need its history, and a long one would cost every
+/// message a full read.
+fn with_communication_log(
+    conn: &Connection,
+    snap: &mut Snapshot,
+    comm: Option<Communication>,
+    needs_log: impl Fn(&Communication) -> bool,
+) -> Result<()> {
     if let Some(c) = &comm {
         snap.customer = customer(conn, c.customer_id)?;
-        snap.log = log(conn, c.id)?;
+        if needs_log(c) {
+            snap.log = log(conn, c.id)?;
+        }
         snap.announcements = announcements(conn, c.id)?;
     }
     snap.communication = comm;
@@ -386,11 +400,13 @@ pub fn load(conn: &Connection, event: &Event, config: &Config, now: i64) -> Resu
                 snap.codes = codes(conn, actor, now)?;
                 open_communication_of(conn, actor)?
             };
+            // Only an unassigned communication's announcement shows the log.
+            let unassigned = |c: &Communication| c.status == Status::Unassigned;
             if config.is_specialist(actor) {
-                with_communication(conn, &mut snap, comm)?;
+                with_communication_log(conn, &mut snap, comm, unassigned)?;
             } else {
                 // The customer row even without a communication (onboarding).
-                with_communication(conn, &mut snap, comm)?;
+                with_communication_log(conn, &mut snap, comm, unassigned)?;
                 if snap.customer.is_none() {
                     snap.customer = customer(conn, actor)?;
                 }

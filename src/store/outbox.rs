@@ -58,6 +58,29 @@ pub fn heads(conn: &Connection, limit: usize) -> Result<Vec<Pending>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The pending calls to `chat` after `after`, in order (candidates for merging).
+pub fn following(conn: &Connection, chat: i64, after: i64, limit: usize) -> Result<Vec<Pending>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, chat_id, method, params, purpose, attempts, not_before FROM outbox
+         WHERE status = 'pending' AND chat_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(
+        params![chat, after, i64::try_from(limit).unwrap_or(100)],
+        |r| {
+            Ok(Pending {
+                id: r.get(0)?,
+                chat_id: r.get(1)?,
+                method: r.get(2)?,
+                params: r.get(3)?,
+                purpose: r.get(4)?,
+                attempts: r.get(5)?,
+                not_before: r.get(6)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn mark_sent(conn: &Connection, id: i64, result: &str, now_ms: i64) -> Result<()> {
     conn.execute(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, result = ?2, done_at = ?3, last_error = NULL

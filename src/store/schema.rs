@@ -223,6 +223,8 @@ CREATE TABLE zip_requests (
 ) STRICT;
 "#,
     ),
+    // 5: the queue of unassigned communications, oldest first, from an index.
+    M::up("CREATE INDEX communications_by_status ON communications (status, opened_at, id);"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -375,6 +375,10 @@ impl ChildApp {
         Ok(r.status().as_u16())
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }

@@ -193,6 +193,17 @@ impl Desk {
         calls.into_iter().find(|c| matches(c)).unwrap()
     }
 
+    /// Wait until `n` messages have been copied to `to` in all; the copies.
+    pub async fn wait_copies(&self, to: i64, n: usize) -> Vec<(i64, i64)> {
+        let calls = self
+            .fake
+            .wait_for(&format!("{n} copies to {to}"), PROMPTLY, |calls| {
+                copied(calls, to).len() >= n
+            })
+            .await;
+        copied(&calls, to)
+    }
+
     /// Wait for `n` delivered calls of `method` to `chat`.
     pub async fn wait_calls(&self, method: &str, chat: i64, n: usize) -> Vec<Call> {
         let pick = |calls: &[Call]| -> Vec<Call> {
@@ -289,6 +300,27 @@ impl Desk {
     pub fn timeout(&self) -> Duration {
         PROMPTLY
     }
+}
+
+/// Every message copied to `to` (by copyMessage or copyMessages), in order, as
+/// (source chat, message id).
+pub fn copied(calls: &[Call], to: i64) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    for c in calls.iter().filter(|c| c.ok && c.chat_id() == Some(to)) {
+        let Some(from) = c.int_param("from_chat_id") else {
+            continue;
+        };
+        if c.is("copyMessage") {
+            out.extend(c.int_param("message_id").map(|m| (from, m)));
+        } else if c.is("copyMessages") {
+            let ids = c
+                .param("message_ids")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default();
+            out.extend(ids.iter().filter_map(|v| v.as_i64()).map(|m| (from, m)));
+        }
+    }
+    out
 }
 
 pub fn is_text_to(c: &Call, chat: i64, needle: &str) -> bool {
