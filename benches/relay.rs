@@ -162,7 +162,8 @@ fn seed(files: &Files) {
     .unwrap();
 }
 
-async fn relay_bench() {
+async fn relay_bench(synchronous: &str) {
+    println!("== database.synchronous = \"{synchronous}\"");
     let n = env_usize("RELAY_UPDATES", 20_000);
     let fake = FakeBot::start().await;
     let files = Files::new();
@@ -171,12 +172,11 @@ async fn relay_bench() {
         request_timeout: "10s".into(),
         ..Options::default()
     };
-    let child = ChildApp::start_with_toml(
-        &files,
-        &support::app::config_toml(&files, &fake.api_url(), &options),
-        "warn,relaydesk::app=info",
-    )
-    .await;
+    let toml = support::app::config_toml(&files, &fake.api_url(), &options).replace(
+        "[database]\n",
+        &format!("[database]\nsynchronous = \"{synchronous}\"\n"),
+    );
+    let child = ChildApp::start_with_toml(&files, &toml, "warn,relaydesk::app=info").await;
     seed(&files);
     let pid = child.pid();
     let client = https_client(&files.cert_pem);
@@ -230,6 +230,19 @@ async fn relay_bench() {
         ms(pct(&lat, 0.99)),
         ms(*lat.last().unwrap())
     );
+    // The same rate with updates the bot ignores (group chatter): the webhook and
+    // the commit alone, without relaying.
+    let ignored: Vec<serde_json::Value> = (0..5_000)
+        .map(|i| support::fake_bot::update_group_message(200_000 + i, -1001, 77, "chatter"))
+        .collect();
+    let mut lat = paced(&client, &child.url, ignored, rate).await;
+    lat.sort();
+    println!(
+        "  (ignored updates at {rate}/s: p50 {}  p99 {}  max {})",
+        ms(pct(&lat, 0.50)),
+        ms(pct(&lat, 0.99)),
+        ms(*lat.last().unwrap())
+    );
     let peak_kib = rss_kib(pid, "VmHWM:");
     println!(
         "memory of the service: idle {:.1} MiB, peak {:.1} MiB",
@@ -241,6 +254,14 @@ async fn relay_bench() {
     let bare = bare_endpoint(&files).await;
     let bare_time = blast(&client, &bare, updates(1, n, 1)).await;
     let bare_rate = n as f64 / bare_time.as_secs_f64();
+    let mut bare_lat = paced(&client, &bare, updates(1, 5_000, 1), rate).await;
+    bare_lat.sort();
+    println!(
+        "  bare endpoint latency at {rate}/s: p50 {}  p99 {}  max {}",
+        ms(pct(&bare_lat, 0.50)),
+        ms(pct(&bare_lat, 0.99)),
+        ms(*bare_lat.last().unwrap())
+    );
     let ours = relayed as f64 / elapsed.as_secs_f64();
     println!(
         "ceiling: bare axum + rustls answers {bare_rate:.0} requests/s; relaydesk relays at {:.0} % of it",
@@ -342,6 +363,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(relay_bench());
+    rt.block_on(relay_bench("full"));
+    rt.block_on(relay_bench("normal"));
     scale_check();
 }

@@ -43,7 +43,7 @@ impl Core {
         crate::install_crypto_provider();
         let texts = Texts::new(config.texts.locale, &config.texts.overrides)
             .map_err(|problems| crate::config::ConfigErrors { problems })?;
-        let store = Store::open(&config.database.path)?;
+        let store = Store::open_with(&config.database)?;
         let config = Arc::new(config);
         let api = BotApi::new(
             &config.telegram.api_url,
@@ -191,8 +191,14 @@ pub async fn run_webhook_with(
         .local_addr()
         .map_err(|e| Error::io("listener address", e))?;
     let handle = axum_server::Handle::new();
-    let server = axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(Arc::new(tls)))
+    // TCP_NODELAY: an answer goes out at once instead of waiting for the client's
+    // delayed acknowledgement (tens of milliseconds).
+    let acceptor =
+        axum_server::tls_rustls::RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(tls)))
+            .acceptor(axum_server::accept::NoDelayAcceptor::new());
+    let server = axum_server::from_tcp(listener)
         .map_err(|e| Error::io("webhook listener", e))?
+        .acceptor(acceptor)
         .handle(handle.clone());
     info!(%address, path = %core.config.webhook_path(), "webhook listening");
 

@@ -167,12 +167,35 @@ impl Default for WebhookConfig {
 #[serde(default)]
 pub struct DatabaseConfig {
     pub path: PathBuf,
+    /// `full`: every commit is on disk before the 200 (survives a power cut);
+    /// `normal`: on disk at the next checkpoint (survives a crash of the process,
+    /// not of the machine), with much lower latency.
+    pub synchronous: Synchronous,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
             path: PathBuf::from("db/relaydesk.sqlite3"),
+            synchronous: Synchronous::Full,
+        }
+    }
+}
+
+/// SQLite's `synchronous` setting (with write-ahead logging).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl Synchronous {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
         }
     }
 }
@@ -769,7 +792,7 @@ const WEBHOOK_KEYS: &[&str] = &[
     "upload_certificate",
     "max_connections",
 ];
-const DATABASE_KEYS: &[&str] = &["path"];
+const DATABASE_KEYS: &[&str] = &["path", "synchronous"];
 const ARCHIVE_KEYS: &[&str] = &["dir"];
 const SMTP_KEYS: &[&str] = &[
     "host", "port", "security", "username", "password", "from", "timeout", "ca_file",

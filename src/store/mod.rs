@@ -35,6 +35,15 @@ impl Store {
         Self::open_at(path, None)
     }
 
+    /// Open with the configured durability.
+    pub fn open_with(config: &crate::config::DatabaseConfig) -> Result<Store> {
+        let store = Self::open_at(&config.path, None)?;
+        store
+            .lock()
+            .pragma_update(None, "synchronous", config.synchronous.as_str())?;
+        Ok(store)
+    }
+
     /// Open and migrate only up to `version` (tests of forward migration use this).
     pub fn open_at_version(path: &Path, version: usize) -> Result<Store> {
         Self::open_at(path, Some(version))
