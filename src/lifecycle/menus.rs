@@ -152,6 +152,39 @@ fn nav(
     row
 }
 
+/// The page of customers a list shows, after answering the button that asked for
+/// it; `None` (with a clear answer) when there is nothing to show.
+fn customer_page<'a>(
+    chat: i64,
+    origin: Origin,
+    callback: Option<&str>,
+    snap: &'a Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) -> Option<(&'a [CustomerRow], bool, bool)> {
+    let Some(Listing::Customers {
+        rows,
+        has_prev,
+        has_next,
+    }) = &snap.listing
+    else {
+        return None;
+    };
+    if rows.is_empty() {
+        match callback {
+            Some(id) if origin.is_some() => {
+                d.answer(id, env.texts.render_plain("page_gone", &[]), true)
+            }
+            _ => d.say(chat, env.texts.render("no_customers", &[])),
+        }
+        return None;
+    }
+    if let Some(id) = callback {
+        d.answer(id, String::new(), false);
+    }
+    Some((rows, *has_prev, *has_next))
+}
+
 /// `/users`: a page of customers with their state.
 pub fn users(
     chat: i64,
@@ -161,26 +194,10 @@ pub fn users(
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let Some(Listing::Customers {
-        rows,
-        has_prev,
-        has_next,
-    }) = &snap.listing
+    let Some((rows, has_prev, has_next)) = customer_page(chat, origin, callback, snap, env, d)
     else {
         return;
     };
-    if rows.is_empty() {
-        match callback {
-            Some(id) if origin.is_some() => {
-                d.answer(id, env.texts.render_plain("page_gone", &[]), true)
-            }
-            _ => d.say(chat, env.texts.render("no_customers", &[])),
-        }
-        return;
-    }
-    if let Some(id) = callback {
-        d.answer(id, String::new(), false);
-    }
     let mut text = env.texts.render("users_header", &[]);
     for row in rows {
         text.push('\n');
@@ -192,8 +209,8 @@ pub fn users(
     }
     let nav = nav(
         rows,
-        *has_prev,
-        *has_next,
+        has_prev,
+        has_next,
         env,
         |b| CallbackData::UsersBack { before: b },
         |a| CallbackData::Users { after: a },
@@ -211,26 +228,10 @@ pub fn history_picker(
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let Some(Listing::Customers {
-        rows,
-        has_prev,
-        has_next,
-    }) = &snap.listing
+    let Some((rows, has_prev, has_next)) = customer_page(chat, origin, callback, snap, env, d)
     else {
         return;
     };
-    if rows.is_empty() {
-        match callback {
-            Some(id) if origin.is_some() => {
-                d.answer(id, env.texts.render_plain("page_gone", &[]), true)
-            }
-            _ => d.say(chat, env.texts.render("no_customers", &[])),
-        }
-        return;
-    }
-    if let Some(id) = callback {
-        d.answer(id, String::new(), false);
-    }
     let mut buttons: Vec<Vec<(String, String)>> = rows
         .iter()
         .map(|row| {
@@ -244,8 +245,8 @@ pub fn history_picker(
         .collect();
     let nav = nav(
         rows,
-        *has_prev,
-        *has_next,
+        has_prev,
+        has_next,
         env,
         |b| CallbackData::HistoryBack { before: b },
         |a| CallbackData::History { after: a },

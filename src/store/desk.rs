@@ -229,14 +229,16 @@ fn customers_page(
     let has_next = rows.len() > size;
     rows.truncate(size);
     let has_prev = match rows.first() {
-        Some(first) => conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM customers WHERE id < ?1)",
-            [first.user.id],
-            |r| r.get(0),
-        )?,
+        Some(first) => customers_exist(conn, "<", first.user.id)?,
         None => false,
     };
     finish_page_with(conn, rows, has_prev, has_next)
+}
+
+/// Whether a customer exists with an id `<` or `>` than `id`.
+fn customers_exist(conn: &Connection, op: &str, id: i64) -> Result<bool> {
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM customers WHERE id {op} ?1)");
+    Ok(conn.query_row(&sql, [id], |r| r.get(0))?)
 }
 
 fn finish_page(
@@ -246,11 +248,7 @@ fn finish_page(
     _backwards: bool,
 ) -> Result<Listing> {
     let has_next = match rows.last() {
-        Some(last) => conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM customers WHERE id > ?1)",
-            [last.user.id],
-            |r| r.get(0),
-        )?,
+        Some(last) => customers_exist(conn, ">", last.user.id)?,
         None => false,
     };
     finish_page_with(conn, rows, more_before, has_next)

@@ -18,6 +18,18 @@ pub struct Pending {
     pub not_before: i64,
 }
 
+fn pending_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pending> {
+    Ok(Pending {
+        id: r.get(0)?,
+        chat_id: r.get(1)?,
+        method: r.get(2)?,
+        params: r.get(3)?,
+        purpose: r.get(4)?,
+        attempts: r.get(5)?,
+        not_before: r.get(6)?,
+    })
+}
+
 /// Queue a call. Meant to run inside the transaction of the change that caused it.
 pub fn enqueue(conn: &Connection, call: &Call, now_ms: i64) -> Result<i64> {
     let params = serde_json::to_string(&call.params).unwrap_or_else(|_| "{}".into());
@@ -44,17 +56,7 @@ pub fn heads(conn: &Connection, limit: usize) -> Result<Vec<Pending>> {
          )
          ORDER BY id LIMIT ?1",
     )?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-        Ok(Pending {
-            id: r.get(0)?,
-            chat_id: r.get(1)?,
-            method: r.get(2)?,
-            params: r.get(3)?,
-            purpose: r.get(4)?,
-            attempts: r.get(5)?,
-            not_before: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], pending_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -66,17 +68,7 @@ pub fn following(conn: &Connection, chat: i64, after: i64, limit: usize) -> Resu
     )?;
     let rows = stmt.query_map(
         params![chat, after, i64::try_from(limit).unwrap_or(100)],
-        |r| {
-            Ok(Pending {
-                id: r.get(0)?,
-                chat_id: r.get(1)?,
-                method: r.get(2)?,
-                params: r.get(3)?,
-                purpose: r.get(4)?,
-                attempts: r.get(5)?,
-                not_before: r.get(6)?,
-            })
-        },
+        pending_row,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
