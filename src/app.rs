@@ -70,6 +70,7 @@ impl Core {
             wakes.outbox.clone(),
         )
         .with_hook(hook.clone())
+        .with_committer(processor.committer())
         .with_metrics(metrics.clone());
         tasks.spawn(sender.run(stop_workers.clone()));
         let mailer = Mailer::new(&config.smtp);

@@ -40,17 +40,82 @@ pub struct Processor {
     writer: Arc<Writer>,
 }
 
-/// Updates waiting for the writer thread, which commits them in groups: one
-/// transaction (one sync to disk) for every update that arrived meanwhile, each in
-/// a savepoint of its own. Nothing is acknowledged before its group is committed.
+/// Writes waiting for the writer thread, which commits them in groups: one
+/// transaction (one sync to disk) for every update (and outbox result) that arrived
+/// meanwhile, each in a savepoint of its own. Nothing is acknowledged before its
+/// group is committed.
 struct Writer {
     jobs: std::sync::mpsc::Sender<Job>,
 }
 
-struct Job {
-    body: Vec<u8>,
-    source: Source,
-    reply: tokio::sync::oneshot::Sender<Result<(Ingested, Applied)>>,
+type Work = Box<dyn FnOnce(&Connection) -> Result<()> + Send>;
+
+enum Job {
+    /// An update from the webhook or the poller.
+    Update {
+        body: Vec<u8>,
+        source: Source,
+        reply: tokio::sync::oneshot::Sender<Result<(Ingested, Applied)>>,
+    },
+    /// Any other write (the outbox recording results), committed with the group.
+    Write {
+        work: Work,
+        reply: tokio::sync::oneshot::Sender<Result<()>>,
+    },
+}
+
+enum Answer {
+    Update(Result<(Ingested, Applied)>),
+    Write(Result<()>),
+}
+
+impl Job {
+    fn answer(self, answer: Answer) {
+        match (self, answer) {
+            (Job::Update { reply, .. }, Answer::Update(r)) => {
+                let _ = reply.send(r);
+            }
+            (Job::Write { reply, .. }, Answer::Write(r)) => {
+                let _ = reply.send(r);
+            }
+            (job, _) => job.fail("mismatched answer"),
+        }
+    }
+
+    fn fail(self, why: &str) {
+        let e = || crate::Error::Task(format!("not committed: {why}"));
+        match self {
+            Job::Update { reply, .. } => {
+                let _ = reply.send(Err(e()));
+            }
+            Job::Write { reply, .. } => {
+                let _ = reply.send(Err(e()));
+            }
+        }
+    }
+}
+
+/// A handle to commit writes together with the updates (see [`Processor::committer`]).
+#[derive(Clone)]
+pub struct Committer(std::sync::mpsc::Sender<Job>);
+
+impl Committer {
+    /// Run `work` inside the next group transaction; returns once it is committed.
+    pub async fn write<F>(&self, work: F) -> Result<()>
+    where
+        F: FnOnce(&Connection) -> Result<()> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.0
+            .send(Job::Write {
+                work: Box::new(work),
+                reply,
+            })
+            .map_err(|_| crate::Error::Task("the writer thread has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| crate::Error::Task("the writer thread has stopped".into()))?
+    }
 }
 
 /// Most updates committed in one transaction.
@@ -188,13 +253,18 @@ impl Processor {
         &self.store
     }
 
+    /// A handle for other writers to join the group commits.
+    pub fn committer(&self) -> Committer {
+        Committer(self.writer.jobs.clone())
+    }
+
     /// Record and handle one delivery. An error means the database could not commit
     /// it: the caller must not acknowledge the update (Telegram will deliver it again).
     pub async fn ingest(&self, body: Vec<u8>, source: Source) -> Result<Ingested> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.writer
             .jobs
-            .send(Job {
+            .send(Job::Update {
                 body,
                 source,
                 reply,
@@ -221,58 +291,76 @@ fn write_groups(store: &Store, shared: &Shared, queue: &std::sync::mpsc::Receive
             }
         }
         let mut conn = store.lock();
-        let results = commit_group(&mut conn, &jobs, shared);
+        let results = commit_group(&mut conn, &mut jobs, shared);
         drop(conn);
         match results {
-            Ok(results) => {
-                for (job, result) in jobs.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
+            Ok(answers) => {
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    job.answer(answer);
                 }
             }
             Err(e) => {
-                error!(error = %e, updates = jobs.len(), "could not commit a group of updates");
+                error!(error = %e, jobs = jobs.len(), "could not commit a group of writes");
+                let why = e.to_string();
                 for job in jobs {
-                    let _ = job
-                        .reply
-                        .send(Err(crate::Error::Task(format!("not committed: {e}"))));
+                    job.fail(&why);
                 }
             }
         }
     }
 }
 
-fn commit_group(
-    conn: &mut Connection,
-    jobs: &[Job],
-    shared: &Shared,
-) -> Result<Vec<Result<(Ingested, Applied)>>> {
+fn commit_group(conn: &mut Connection, jobs: &mut [Job], shared: &Shared) -> Result<Vec<Answer>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let now = crate::now_ms();
-    let mut results = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    let mut answers = Vec::with_capacity(jobs.len());
+    for job in jobs.iter_mut() {
         tx.execute_batch("SAVEPOINT job")?;
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            ingest_in(&tx, &job.body, job.source, shared, now)
-        }));
-        match outcome {
-            Ok(Ok(done)) => {
-                tx.execute_batch("RELEASE job")?;
-                results.push(Ok(done));
+        match job {
+            Job::Update { body, source, .. } => {
+                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    ingest_in(&tx, body, *source, shared, now)
+                }));
+                match outcome {
+                    Ok(Ok(done)) => {
+                        tx.execute_batch("RELEASE job")?;
+                        answers.push(Answer::Update(Ok(done)));
+                    }
+                    Ok(Err(e)) => {
+                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        answers.push(Answer::Update(Err(e)));
+                    }
+                    Err(panic) => {
+                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        let what = panic_message(&panic);
+                        error!(panic = %what, "bug: handling an update panicked; recorded as failed");
+                        answers.push(Answer::Update(record_panic(&tx, body, *source, &what, now)));
+                    }
+                }
             }
-            Ok(Err(e)) => {
-                tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
-                results.push(Err(e));
-            }
-            Err(panic) => {
-                tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
-                let what = panic_message(&panic);
-                error!(panic = %what, "bug: handling an update panicked; recorded as failed");
-                results.push(record_panic(&tx, &job.body, job.source, &what, now));
+            Job::Write { work, .. } => {
+                let work = std::mem::replace(work, Box::new(|_| Ok(())));
+                match std::panic::catch_unwind(AssertUnwindSafe(|| work(&tx))) {
+                    Ok(Ok(())) => {
+                        tx.execute_batch("RELEASE job")?;
+                        answers.push(Answer::Write(Ok(())));
+                    }
+                    Ok(Err(e)) => {
+                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        answers.push(Answer::Write(Err(e)));
+                    }
+                    Err(panic) => {
+                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        let what = panic_message(&panic);
+                        error!(panic = %what, "bug: a write panicked");
+                        answers.push(Answer::Write(Err(crate::Error::Task(what))));
+                    }
+                }
             }
         }
     }
     tx.commit()?;
-    Ok(results)
+    Ok(answers)
 }
 
 /// One delivery, inside the caller's transaction.

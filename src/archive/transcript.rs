@@ -25,6 +25,15 @@ pub struct Transcript<'a> {
 
 impl Transcript<'_> {
     pub fn render(&self) -> String {
+        let mut out = self.header();
+        for e in self.log {
+            out.push_str(&self.line(e));
+        }
+        out
+    }
+
+    /// Everything above the messages (it changes when the communication does).
+    pub fn header(&self) -> String {
         let c = self.customer;
         let mut out = String::new();
         out.push_str(&format!("Communication #{}\n", self.comm.id));
@@ -71,34 +80,37 @@ impl Transcript<'_> {
         }
         out.push_str(&"-".repeat(60));
         out.push('\n');
-        for e in self.log {
-            let (role, name) = match e.role {
-                Role::Customer => ("customer", c.user.display_name()),
-                Role::Specialist => ("specialist", (self.specialist_name)(e.sender_id)),
-            };
-            let mut what = describe(e.kind, None, e.file_name.as_deref());
-            if let Some(f) = &e.file {
-                let note = match f.status.as_str() {
-                    "saved" => String::new(),
-                    "too_large" => " (not downloaded: too large)".to_string(),
-                    "failed" => " (not downloaded: failed)".to_string(),
-                    _ => " (downloading)".to_string(),
-                };
-                what = format!("[{what}: files/{}{note}]", f.saved_name);
-            } else if !what.is_empty() && what != "…" {
-                what = format!("[{what}]");
-            } else {
-                what.clear();
-            }
-            let text = e.text.as_deref().unwrap_or("").replace('\n', "\n    ");
-            let body = match (what.is_empty(), text.is_empty()) {
-                (true, _) => text,
-                (false, true) => what,
-                (false, false) => format!("{what} {text}"),
-            };
-            out.push_str(&format!("{}  {role}  {name}: {body}\n", at(e.at)));
-        }
         out
+    }
+
+    /// One message as a line (or more, for a text with line breaks).
+    pub fn line(&self, e: &LogEntry) -> String {
+        let c = self.customer;
+        let (role, name) = match e.role {
+            Role::Customer => ("customer", c.user.display_name()),
+            Role::Specialist => ("specialist", (self.specialist_name)(e.sender_id)),
+        };
+        let mut what = describe(e.kind, None, e.file_name.as_deref());
+        if let Some(f) = &e.file {
+            let note = match f.status.as_str() {
+                "saved" => String::new(),
+                "too_large" => " (not downloaded: too large)".to_string(),
+                "failed" => " (not downloaded: failed)".to_string(),
+                _ => " (downloading)".to_string(),
+            };
+            what = format!("[{what}: files/{}{note}]", f.saved_name);
+        } else if !what.is_empty() && what != "…" {
+            what = format!("[{what}]");
+        } else {
+            what.clear();
+        }
+        let text = e.text.as_deref().unwrap_or("").replace('\n', "\n    ");
+        let body = match (what.is_empty(), text.is_empty()) {
+            (true, _) => text,
+            (false, true) => what,
+            (false, false) => format!("{what} {text}"),
+        };
+        format!("{}  {role}  {name}: {body}\n", at(e.at))
     }
 }
 

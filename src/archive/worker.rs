@@ -101,29 +101,47 @@ impl ArchiveWorker {
         }
     }
 
-    /// Rewrite every transcript marked dirty.
+    /// Bring every transcript marked dirty up to date: new lines appended, or the
+    /// whole file rewritten when its header or a file's state changed. The data is
+    /// read under the database lock; the file is written after it is released.
     async fn transcripts(&self) -> Result<()> {
         let root = self.root().to_path_buf();
         let config = self.config.clone();
-        self.store
-            .run(move |conn| {
-                let dirty: Vec<i64> = conn
-                    .prepare("DELETE FROM archive_dirty RETURNING communication_id")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for comm in dirty {
-                    if let Err(e) = write_transcript(conn, &root, &config, comm) {
-                        error!(comm, error = %e, "archive: transcript not written; will retry");
-                        conn.execute(
-                            "INSERT OR IGNORE INTO archive_dirty (communication_id) VALUES (?1)",
-                            [comm],
-                        )?;
-                        return Err(e);
-                    }
-                }
-                Ok(())
+        let plans = self
+            .store
+            .run(move |conn| plan_transcripts(conn, &root, &config))
+            .await?;
+        for plan in plans {
+            let written = tokio::task::spawn_blocking({
+                let plan = plan.clone();
+                move || plan.write()
             })
             .await
+            .map_err(|e| Error::Task(e.to_string()))?;
+            let bytes = match written {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    error!(comm = plan.comm, error = %e, "archive: transcript not written; will retry");
+                    return Err(e);
+                }
+            };
+            self.store
+                .run(move |c| {
+                    c.execute(
+                        "INSERT INTO archive_progress (communication_id, last_message, bytes) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (communication_id) DO UPDATE SET last_message = excluded.last_message, bytes = excluded.bytes",
+                        params![plan.comm, plan.last_message, i64::try_from(bytes).unwrap_or(i64::MAX)],
+                    )?;
+                    // Unless it changed again meanwhile.
+                    c.execute(
+                        "DELETE FROM archive_dirty WHERE communication_id = ?1 AND version = ?2",
+                        params![plan.comm, plan.version],
+                    )?;
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     async fn next_file(&self) -> Result<Option<PendingFile>> {
@@ -195,7 +213,8 @@ impl ArchiveWorker {
                     params![id, status, error, not_before],
                 )?;
                 if status != "pending" {
-                    c.execute("INSERT OR IGNORE INTO archive_dirty (communication_id) VALUES (?1)", [comm])?;
+                    // The file's line changes: rewrite the whole transcript.
+                    desk::mark_dirty(c, comm, true)?;
                 }
                 Ok(())
             })
@@ -377,44 +396,119 @@ fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<
     std::fs::rename(&tmp, target)
 }
 
-/// Write `transcript.txt` of a communication from the database.
-pub fn write_transcript(
-    conn: &Connection,
-    root: &Path,
-    config: &Config,
+/// What to write to one transcript.
+#[derive(Clone, Debug)]
+struct Plan {
     comm: i64,
-) -> Result<PathBuf> {
-    let Some(c) = desk::communication(conn, comm)? else {
-        return Err(Error::Invariant(format!(
-            "communication #{comm} does not exist"
-        )));
-    };
-    let Some(customer) = desk::customer(conn, c.customer_id)? else {
-        return Err(Error::Invariant(format!(
-            "the customer of #{comm} does not exist"
-        )));
-    };
-    let log = desk::log(conn, comm)?;
-    let assignments = desk::assignments(conn, comm)?;
-    let name = |id: i64| {
-        config
-            .specialists
-            .iter()
-            .find(|p| p.chat_id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
-    let text = Transcript {
-        comm: &c,
-        customer: &customer,
-        assignments: &assignments,
-        log: &log,
-        specialist_name: &name,
+    version: i64,
+    path: PathBuf,
+    /// Rewrite with `text`, or keep the first `keep` bytes and append `text`.
+    keep: Option<u64>,
+    text: String,
+    last_message: i64,
+}
+
+impl Plan {
+    /// Write it; the file's new length.
+    fn write(&self) -> Result<u64> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        match self.keep {
+            None => {
+                write_atomically(dir, &self.path, self.text.as_bytes())
+                    .map_err(|e| Error::io_path("write", &self.path, e))?;
+                Ok(self.text.len() as u64)
+            }
+            Some(keep) => {
+                use std::io::{Seek, Write};
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&self.path)
+                    .map_err(|e| Error::io_path("open", &self.path, e))?;
+                // Anything past the recorded length (a write cut by a crash) goes.
+                f.set_len(keep)
+                    .and_then(|()| f.seek(std::io::SeekFrom::End(0)).map(|_| ()))
+                    .and_then(|()| f.write_all(self.text.as_bytes()))
+                    .map_err(|e| Error::io_path("append to", &self.path, e))?;
+                Ok(keep + self.text.len() as u64)
+            }
+        }
     }
-    .render();
-    let dir = folder(root, customer.user.id, comm);
-    let path = dir.join("transcript.txt");
-    write_atomically(&dir, &path, text.as_bytes())
-        .map_err(|e| Error::io_path("write", &path, e))?;
-    Ok(path)
+}
+
+fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Result<Vec<Plan>> {
+    let dirty: Vec<(i64, bool, i64)> = conn
+        .prepare("SELECT communication_id, full, version FROM archive_dirty ORDER BY communication_id LIMIT 64")?
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut plans = Vec::new();
+    for (comm, full, version) in dirty {
+        let Some(c) = desk::communication(conn, comm)? else {
+            conn.execute(
+                "DELETE FROM archive_dirty WHERE communication_id = ?1",
+                [comm],
+            )?;
+            continue;
+        };
+        let Some(customer) = desk::customer(conn, c.customer_id)? else {
+            conn.execute(
+                "DELETE FROM archive_dirty WHERE communication_id = ?1",
+                [comm],
+            )?;
+            continue;
+        };
+        let path = folder(root, customer.user.id, comm).join("transcript.txt");
+        let progress: Option<(i64, i64)> = conn
+            .query_row(
+                "SELECT last_message, bytes FROM archive_progress WHERE communication_id = ?1",
+                [comm],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let on_disk = std::fs::metadata(&path).map(|m| m.len()).ok();
+        let append_from = match progress {
+            Some((last, bytes)) if !full && on_disk.is_some_and(|len| len >= bytes as u64) => {
+                Some((last, bytes as u64))
+            }
+            _ => None,
+        };
+        let assignments = desk::assignments(conn, comm)?;
+        let name = |id: i64| {
+            config
+                .specialists
+                .iter()
+                .find(|p| p.chat_id == id)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| id.to_string())
+        };
+        let entries = desk::log_after(conn, comm, append_from.map_or(0, |(last, _)| last))?;
+        let last_message = entries
+            .last()
+            .map(|(row, _)| *row)
+            .or(append_from.map(|(last, _)| last))
+            .unwrap_or(0);
+        let log: Vec<_> = entries.into_iter().map(|(_, e)| e).collect();
+        let transcript = Transcript {
+            comm: &c,
+            customer: &customer,
+            assignments: &assignments,
+            log: &log,
+            specialist_name: &name,
+        };
+        let (keep, text) = match append_from {
+            Some((_, bytes)) => (
+                Some(bytes),
+                log.iter().map(|e| transcript.line(e)).collect(),
+            ),
+            None => (None, transcript.render()),
+        };
+        plans.push(Plan {
+            comm,
+            version,
+            path,
+            keep,
+            text,
+            last_message,
+        });
+    }
+    Ok(plans)
 }

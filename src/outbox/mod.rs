@@ -114,6 +114,7 @@ pub struct Sender {
     store: Store,
     api: BotApi,
     hook: Option<std::sync::Arc<dyn DeliveryHook>>,
+    committer: Option<crate::ingest::Committer>,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     pacer: Pacer,
     wake: Wake,
@@ -196,11 +197,39 @@ impl Sender {
             store,
             api,
             hook: None,
+            committer: None,
             metrics: std::sync::Arc::default(),
             pacer: Pacer::new(limits),
             wake,
             backoff: Backoff::default(),
             max_in_flight: 32,
+        }
+    }
+
+    /// Record results in the writer thread's group commits (one sync to disk for
+    /// many results and updates) instead of a transaction each.
+    pub fn with_committer(mut self, committer: crate::ingest::Committer) -> Sender {
+        self.committer = Some(committer);
+        self
+    }
+
+    /// Run a write in a transaction: the group commit when there is one.
+    async fn record<F>(&self, work: F) -> crate::Result<()>
+    where
+        F: FnOnce(&rusqlite::Connection) -> crate::Result<()> + Send + 'static,
+    {
+        match &self.committer {
+            Some(committer) => committer.write(work).await,
+            None => {
+                self.store
+                    .run(move |c| {
+                        let tx = c.transaction()?;
+                        work(&tx)?;
+                        tx.commit()?;
+                        Ok(())
+                    })
+                    .await
+            }
         }
     }
 
@@ -373,23 +402,20 @@ impl Sender {
                     crate::metrics::Metrics::inc(&self.metrics.outbox_sent);
                 }
                 let hook = self.hook.clone();
-                self.store
-                    .run(move |c| {
-                        let tx = c.transaction()?;
-                        for (row, result) in &rows {
-                            store::outbox::mark_sent(&tx, row.id, &result.to_string(), now_ms)?;
-                            if let (Some(hook), Some(purpose)) =
-                                (&hook, purpose_of(row.purpose.as_deref()))
-                            {
-                                follow_up(&tx, "a delivered call", |c| {
-                                    hook.delivered(c, &purpose, result, now_ms)
-                                })?;
-                            }
+                self.record(move |tx| {
+                    for (row, result) in &rows {
+                        store::outbox::mark_sent(tx, row.id, &result.to_string(), now_ms)?;
+                        if let (Some(hook), Some(purpose)) =
+                            (&hook, purpose_of(row.purpose.as_deref()))
+                        {
+                            follow_up(tx, "a delivered call", |c| {
+                                hook.delivered(c, &purpose, result, now_ms)
+                            })?;
                         }
-                        tx.commit()?;
-                        Ok(())
-                    })
-                    .await
+                    }
+                    Ok(())
+                })
+                .await
             }
             Err(ApiError::RetryAfter(wait)) => {
                 crate::metrics::Metrics::inc(&self.metrics.outbox_retried);
@@ -403,8 +429,7 @@ impl Sender {
                 self.pacer.hold(chat, Instant::now() + wait);
                 let not_before = now_ms + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
                 let error = format!("429: retry after {}s", wait.as_secs());
-                self.store
-                    .run(move |c| store::outbox::mark_retry(c, id, not_before, &error))
+                self.record(move |c| store::outbox::mark_retry(c, id, not_before, &error))
                     .await
             }
             Err(ApiError::Transient(error)) => {
@@ -412,8 +437,7 @@ impl Sender {
                 let delay = self.backoff.delay(attempt);
                 warn!(id, method, chat, attempt, %error, retry_in_ms = delay.as_millis() as u64, "outbox: call failed, will retry");
                 let not_before = now_ms + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-                self.store
-                    .run(move |c| store::outbox::mark_retry(c, id, not_before, &error))
+                self.record(move |c| store::outbox::mark_retry(c, id, not_before, &error))
                     .await
             }
             Err(e @ ApiError::Permanent { .. }) => {
@@ -426,20 +450,16 @@ impl Sender {
                 warn!(id, method, chat, %error, "outbox: refused by Telegram, giving up");
                 let hook = self.hook.clone();
                 let purpose = pending.purpose.clone();
-                self.store
-                    .run(move |c| {
-                        let tx = c.transaction()?;
-                        store::outbox::mark_failed(&tx, id, &error, now_ms)?;
-                        if let (Some(hook), Some(purpose)) = (hook, purpose_of(purpose.as_deref()))
-                        {
-                            follow_up(&tx, "a refused call", |c| {
-                                hook.failed(c, &purpose, code, &error, now_ms)
-                            })?;
-                        }
-                        tx.commit()?;
-                        Ok(())
-                    })
-                    .await
+                self.record(move |tx| {
+                    store::outbox::mark_failed(tx, id, &error, now_ms)?;
+                    if let (Some(hook), Some(purpose)) = (hook, purpose_of(purpose.as_deref())) {
+                        follow_up(tx, "a refused call", |c| {
+                            hook.failed(c, &purpose, code, &error, now_ms)
+                        })?;
+                    }
+                    Ok(())
+                })
+                .await
             }
         };
         if let Err(e) = recorded {

@@ -124,30 +124,41 @@ fn codes(conn: &Connection, customer: i64, now: i64) -> Result<Codes> {
 }
 
 pub fn log(conn: &Connection, comm: i64) -> Result<Vec<LogEntry>> {
+    Ok(log_after(conn, comm, 0)?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect())
+}
+
+/// The log entries after message row `after`, with their row ids.
+pub fn log_after(conn: &Connection, comm: i64, after: i64) -> Result<Vec<(i64, LogEntry)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.at, m.role, m.sender_id, m.chat_id, m.message_id, m.kind, m.text, m.file_name,
-                f.saved_name, f.status
+                f.saved_name, f.status, m.id
          FROM messages m LEFT JOIN archive_files f ON f.message_row = m.id
-         WHERE m.communication_id = ?1 ORDER BY m.id",
+         WHERE m.communication_id = ?1 AND m.id > ?2 ORDER BY m.id",
     )?;
-    let rows = stmt.query_map([comm], |r| {
-        Ok(LogEntry {
-            at: r.get(0)?,
-            role: Role::parse(&r.get::<_, String>(1)?),
-            sender_id: r.get(2)?,
-            chat_id: r.get(3)?,
-            message_id: r.get(4)?,
-            kind: Kind::parse(&r.get::<_, String>(5)?),
-            text: r.get(6)?,
-            file_name: r.get(7)?,
-            file: match (
-                r.get::<_, Option<String>>(8)?,
-                r.get::<_, Option<String>>(9)?,
-            ) {
-                (Some(saved_name), Some(status)) => Some(FileNote { saved_name, status }),
-                _ => None,
+    let rows = stmt.query_map([comm, after], |r| {
+        Ok((
+            r.get(10)?,
+            LogEntry {
+                at: r.get(0)?,
+                role: Role::parse(&r.get::<_, String>(1)?),
+                sender_id: r.get(2)?,
+                chat_id: r.get(3)?,
+                message_id: r.get(4)?,
+                kind: Kind::parse(&r.get::<_, String>(5)?),
+                text: r.get(6)?,
+                file_name: r.get(7)?,
+                file: match (
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                ) {
+                    (Some(saved_name), Some(status)) => Some(FileNote { saved_name, status }),
+                    _ => None,
+                },
             },
-        })
+        ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -603,10 +614,12 @@ pub struct Enqueued {
     pub archive: bool,
 }
 
-fn mark_dirty(conn: &Connection, comm: i64) -> Result<()> {
+/// Mark a transcript to be written: `full` rewrites it, else new lines are appended.
+pub fn mark_dirty(conn: &Connection, comm: i64, full: bool) -> Result<()> {
     conn.execute(
-        "INSERT OR IGNORE INTO archive_dirty (communication_id) VALUES (?1)",
-        [comm],
+        "INSERT INTO archive_dirty (communication_id, full, version) VALUES (?1, ?2, 1)
+         ON CONFLICT (communication_id) DO UPDATE SET full = max(full, excluded.full), version = version + 1",
+        params![comm, i64::from(full)],
     )?;
     Ok(())
 }
@@ -647,12 +660,13 @@ fn latest_code(customer: i64) -> String {
 
 /// Apply one change; `true` if the archive has new work because of it.
 fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
+    // (communication, whether its transcript's header changes)
     let archive_work = match change {
         Change::Open { id, .. }
         | Change::Assign { comm: id, .. }
         | Change::Release { comm: id }
-        | Change::Close { comm: id, .. } => Some(*id),
-        Change::Log { comm, .. } => Some(*comm),
+        | Change::Close { comm: id, .. } => Some((*id, true)),
+        Change::Log { comm, .. } => Some((*comm, false)),
         _ => None,
     };
     match change {
@@ -891,8 +905,8 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             )?;
         }
     }
-    if let Some(comm) = archive_work {
-        mark_dirty(conn, comm)?;
+    if let Some((comm, full)) = archive_work {
+        mark_dirty(conn, comm, full)?;
         return Ok(true);
     }
     Ok(false)

@@ -225,6 +225,19 @@ CREATE TABLE zip_requests (
     ),
     // 5: the queue of unassigned communications, oldest first, from an index.
     M::up("CREATE INDEX communications_by_status ON communications (status, opened_at, id);"),
+    // 6: transcripts are appended to as messages arrive, rewritten whole only when
+    // their header or a file's state changes.
+    M::up(
+        r#"
+ALTER TABLE archive_dirty ADD COLUMN full INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE archive_dirty ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE archive_progress (
+    communication_id INTEGER PRIMARY KEY,
+    last_message     INTEGER NOT NULL,     -- messages.id of the last line written
+    bytes            INTEGER NOT NULL      -- the file's length after it
+) STRICT;
+"#,
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {
