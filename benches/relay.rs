@@ -218,6 +218,13 @@ async fn relay_bench(synchronous: &str) {
         "  webhook only: {:.0} updates/s acknowledged",
         n as f64 / posting.as_secs_f64()
     );
+    let calls = fake.calls();
+    let single = calls.iter().filter(|c| c.is("copyMessage") && c.ok).count();
+    let merged = calls
+        .iter()
+        .filter(|c| c.is("copyMessages") && c.ok)
+        .count();
+    println!("  Bot API calls: {single} copyMessage, {merged} copyMessages (merged backlogs)");
 
     // Latency at a fixed rate.
     let rate = 1_000;
