@@ -20,13 +20,12 @@ fn folder(desk: &Desk, comm: i64) -> PathBuf {
         .join(comm.to_string())
 }
 
-async fn wait_file(desk: &Desk, path: PathBuf, contains: &str) -> String {
+async fn wait_file(path: PathBuf, contains: &str) -> String {
     let what = format!("{} to contain {contains:?}", path.display());
     wait_until(&what, PROMPTLY, || {
         std::fs::read_to_string(&path).is_ok_and(|t| t.contains(contains))
     })
     .await;
-    let _ = desk;
     std::fs::read_to_string(&path).unwrap()
 }
 
@@ -41,7 +40,7 @@ async fn a_conversation_is_archived_with_its_files_and_zipped() {
     let id = desk.request(ANN, "The printer is broken").await;
     // Written as messages arrive, before any close.
     let transcript = folder(&desk, id).join("transcript.txt");
-    wait_file(&desk, transcript.clone(), "The printer is broken").await;
+    wait_file(transcript.clone(), "The printer is broken").await;
 
     desk.press(ANNA, GROUP, &format!("t:{id}")).await;
     desk.wait_answer("is yours").await;
@@ -54,7 +53,7 @@ async fn a_conversation_is_archived_with_its_files_and_zipped() {
     desk.say(ANNA, "/close").await;
     desk.wait_text(ANN, "is closed").await;
 
-    let text = wait_file(&desk, transcript, "Close reason").await;
+    let text = wait_file(transcript, "Close reason").await;
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0] == format!("Communication #{id}"), "{text}");
     assert!(
@@ -95,7 +94,7 @@ async fn a_conversation_is_archived_with_its_files_and_zipped() {
         .find(|p| p.to_string_lossy().ends_with("-photo.jpg"))
         .expect("the photo is saved");
     assert_eq!(std::fs::read(&saved_photo).unwrap(), photo_bytes);
-    let text = wait_file(&desk, folder(&desk, id).join("transcript.txt"), "files/").await;
+    let text = wait_file(folder(&desk, id).join("transcript.txt"), "files/").await;
     assert!(!text.contains("downloading"), "{text}");
 
     // The zip, through the history menu: the same transcript and files.
@@ -199,7 +198,6 @@ async fn a_file_over_twenty_megabytes_is_recorded_as_too_large() {
     )
     .await;
     let text = wait_file(
-        &desk,
         folder(&desk, id).join("transcript.txt"),
         "not downloaded: too large",
     )

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::app::{Options, PROMPTLY, spawn_app_with};
+use support::app::{Options, spawn_app_with};
 use support::desk::{ANNA, Desk, GROUP, STAFF};
 use support::fake_bot::{Action, FakeBot, Rule};
 use support::smtp_sink::SmtpSink;
@@ -88,5 +88,4 @@ async fn five_hundred_each_way_through_a_faulty_api() {
     }
     desk.fake.clear_rules();
     desk.drained().await;
-    let _ = PROMPTLY;
 }

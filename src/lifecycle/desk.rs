@@ -193,22 +193,14 @@ pub fn customer_request(
                 });
             }
             if let Some(specialist) = comm.specialist_id {
-                relay(m, comm.id, specialist, None, snap, env, d);
+                relay(m, comm.id, specialist, None, snap, d);
             }
         }
     }
 }
 
 /// Copy a message to the other party (albums are gathered first).
-fn relay(
-    m: &Incoming,
-    comm: i64,
-    to: i64,
-    notify: Option<i64>,
-    snap: &Snapshot,
-    env: &Env<'_>,
-    d: &mut Decision,
-) {
+fn relay(m: &Incoming, comm: i64, to: i64, notify: Option<i64>, snap: &Snapshot, d: &mut Decision) {
     if let Some(group) = &m.media_group_id {
         d.change(Change::AlbumPart {
             comm,
@@ -228,7 +220,6 @@ fn relay(
         params["reply_parameters"] =
             json!({ "message_id": reply, "allow_sending_without_reply": true });
     }
-    let _ = env;
     d.call(
         Call::new("copyMessage", Some(to), params).with_purpose(purpose_json(&Purpose::Relay {
             comm,
@@ -296,7 +287,7 @@ pub fn specialist_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut 
         comm: comm.id,
         at: Some(env.now + ms(env.config.timeouts.idle_close)),
     });
-    relay(m, comm.id, comm.customer_id, Some(m.from.id), snap, env, d);
+    relay(m, comm.id, comm.customer_id, Some(m.from.id), snap, d);
 }
 
 /// An edited message: the other party gets an edit notice replying to the copy.
@@ -407,7 +398,7 @@ fn own_action(
     };
     match what {
         "release" => release(comm, me, snap, env, d),
-        "close" => close(comm, "closed by the specialist", false, snap, env, d),
+        "close" => close(comm, "closed by the specialist", false, env, d),
         _ => {
             if let Some(customer) = &snap.customer {
                 d.say_with(
@@ -451,7 +442,7 @@ pub fn specialist_button(
             if matches!(data, CallbackData::Release(_)) {
                 release(comm, me, snap, env, d);
             } else {
-                close(comm, "closed by the specialist", false, snap, env, d);
+                close(comm, "closed by the specialist", false, env, d);
             }
         }
         CallbackData::Menu(MenuItem::Current) => {
@@ -668,14 +659,7 @@ fn release(comm: &Communication, me: i64, snap: &Snapshot, env: &Env<'_>, d: &mu
     }
 }
 
-fn close(
-    comm: &Communication,
-    reason: &str,
-    timeout: bool,
-    snap: &Snapshot,
-    env: &Env<'_>,
-    d: &mut Decision,
-) {
+fn close(comm: &Communication, reason: &str, timeout: bool, env: &Env<'_>, d: &mut Decision) {
     let id_text = comm.id.to_string();
     d.change(Change::Close {
         comm: comm.id,
@@ -715,7 +699,6 @@ fn close(
                 .render(notice, &[("id", &id_text), ("name", &name)]),
         );
     }
-    let _ = snap;
 }
 
 /// A communication's idle deadline passed: close it if it is still due.
@@ -724,7 +707,7 @@ pub fn idle_timeout(snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
         && comm.status == Status::Assigned
         && comm.idle_deadline.is_some_and(|t| t <= env.now)
     {
-        close(comm, "timeout", true, snap, env, d);
+        close(comm, "timeout", true, env, d);
     }
 }
 

@@ -6,8 +6,7 @@ use serde_json::{Value, json};
 use super::callback::{CallbackData, MenuItem};
 use super::render::{self, time};
 use super::{
-    Communication, CustomerRow, CustomerState, Decision, Env, HISTORY_PAGE, Listing, Snapshot,
-    Status, UNASSIGNED_SHOWN, USERS_PAGE, keyboard,
+    Communication, CustomerRow, CustomerState, Decision, Env, Listing, Snapshot, Status, keyboard,
 };
 use crate::archive::transcript::Transcript;
 use crate::split::{MESSAGE_LIMIT, split};
@@ -106,7 +105,6 @@ pub fn unassigned(chat: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
                 .render("queue_more", &[("count", &more.to_string())]),
         );
     }
-    let _ = UNASSIGNED_SHOWN;
 }
 
 fn state_of(env: &Env<'_>, row: &CustomerRow) -> String {
@@ -216,7 +214,6 @@ pub fn users(
         |a| CallbackData::Users { after: a },
     );
     show(chat, origin, text, keyboard(&[&nav]), d);
-    let _ = USERS_PAGE;
 }
 
 /// `/history`: pick a customer (a page of buttons).
@@ -262,7 +259,6 @@ pub fn history_picker(
         keyboard(&rows_ref),
         d,
     );
-    let _ = HISTORY_PAGE;
 }
 
 /// Send a transcript as plain-text messages, the last with `keyboard`.

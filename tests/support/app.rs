@@ -458,7 +458,6 @@ impl TestPoll {
                 other => panic!("poller did not stop cleanly: {other:?}"),
             }
         }
-        let _ = (&self.api_url, &self.options);
         self.files.clone()
     }
 }
