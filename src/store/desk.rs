@@ -66,23 +66,9 @@ pub fn active_communication_of(
 pub fn customer(conn: &Connection, id: i64) -> Result<Option<Customer>> {
     Ok(conn
         .query_row(
-            "SELECT id, first_name, last_name, username, language, email, state, blocked_at
-             FROM customers WHERE id = ?1",
+            &format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = ?1"),
             [id],
-            |r| {
-                Ok(Customer {
-                    user: User {
-                        id: r.get(0)?,
-                        first_name: r.get(1)?,
-                        last_name: r.get(2)?,
-                        username: r.get(3)?,
-                        language: r.get(4)?,
-                    },
-                    email: r.get(5)?,
-                    state: CustomerState::parse(&r.get::<_, String>(6)?),
-                    blocked: r.get::<_, Option<i64>>(7)?.is_some(),
-                })
-            },
+            customer_row,
         )
         .optional()?)
 }
