@@ -10,6 +10,9 @@
 //! - peak and idle RSS of the service;
 //! - a scale check on 100,000 customers and 1,000,000 messages: the menu queries'
 //!   times and query plans.
+//!
+//! `RELAY_SYNC=full` (or `normal`) runs one mode only, `RELAY_UPDATES=N` changes the
+//! count, `SCALE=0` skips the scale check.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -370,7 +373,12 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(relay_bench("full"));
-    rt.block_on(relay_bench("normal"));
-    scale_check();
+    // RELAY_SYNC=full (or normal) runs one mode only; SCALE=0 skips the scale check.
+    let modes = std::env::var("RELAY_SYNC").unwrap_or_else(|_| "full,normal".into());
+    for mode in modes.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+        rt.block_on(relay_bench(mode));
+    }
+    if std::env::var("SCALE").as_deref() != Ok("0") {
+        scale_check();
+    }
 }
