@@ -9,6 +9,7 @@
 //! table (so a restart neither repeats an alert nor forgets one) and queues the
 //! notices in the same transaction that records the new state.
 
+use crate::store::Cached;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -620,7 +621,7 @@ impl Worker {
                     let (subject, body) =
                         compose_email(notice, &group.space, &group.also, &thresholds, &host);
                     for to in &config.disk.alert_to {
-                        tx.execute(
+                        tx.exec(
                             "INSERT INTO mail_outbox (created_at, recipient, subject, body, purpose, max_attempts)
                              VALUES (?1, ?2, ?3, ?4, '{\"p\":\"alert\"}', 0)",
                             params![now, to.trim(), subject, body],

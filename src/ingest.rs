@@ -3,6 +3,7 @@
 //! (deduplicated by `update_id`), the lifecycle decides, and its calls are queued in
 //! the outbox. Whatever happens, the update is recorded with its outcome.
 
+use crate::store::Cached;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -315,7 +316,7 @@ fn commit_group(conn: &mut Connection, jobs: &mut [Job], shared: &Shared) -> Res
     let now = crate::now_ms();
     let mut answers = Vec::with_capacity(jobs.len());
     for job in jobs.iter_mut() {
-        tx.execute_batch("SAVEPOINT job")?;
+        tx.run_each(&["SAVEPOINT job"])?;
         match job {
             Job::Update { body, source, .. } => {
                 let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -323,15 +324,15 @@ fn commit_group(conn: &mut Connection, jobs: &mut [Job], shared: &Shared) -> Res
                 }));
                 match outcome {
                     Ok(Ok(done)) => {
-                        tx.execute_batch("RELEASE job")?;
+                        tx.run_each(&["RELEASE job"])?;
                         answers.push(Answer::Update(Ok(done)));
                     }
                     Ok(Err(e)) => {
-                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
                         answers.push(Answer::Update(Err(e)));
                     }
                     Err(panic) => {
-                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
                         let what = panic_message(&panic);
                         error!(panic = %what, "bug: handling an update panicked; recorded as failed");
                         answers.push(Answer::Update(record_panic(&tx, body, *source, &what, now)));
@@ -342,15 +343,15 @@ fn commit_group(conn: &mut Connection, jobs: &mut [Job], shared: &Shared) -> Res
                 let work = std::mem::replace(work, Box::new(|_| Ok(())));
                 match std::panic::catch_unwind(AssertUnwindSafe(|| work(&tx))) {
                     Ok(Ok(())) => {
-                        tx.execute_batch("RELEASE job")?;
+                        tx.run_each(&["RELEASE job"])?;
                         answers.push(Answer::Write(Ok(())));
                     }
                     Ok(Err(e)) => {
-                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
                         answers.push(Answer::Write(Err(e)));
                     }
                     Err(panic) => {
-                        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                        tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
                         let what = panic_message(&panic);
                         error!(panic = %what, "bug: a write panicked");
                         answers.push(Answer::Write(Err(crate::Error::Task(what))));
@@ -415,15 +416,15 @@ fn ingest_in(
             }
             Ok(event) => {
                 // A savepoint: if applying fails, the update is still recorded.
-                tx.execute_batch("SAVEPOINT apply")?;
+                tx.run_each(&["SAVEPOINT apply"])?;
                 match apply_event(tx, &event, shared, now) {
                     Ok(a) => {
-                        tx.execute_batch("RELEASE apply")?;
+                        tx.run_each(&["RELEASE apply"])?;
                         applied.add(a);
                         (Outcome::Handled, None)
                     }
                     Err(e) => {
-                        tx.execute_batch("ROLLBACK TO apply; RELEASE apply")?;
+                        tx.run_each(&["ROLLBACK TO apply", "RELEASE apply"])?;
                         error!(update_id, error = %e, "applying an update failed; recorded as failed");
                         (Outcome::Failed, Some(e.to_string()))
                     }

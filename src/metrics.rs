@@ -1,6 +1,7 @@
 //! Counters for `/metrics`, and the admin router (`/healthz`, `/metrics`) served on
 //! a local address of its own, never on the public webhook.
 
+use crate::store::Cached;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -65,17 +66,17 @@ struct Backlog {
 async fn backlog(store: &Store) -> crate::Result<Backlog> {
     store
         .run(|c| {
-            let (outbox_pending, oldest_pending_ms) = c.query_row(
+            let (outbox_pending, oldest_pending_ms) = c.row(
                 "SELECT count(*), min(created_at) FROM outbox WHERE status = 'pending'",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            let mail_pending = c.query_row(
+            let mail_pending = c.row(
                 "SELECT count(*) FROM mail_outbox WHERE status = 'pending'",
                 [],
                 |r| r.get(0),
             )?;
-            let (unassigned, assigned) = c.query_row(
+            let (unassigned, assigned) = c.row(
                 "SELECT coalesce(sum(status = 'unassigned'), 0), coalesce(sum(status = 'assigned'), 0)
                  FROM communications WHERE status <> 'closed'",
                 [],

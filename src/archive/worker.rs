@@ -1,6 +1,7 @@
 //! The archive worker: rewrites the transcripts of communications that changed,
 //! downloads their files through `getFile`, and builds the zips asked for.
 
+use crate::store::Cached;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,7 +81,7 @@ impl ArchiveWorker {
             let next = self
                 .store
                 .run(|c| {
-                    Ok(c.query_row(
+                    Ok(c.row(
                         "SELECT min(not_before) FROM archive_files WHERE status = 'pending'",
                         [],
                         |r| r.get::<_, Option<i64>>(0),
@@ -127,13 +128,13 @@ impl ArchiveWorker {
             };
             self.store
                 .run(move |c| {
-                    c.execute(
+                    c.exec(
                         "INSERT INTO archive_progress (communication_id, last_message, bytes) VALUES (?1, ?2, ?3)
                          ON CONFLICT (communication_id) DO UPDATE SET last_message = excluded.last_message, bytes = excluded.bytes",
                         params![plan.comm, plan.last_message, i64::try_from(bytes).unwrap_or(i64::MAX)],
                     )?;
                     // Unless it changed again meanwhile.
-                    c.execute(
+                    c.exec(
                         "DELETE FROM archive_dirty WHERE communication_id = ?1 AND version = ?2",
                         params![plan.comm, plan.version],
                     )?;
@@ -148,7 +149,7 @@ impl ArchiveWorker {
         let now = crate::now_ms();
         self.store
             .run(move |c| {
-                Ok(c.query_row(
+                Ok(c.row(
                     "SELECT f.id, f.communication_id, m.customer_id, f.file_id, f.size, f.saved_name, f.attempts
                      FROM archive_files f JOIN communications m ON m.id = f.communication_id
                      WHERE f.status = 'pending' AND f.not_before <= ?1 ORDER BY f.id LIMIT 1",
@@ -208,7 +209,7 @@ impl ArchiveWorker {
         let recorded = self
             .store
             .run(move |c| {
-                c.execute(
+                c.exec(
                     "UPDATE archive_files SET status = ?2, error = ?3, not_before = ?4, attempts = attempts + 1 WHERE id = ?1",
                     params![id, status, error, not_before],
                 )?;
@@ -273,7 +274,7 @@ impl ArchiveWorker {
         let request = self
             .store
             .run(|c| {
-                Ok(c.query_row(
+                Ok(c.row(
                     "SELECT z.id, z.communication_id, z.chat_id, m.customer_id FROM zip_requests z
                      JOIN communications m ON m.id = z.communication_id ORDER BY z.id LIMIT 1",
                     [],
@@ -334,7 +335,7 @@ impl ArchiveWorker {
                 for call in &calls {
                     crate::store::outbox::enqueue(&tx, call, now)?;
                 }
-                tx.execute("DELETE FROM zip_requests WHERE id = ?1", [request])?;
+                tx.exec("DELETE FROM zip_requests WHERE id = ?1", [request])?;
                 tx.commit()?;
                 Ok(())
             })
@@ -443,14 +444,14 @@ fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Resu
     let mut plans = Vec::new();
     for (comm, full, version) in dirty {
         let Some(c) = desk::communication(conn, comm)? else {
-            conn.execute(
+            conn.exec(
                 "DELETE FROM archive_dirty WHERE communication_id = ?1",
                 [comm],
             )?;
             continue;
         };
         let Some(customer) = desk::customer(conn, c.customer_id)? else {
-            conn.execute(
+            conn.exec(
                 "DELETE FROM archive_dirty WHERE communication_id = ?1",
                 [comm],
             )?;
@@ -458,7 +459,7 @@ fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Resu
         };
         let path = folder(root, customer.user.id, comm).join("transcript.txt");
         let progress: Option<(i64, i64)> = conn
-            .query_row(
+            .row(
                 "SELECT last_message, bytes FROM archive_progress WHERE communication_id = ?1",
                 [comm],
                 |r| Ok((r.get(0)?, r.get(1)?)),

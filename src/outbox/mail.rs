@@ -2,6 +2,7 @@
 //! with backoff; a mail that cannot be sent is recorded and its purpose told (so a
 //! customer waiting for a code hears about it).
 
+use crate::store::Cached;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -122,18 +123,18 @@ impl MailSender {
                 let tx = c.transaction()?;
                 match outcome {
                     // A sent code is no use to anyone in the database.
-                    Outcome::Sent => tx.execute(
+                    Outcome::Sent => tx.exec(
                         "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, done_at = ?2,
                              body = CASE WHEN purpose LIKE '%\"code\"%' THEN '(code removed after sending)' ELSE body END
                          WHERE id = ?1",
                         params![id, now],
                     )?,
-                    Outcome::Retry(at, e) => tx.execute(
+                    Outcome::Retry(at, e) => tx.exec(
                         "UPDATE mail_outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3 WHERE id = ?1",
                         params![id, at, e],
                     )?,
                     Outcome::Failed(e) => {
-                        tx.execute(
+                        tx.exec(
                             "UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2,
                                  done_at = ?3, body = '(not sent)'
                              WHERE id = ?1",
@@ -171,7 +172,7 @@ enum Next {
 
 fn next_mail(conn: &mut Connection, now: i64) -> crate::Result<Next> {
     let due = conn
-        .query_row(
+        .row(
             "SELECT id, recipient, subject, body, purpose, max_attempts, attempts FROM mail_outbox
              WHERE status = 'pending' AND not_before <= ?1 ORDER BY id LIMIT 1",
             [now],
@@ -191,7 +192,7 @@ fn next_mail(conn: &mut Connection, now: i64) -> crate::Result<Next> {
     if let Some(m) = due {
         return Ok(Next::Due(m));
     }
-    let at: Option<i64> = conn.query_row(
+    let at: Option<i64> = conn.row(
         "SELECT min(not_before) FROM mail_outbox WHERE status = 'pending'",
         [],
         |r| r.get(0),

@@ -4,6 +4,7 @@
 pub mod mail;
 pub mod pacer;
 
+use crate::store::Cached;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,12 +84,12 @@ pub(crate) fn follow_up(
     what: &str,
     f: impl FnOnce(&rusqlite::Connection) -> crate::Result<()>,
 ) -> crate::Result<()> {
-    conn.execute_batch("SAVEPOINT follow_up")?;
+    conn.run_each(&["SAVEPOINT follow_up"])?;
     match f(conn) {
-        Ok(()) => conn.execute_batch("RELEASE follow_up")?,
+        Ok(()) => conn.run_each(&["RELEASE follow_up"])?,
         Err(e) => {
             error!(error = %e, "the follow-up of {what} failed; the call itself is recorded");
-            conn.execute_batch("ROLLBACK TO follow_up; RELEASE follow_up")?;
+            conn.run_each(&["ROLLBACK TO follow_up", "RELEASE follow_up"])?;
         }
     }
     Ok(())
@@ -122,8 +123,9 @@ pub struct Sender {
     max_in_flight: usize,
 }
 
-/// A finished send: the row, the rows merged into the same call (copies to the same
-/// chat sent as one `copyMessages`), and Telegram's answer.
+/// A finished send: the row, every row of the call when several were merged into
+/// one `copyMessages` (the row itself among them, in the order of the copies), and
+/// Telegram's answer.
 type Done = (
     store::outbox::Pending,
     Vec<store::outbox::Pending>,
@@ -155,7 +157,11 @@ fn mergeable(p: &store::outbox::Pending) -> Option<(i64, i64, i64)> {
 }
 
 /// The call for `head` and the rows merged into it: the pending copies that follow
-/// it in the same chat, from the same source chat, with increasing message ids.
+/// it in the same chat, from the same source chat, each of a different message.
+/// Telegram takes the ids of one `copyMessages` in strictly increasing order and
+/// copies them in that order, which is the order the sender wrote them (webhook
+/// deliveries may commit a few out of that order); the rows come back sorted so,
+/// head included, each to be matched with its copy in the answer.
 async fn merged_call(
     store: &Store,
     head: &store::outbox::Pending,
@@ -168,27 +174,31 @@ async fn merged_call(
         .run(move |c| store::outbox::following(c, chat, head_id, MERGE - 1))
         .await
         .unwrap_or_default();
-    let mut ids = vec![first];
-    let mut rows = Vec::new();
+    let now = crate::now_ms();
+    let mut run = vec![(first, head.clone())];
     for p in next {
         match mergeable(&p) {
             Some((t, f, m))
                 if t == to
                     && f == from
-                    && ids.last().is_some_and(|l| *l < m)
-                    && p.not_before <= crate::now_ms() =>
+                    && p.not_before <= now
+                    && run.iter().all(|(r, _)| *r != m) =>
             {
-                ids.push(m);
-                rows.push(p);
+                run.push((m, p));
             }
             _ => break,
         }
     }
-    if rows.is_empty() {
-        return (rows, None);
+    if run.len() < 2 {
+        return (Vec::new(), None);
     }
+    run.sort_by_key(|(m, _)| *m);
+    let ids: Vec<i64> = run.iter().map(|(m, _)| *m).collect();
     let params = serde_json::json!({ "chat_id": to, "from_chat_id": from, "message_ids": ids });
-    (rows, Some(("copyMessages".to_string(), params)))
+    (
+        run.into_iter().map(|(_, p)| p).collect(),
+        Some(("copyMessages".to_string(), params)),
+    )
 }
 
 impl Sender {
@@ -378,16 +388,17 @@ impl Sender {
                 let mut rows = vec![(pending.clone(), result.clone())];
                 if !merged.is_empty() {
                     let items = result.as_array().cloned().unwrap_or_default();
-                    if items.len() != merged.len() + 1 {
+                    if items.len() != merged.len() {
                         warn!(
                             id,
-                            expected = merged.len() + 1,
+                            expected = merged.len(),
                             got = items.len(),
                             "outbox: copyMessages skipped some messages"
                         );
                     }
-                    rows = std::iter::once(pending.clone())
-                        .chain(merged.iter().cloned())
+                    rows = merged
+                        .iter()
+                        .cloned()
                         .enumerate()
                         .map(|(i, p)| (p, items.get(i).cloned().unwrap_or(Value::Null)))
                         .collect();
@@ -486,6 +497,71 @@ pub(crate) async fn sleep_until_opt(at: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn copy(conn: &rusqlite::Connection, to: i64, from: i64, message: i64) -> i64 {
+        let params =
+            serde_json::json!({"chat_id": to, "from_chat_id": from, "message_id": message});
+        store::outbox::enqueue(
+            conn,
+            &crate::telegram::Call::new("copyMessage", Some(to), params),
+            0,
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_backlog_of_copies_merges_in_message_order_until_something_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (head, ids) = {
+            let conn = store.lock();
+            // Committed out of the order the customer wrote them, one repeated.
+            let head = copy(&conn, 7, 42, 12);
+            let a = copy(&conn, 7, 42, 10);
+            let b = copy(&conn, 7, 42, 11);
+            let other_chat = copy(&conn, 8, 42, 13);
+            let c = copy(&conn, 7, 42, 14);
+            copy(&conn, 7, 42, 10);
+            copy(&conn, 7, 42, 15);
+            let _ = other_chat;
+            (head, vec![a, b, head, c])
+        };
+        let pending = store
+            .run(|c| store::outbox::heads(c, 10))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.id == head)
+            .unwrap();
+        let (rows, call) = merged_call(&store, &pending).await;
+        let (method, params) = call.expect("merged");
+        assert_eq!(method, "copyMessages");
+        assert_eq!(params["message_ids"], serde_json::json!([10, 11, 12, 14]));
+        assert_eq!(params["chat_id"], 7);
+        // The rows in the order of the copies, so each is matched with its own.
+        assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+    }
+
+    #[tokio::test]
+    async fn a_copy_with_options_is_sent_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        {
+            let conn = store.lock();
+            let params = serde_json::json!({"chat_id": 7, "from_chat_id": 42, "message_id": 3,
+                "reply_parameters": {"message_id": 1}});
+            store::outbox::enqueue(
+                &conn,
+                &crate::telegram::Call::new("copyMessage", Some(7), params),
+                0,
+            )
+            .unwrap();
+            copy(&conn, 7, 42, 4);
+        }
+        let heads = store.run(|c| store::outbox::heads(c, 10)).await.unwrap();
+        let (rows, call) = merged_call(&store, &heads[0]).await;
+        assert!(rows.is_empty() && call.is_none());
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

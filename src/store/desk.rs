@@ -1,6 +1,7 @@
 //! The lifecycle's side of the database: loading the [`Snapshot`] an event needs,
 //! and applying a [`Decision`] (changes and queued effects).
 
+use crate::store::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::config::Config;
@@ -32,7 +33,7 @@ fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
 
 pub fn communication(conn: &Connection, id: i64) -> Result<Option<Communication>> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {COMM_COLUMNS} FROM communications WHERE id = ?1"),
             [id],
             comm_row,
@@ -42,7 +43,7 @@ pub fn communication(conn: &Connection, id: i64) -> Result<Option<Communication>
 
 pub fn open_communication_of(conn: &Connection, customer: i64) -> Result<Option<Communication>> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {COMM_COLUMNS} FROM communications WHERE customer_id = ?1 AND status <> 'closed'"),
             [customer],
             comm_row,
@@ -55,7 +56,7 @@ pub fn active_communication_of(
     specialist: i64,
 ) -> Result<Option<Communication>> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {COMM_COLUMNS} FROM communications WHERE specialist_id = ?1 AND status = 'assigned'"),
             [specialist],
             comm_row,
@@ -65,7 +66,7 @@ pub fn active_communication_of(
 
 pub fn customer(conn: &Connection, id: i64) -> Result<Option<Customer>> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = ?1"),
             [id],
             customer_row,
@@ -75,7 +76,7 @@ pub fn customer(conn: &Connection, id: i64) -> Result<Option<Customer>> {
 
 fn codes(conn: &Connection, customer: i64, now: i64) -> Result<Codes> {
     let latest = conn
-        .query_row(
+        .row(
             "SELECT email, code_hash, created_at, expires_at, attempts, used_at, send_failed
              FROM auth_codes WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
             [customer],
@@ -92,12 +93,12 @@ fn codes(conn: &Connection, customer: i64, now: i64) -> Result<Codes> {
             },
         )
         .optional()?;
-    let sent_last_hour: u32 = conn.query_row(
+    let sent_last_hour: u32 = conn.row(
         "SELECT count(*) FROM auth_codes WHERE customer_id = ?1 AND created_at > ?2 AND send_failed = 0",
         params![customer, now - 3_600_000],
         |r| r.get(0),
     )?;
-    let last_sent_at: Option<i64> = conn.query_row(
+    let last_sent_at: Option<i64> = conn.row(
         "SELECT max(created_at) FROM auth_codes WHERE customer_id = ?1 AND send_failed = 0",
         [customer],
         |r| r.get(0),
@@ -167,7 +168,7 @@ fn announcements(conn: &Connection, comm: i64) -> Result<Vec<Announcement>> {
 /// copy, or the original it is a copy of).
 fn counterpart(conn: &Connection, chat: i64, msg: i64, other_chat: i64) -> Result<Option<i64>> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT copy_msg FROM message_map WHERE orig_chat = ?1 AND orig_msg = ?2 AND copy_chat = ?3
              UNION ALL
              SELECT orig_msg FROM message_map WHERE copy_chat = ?1 AND copy_msg = ?2 AND orig_chat = ?3
@@ -235,7 +236,7 @@ fn customers_page(
 /// Whether a customer exists with an id `<` or `>` than `id`.
 fn customers_exist(conn: &Connection, op: &str, id: i64) -> Result<bool> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM customers WHERE id {op} ?1)");
-    Ok(conn.query_row(&sql, [id], |r| r.get(0))?)
+    Ok(conn.row(&sql, [id], |r| r.get(0))?)
 }
 
 fn finish_page(
@@ -272,7 +273,7 @@ fn finish_page_with(
 }
 
 fn unassigned_listing(conn: &Connection) -> Result<Listing> {
-    let total: i64 = conn.query_row(
+    let total: i64 = conn.row(
         "SELECT count(*) FROM communications WHERE status = 'unassigned'",
         [],
         |r| r.get(0),
@@ -289,7 +290,7 @@ fn unassigned_listing(conn: &Connection) -> Result<Listing> {
             continue;
         };
         let first_text = conn
-            .query_row(
+            .row(
                 "SELECT coalesce(text, kind) FROM messages WHERE communication_id = ?1 ORDER BY id LIMIT 1",
                 [comm.id],
                 |r| r.get(0),
@@ -340,7 +341,7 @@ pub fn assignments(conn: &Connection, comm: i64) -> Result<Vec<Assignment>> {
 }
 
 fn archived_count(conn: &Connection, customer: i64) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "SELECT count(*) FROM communications WHERE customer_id = ?1 AND status = 'closed'",
         [customer],
         |r| r.get(0),
@@ -379,7 +380,7 @@ fn with_communication_log(
 /// What the event needs to know.
 pub fn load(conn: &Connection, event: &Event, config: &Config, now: i64) -> Result<Snapshot> {
     let mut snap = Snapshot {
-        next_communication_id: conn.query_row(
+        next_communication_id: conn.row(
             "SELECT coalesce(max(id), 0) + 1 FROM communications",
             [],
             |r| r.get(0),
@@ -472,7 +473,7 @@ pub fn load(conn: &Connection, event: &Event, config: &Config, now: i64) -> Resu
             }
             Some(CallbackData::ArchiveLast(id)) => {
                 let comm = conn
-                    .query_row(
+                    .row(
                         &format!("SELECT {COMM_COLUMNS} FROM communications WHERE customer_id = ?1 AND status = 'closed' ORDER BY id DESC LIMIT 1"),
                         [id],
                         comm_row,
@@ -546,14 +547,14 @@ pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<Enqueue
         match effect {
             Effect::Telegram { call, coalesce } => {
                 if let Some(key) = coalesce {
-                    conn.execute(
+                    conn.exec(
                         "DELETE FROM outbox WHERE coalesce_key = ?1 AND status = 'pending'",
                         [key],
                     )?;
                 }
                 let id = outbox::enqueue(conn, call, now)?;
                 if let Some(key) = coalesce {
-                    conn.execute(
+                    conn.exec(
                         "UPDATE outbox SET coalesce_key = ?2 WHERE id = ?1",
                         params![id, key],
                     )?;
@@ -561,14 +562,14 @@ pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<Enqueue
                 calls += 1;
             }
             Effect::Zip { comm, chat } => {
-                conn.execute(
+                conn.exec(
                     "INSERT INTO zip_requests (communication_id, chat_id, created_at) VALUES (?1, ?2, ?3)",
                     params![comm, chat, now],
                 )?;
                 archive = true;
             }
             Effect::Mail(m) => {
-                conn.execute(
+                conn.exec(
                     "INSERT INTO mail_outbox (created_at, recipient, subject, body, purpose, max_attempts)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
@@ -602,7 +603,7 @@ pub struct Enqueued {
 
 /// Mark a transcript to be written: `full` rewrites it, else new lines are appended.
 pub fn mark_dirty(conn: &Connection, comm: i64, full: bool) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO archive_dirty (communication_id, full, version) VALUES (?1, ?2, 1)
          ON CONFLICT (communication_id) DO UPDATE SET full = max(full, excluded.full), version = version + 1",
         params![comm, i64::from(full)],
@@ -657,7 +658,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
     };
     match change {
         Change::TouchCustomer { user, state_if_new } => {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO customers (id, first_name, last_name, username, language, state, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
                  ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,
@@ -680,7 +681,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             state,
             email,
         } => {
-            conn.execute(
+            conn.exec(
                 "UPDATE customers SET state = ?2, email = coalesce(?3, email), updated_at = ?4,
                      verified_at = CASE WHEN ?2 = 'verified' THEN coalesce(verified_at, ?4) ELSE verified_at END
                  WHERE id = ?1",
@@ -688,7 +689,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             )?;
         }
         Change::MarkBlocked { customer } => {
-            conn.execute(
+            conn.exec(
                 "UPDATE customers SET blocked_at = coalesce(blocked_at, ?2) WHERE id = ?1",
                 params![customer, now],
             )?;
@@ -699,14 +700,14 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             code_hash,
             expires_at,
         } => {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO auth_codes (customer_id, email, code_hash, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![customer, email, code_hash, now, expires_at],
             )?;
         }
         Change::CodeAttempt { customer } => {
-            conn.execute(
+            conn.exec(
                 &format!(
                     "UPDATE auth_codes SET attempts = attempts + 1 WHERE id = {}",
                     latest_code(*customer)
@@ -715,7 +716,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             )?;
         }
         Change::CodeUsed { customer } => {
-            conn.execute(
+            conn.exec(
                 &format!(
                     "UPDATE auth_codes SET used_at = ?1 WHERE id = {}",
                     latest_code(*customer)
@@ -724,7 +725,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             )?;
         }
         Change::CodeSendFailed { customer } => {
-            conn.execute(
+            conn.exec(
                 &format!(
                     "UPDATE auth_codes SET send_failed = 1 WHERE id = {}",
                     latest_code(*customer)
@@ -733,7 +734,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             )?;
         }
         Change::Open { id, customer } => {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (?1, ?2, 'unassigned', ?3)",
                 params![id, customer, now],
             )?;
@@ -743,7 +744,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             role,
             message,
         } => {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO messages (communication_id, at, role, sender_id, chat_id, message_id, kind,
                      text, file_id, file_name, media_group_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -764,11 +765,11 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             if let Some(file) = &message.file {
                 let row = conn.last_insert_rowid();
                 let size = file.size.and_then(|s| i64::try_from(s).ok());
-                conn.execute(
+                conn.exec(
                     "UPDATE messages SET file_size = ?2 WHERE id = ?1",
                     params![row, size],
                 )?;
-                conn.execute(
+                conn.exec(
                     "INSERT INTO archive_files (communication_id, message_row, file_id, size, saved_name)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
@@ -782,52 +783,52 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             }
         }
         Change::Assign { comm, specialist } => {
-            let n = conn.execute(
+            let n = conn.exec(
                 "UPDATE communications SET status = 'assigned', specialist_id = ?2, assigned_at = ?3,
                      idle_deadline = NULL
                  WHERE id = ?1 AND status = 'unassigned'",
                 params![comm, specialist, now],
             )?;
             expect_one(n, "assign an unassigned communication")?;
-            conn.execute(
+            conn.exec(
                 "INSERT INTO assignments (communication_id, specialist_id, taken_at) VALUES (?1, ?2, ?3)",
                 params![comm, specialist, now],
             )?;
         }
         Change::Release { comm } => {
-            let n = conn.execute(
+            let n = conn.exec(
                 "UPDATE communications SET status = 'unassigned', specialist_id = NULL, assigned_at = NULL,
                      idle_deadline = NULL
                  WHERE id = ?1 AND status = 'assigned'",
                 [comm],
             )?;
             expect_one(n, "release an assigned communication")?;
-            conn.execute(
+            conn.exec(
                 "UPDATE assignments SET released_at = ?2 WHERE communication_id = ?1 AND released_at IS NULL",
                 params![comm, now],
             )?;
         }
         Change::Close { comm, reason } => {
-            let n = conn.execute(
+            let n = conn.exec(
                 "UPDATE communications SET status = 'closed', closed_at = ?2, close_reason = ?3,
                      idle_deadline = NULL
                  WHERE id = ?1 AND status <> 'closed'",
                 params![comm, now, reason],
             )?;
             expect_one(n, "close an open communication")?;
-            conn.execute(
+            conn.exec(
                 "UPDATE assignments SET released_at = ?2 WHERE communication_id = ?1 AND released_at IS NULL",
                 params![comm, now],
             )?;
         }
         Change::SetDeadline { comm, at } => {
-            conn.execute(
+            conn.exec(
                 "UPDATE communications SET idle_deadline = ?2 WHERE id = ?1 AND status = 'assigned'",
                 params![comm, at],
             )?;
         }
         Change::NewAnnouncement { comm, chat } => {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO announcements (communication_id, chat_id, message_id, active) VALUES (?1, ?2, NULL, 1)
                  ON CONFLICT (communication_id, chat_id) DO UPDATE SET message_id = NULL, active = 1",
                 params![comm, chat],
@@ -838,13 +839,13 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             chat,
             message_id,
         } => {
-            conn.execute(
+            conn.exec(
                 "UPDATE announcements SET message_id = ?3 WHERE communication_id = ?1 AND chat_id = ?2",
                 params![comm, chat, message_id],
             )?;
         }
         Change::DeactivateAnnouncements { comm } => {
-            conn.execute(
+            conn.exec(
                 "UPDATE announcements SET active = 0 WHERE communication_id = ?1",
                 [comm],
             )?;
@@ -856,7 +857,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             copy_chat,
             copy_msg,
         } => {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO message_map (communication_id, orig_chat, orig_msg, copy_chat, copy_msg)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![comm, orig_chat, orig_msg, copy_chat, copy_msg],
@@ -870,13 +871,13 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             target,
         } => {
             let due = now + ALBUM_WINDOW_MS;
-            conn.execute(
+            conn.exec(
                 "INSERT OR IGNORE INTO album_parts (chat_id, media_group_id, message_id, communication_id, target_chat, due_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![chat, media_group_id, message_id, comm, target, due],
             )?;
             // Each new part extends the window of the whole album.
-            conn.execute(
+            conn.exec(
                 "UPDATE album_parts SET due_at = ?3 WHERE chat_id = ?1 AND media_group_id = ?2",
                 params![chat, media_group_id, due],
             )?;
@@ -885,7 +886,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             chat,
             media_group_id,
         } => {
-            conn.execute(
+            conn.exec(
                 "DELETE FROM album_parts WHERE chat_id = ?1 AND media_group_id = ?2",
                 params![chat, media_group_id],
             )?;
@@ -900,7 +901,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
 
 /// The next moment a timer is due: an idle deadline or an album window.
 pub fn next_timer(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "SELECT min(t) FROM (
              SELECT min(idle_deadline) AS t FROM communications WHERE status = 'assigned' AND idle_deadline IS NOT NULL
              UNION ALL

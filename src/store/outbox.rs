@@ -1,5 +1,6 @@
 //! The durable outbox: Bot API calls waiting to be sent, and their fate.
 
+use crate::store::Cached;
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
@@ -37,7 +38,7 @@ pub fn enqueue(conn: &Connection, call: &Call, now_ms: i64) -> Result<i64> {
         .purpose
         .as_ref()
         .and_then(|p| serde_json::to_string(p).ok());
-    conn.execute(
+    conn.exec(
         "INSERT INTO outbox (created_at, chat_id, method, params, purpose) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![now_ms, call.chat_id, call.method, params, purpose],
     )?;
@@ -46,19 +47,31 @@ pub fn enqueue(conn: &Connection, call: &Call, now_ms: i64) -> Result<i64> {
 
 /// The calls that may go next: the oldest pending call of each chat (calls to one
 /// chat keep their order) and every pending call bound to no chat, oldest first.
+///
+/// The chats are found by skipping through the pending index one chat at a time
+/// (a seek per chat), not by grouping every pending row: a backlog of thousands of
+/// calls to one chat costs no more than one call.
 pub fn heads(conn: &Connection, limit: usize) -> Result<Vec<Pending>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, chat_id, method, params, purpose, attempts, not_before FROM outbox
-         WHERE id IN (
-             SELECT min(id) FROM outbox WHERE status = 'pending' AND chat_id IS NOT NULL GROUP BY chat_id
-             UNION ALL
-             SELECT id FROM outbox WHERE status = 'pending' AND chat_id IS NULL
-         )
-         ORDER BY id LIMIT ?1",
-    )?;
+    let mut stmt = conn.prepare_cached(HEADS)?;
     let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], pending_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+pub(crate) const HEADS: &str = "
+    WITH RECURSIVE chats (chat) AS (
+        SELECT min(chat_id) FROM outbox WHERE status = 'pending' AND chat_id IS NOT NULL
+        UNION ALL
+        SELECT (SELECT min(chat_id) FROM outbox WHERE status = 'pending' AND chat_id > chat)
+        FROM chats WHERE chat IS NOT NULL
+    )
+    SELECT id, chat_id, method, params, purpose, attempts, not_before FROM outbox
+    WHERE id IN (
+        SELECT (SELECT min(id) FROM outbox WHERE status = 'pending' AND chat_id = chat)
+        FROM chats WHERE chat IS NOT NULL
+        UNION ALL
+        SELECT id FROM outbox WHERE status = 'pending' AND chat_id IS NULL
+    )
+    ORDER BY id LIMIT ?1";
 
 /// The pending calls to `chat` after `after`, in order (candidates for merging).
 pub fn following(conn: &Connection, chat: i64, after: i64, limit: usize) -> Result<Vec<Pending>> {
@@ -74,7 +87,7 @@ pub fn following(conn: &Connection, chat: i64, after: i64, limit: usize) -> Resu
 }
 
 pub fn mark_sent(conn: &Connection, id: i64, result: &str, now_ms: i64) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, result = ?2, done_at = ?3, last_error = NULL
          WHERE id = ?1",
         params![id, result, now_ms],
@@ -83,7 +96,7 @@ pub fn mark_sent(conn: &Connection, id: i64, result: &str, now_ms: i64) -> Resul
 }
 
 pub fn mark_retry(conn: &Connection, id: i64, not_before_ms: i64, error: &str) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3 WHERE id = ?1",
         params![id, not_before_ms, error],
     )?;
@@ -91,7 +104,7 @@ pub fn mark_retry(conn: &Connection, id: i64, not_before_ms: i64, error: &str) -
 }
 
 pub fn mark_failed(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2, done_at = ?3
          WHERE id = ?1",
         params![id, error, now_ms],
@@ -101,7 +114,7 @@ pub fn mark_failed(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Resu
 
 /// How many calls are waiting.
 pub fn pending_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "SELECT count(*) FROM outbox WHERE status = 'pending'",
         [],
         |r| r.get(0),
@@ -113,6 +126,28 @@ mod tests {
     use super::*;
     use crate::store::Store;
     use crate::telegram::ParseMode;
+
+    #[test]
+    fn heads_seek_the_pending_index_instead_of_scanning_the_backlog() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let conn = store.lock();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {HEADS}"))
+            .unwrap()
+            .query_map([10], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert!(
+            plan.iter().all(|step| !step.starts_with("SCAN outbox")),
+            "{plan:#?}"
+        );
+        assert!(
+            plan.iter().any(|step| step.contains("outbox_pending")),
+            "{plan:#?}"
+        );
+    }
 
     #[test]
     fn heads_keep_per_chat_order() {

@@ -1,6 +1,7 @@
 //! The record of incoming updates: deduplication by `update_id` and what became of
 //! each one.
 
+use crate::store::Cached;
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
@@ -52,7 +53,7 @@ pub fn insert(
     raw: &str,
     now_ms: i64,
 ) -> Result<bool> {
-    let inserted = conn.execute(
+    let inserted = conn.exec(
         "INSERT INTO updates (update_id, received_at, source, kind, outcome, raw)
          VALUES (?1, ?2, ?3, ?4, 'handled', ?5)
          ON CONFLICT (update_id) DO NOTHING",
@@ -67,7 +68,7 @@ pub fn set_outcome(
     outcome: Outcome,
     detail: Option<&str>,
 ) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE updates SET outcome = ?2, detail = ?3 WHERE update_id = ?1",
         params![update_id, outcome.as_str(), detail],
     )?;
@@ -82,7 +83,7 @@ pub fn record_rejected(
     raw: &[u8],
     now_ms: i64,
 ) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO rejected_updates (received_at, source, error, raw) VALUES (?1, ?2, ?3, ?4)",
         params![now_ms, source.as_str(), error, raw],
     )?;
