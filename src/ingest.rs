@@ -49,12 +49,14 @@ struct Writer {
     jobs: std::sync::mpsc::Sender<Job>,
 }
 
-type Work = Box<dyn FnOnce(&Connection) -> Result<()> + Send>;
+/// A write that may run twice (see [`commit_group`]): `Fn`, not `FnOnce`.
+type Work = Box<dyn Fn(&Connection) -> Result<()> + Send>;
 
 enum Job {
     /// An update from the webhook or the poller.
     Update {
         body: Vec<u8>,
+        read: Read,
         source: Source,
         reply: tokio::sync::oneshot::Sender<Result<(Ingested, Applied)>>,
     },
@@ -104,7 +106,7 @@ impl Committer {
     /// Run `work` inside the next group transaction; returns once it is committed.
     pub async fn write<F>(&self, work: F) -> Result<()>
     where
-        F: FnOnce(&Connection) -> Result<()> + Send + 'static,
+        F: Fn(&Connection) -> Result<()> + Send + 'static,
     {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.0
@@ -262,11 +264,16 @@ impl Processor {
     /// Record and handle one delivery. An error means the database could not commit
     /// it: the caller must not acknowledge the update (Telegram will deliver it again).
     pub async fn ingest(&self, body: Vec<u8>, source: Source) -> Result<Ingested> {
+        // Reading is pure: done here, on the caller's task, so that the writer
+        // thread (which every update waits for) only writes.
+        let read = std::panic::catch_unwind(|| read(&body))
+            .unwrap_or_else(|panic| Read::Panicked(panic_message(&panic)));
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.writer
             .jobs
             .send(Job::Update {
                 body,
+                read,
                 source,
                 reply,
             })
@@ -292,7 +299,7 @@ fn write_groups(store: &Store, shared: &Shared, queue: &std::sync::mpsc::Receive
             }
         }
         let mut conn = store.lock();
-        let results = commit_group(&mut conn, &mut jobs, shared);
+        let results = commit_group(&mut conn, &jobs, shared);
         drop(conn);
         match results {
             Ok(answers) => {
@@ -311,52 +318,97 @@ fn write_groups(store: &Store, shared: &Shared, queue: &std::sync::mpsc::Receive
     }
 }
 
-fn commit_group(conn: &mut Connection, jobs: &mut [Job], shared: &Shared) -> Result<Vec<Answer>> {
+/// Commit a group: first all together without savepoints (the usual case: every
+/// job succeeds); if any job fails or panics, that attempt is rolled back and the
+/// group runs again with each job in its own savepoint, so that one bad job costs
+/// only itself. Jobs can run twice: nothing but the database sees the first try.
+fn commit_group(conn: &mut Connection, jobs: &[Job], shared: &Shared) -> Result<Vec<Answer>> {
+    if let Some(answers) = all_or_nothing(conn, jobs, shared)? {
+        return Ok(answers);
+    }
+    debug!(
+        jobs = jobs.len(),
+        "a job of the group failed; running the group again, each job in a savepoint"
+    );
+    one_by_one(conn, jobs, shared)
+}
+
+/// Every job in one transaction, no savepoints: the answers, or `None` (and nothing
+/// written) when a job failed.
+fn all_or_nothing(
+    conn: &mut Connection,
+    jobs: &[Job],
+    shared: &Shared,
+) -> Result<Option<Vec<Answer>>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let now = crate::now_ms();
+    let answers = store::optimistically(|| {
+        let mut answers = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| run_job(&tx, job, shared, now))) {
+                Ok(Ok(answer)) => answers.push(answer),
+                _ => return None,
+            }
+        }
+        Some(answers)
+    });
+    match answers {
+        Some(answers) => {
+            tx.commit()?;
+            Ok(Some(answers))
+        }
+        // Dropping the transaction rolls the attempt back.
+        None => Ok(None),
+    }
+}
+
+/// One job's work: its answer, or its error.
+fn run_job(tx: &Connection, job: &Job, shared: &Shared, now: i64) -> Result<Answer> {
+    match job {
+        Job::Update {
+            body, read, source, ..
+        } => match read {
+            Read::Panicked(what) => record_panic(tx, body, *source, what, now),
+            read => ingest_in(tx, body, read, *source, shared, now),
+        }
+        .map(|done| Answer::Update(Ok(done))),
+        Job::Write { work, .. } => work(tx).map(|()| Answer::Write(Ok(()))),
+    }
+}
+
+/// Each job in its own savepoint: a job that fails or panics is rolled back alone
+/// (and answered with its error: an update is then not acknowledged).
+fn one_by_one(conn: &mut Connection, jobs: &[Job], shared: &Shared) -> Result<Vec<Answer>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let now = crate::now_ms();
     let mut answers = Vec::with_capacity(jobs.len());
-    for job in jobs.iter_mut() {
+    for job in jobs {
         tx.run_each(&["SAVEPOINT job"])?;
-        match job {
-            Job::Update { body, source, .. } => {
-                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    ingest_in(&tx, body, *source, shared, now)
-                }));
-                match outcome {
-                    Ok(Ok(done)) => {
-                        tx.run_each(&["RELEASE job"])?;
-                        answers.push(Answer::Update(Ok(done)));
-                    }
-                    Ok(Err(e)) => {
-                        tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
-                        answers.push(Answer::Update(Err(e)));
-                    }
-                    Err(panic) => {
-                        tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
-                        let what = panic_message(&panic);
-                        error!(panic = %what, "bug: handling an update panicked; recorded as failed");
-                        answers.push(Answer::Update(record_panic(&tx, body, *source, &what, now)));
-                    }
-                }
+        match std::panic::catch_unwind(AssertUnwindSafe(|| run_job(&tx, job, shared, now))) {
+            Ok(Ok(answer)) => {
+                tx.run_each(&["RELEASE job"])?;
+                answers.push(answer);
             }
-            Job::Write { work, .. } => {
-                let work = std::mem::replace(work, Box::new(|_| Ok(())));
-                match std::panic::catch_unwind(AssertUnwindSafe(|| work(&tx))) {
-                    Ok(Ok(())) => {
-                        tx.run_each(&["RELEASE job"])?;
-                        answers.push(Answer::Write(Ok(())));
+            Ok(Err(e)) => {
+                tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
+                answers.push(match job {
+                    Job::Update { .. } => Answer::Update(Err(e)),
+                    Job::Write { .. } => Answer::Write(Err(e)),
+                });
+            }
+            Err(panic) => {
+                tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
+                let what = panic_message(&panic);
+                answers.push(match job {
+                    Job::Update { body, source, .. } => {
+                        error!(panic = %what, "bug: handling an update panicked; recorded as failed");
+                        Answer::Update(record_panic(&tx, body, *source, &what, now))
                     }
-                    Ok(Err(e)) => {
-                        tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
-                        answers.push(Answer::Write(Err(e)));
-                    }
-                    Err(panic) => {
-                        tx.run_each(&["ROLLBACK TO job", "RELEASE job"])?;
-                        let what = panic_message(&panic);
+                    Job::Write { .. } => {
                         error!(panic = %what, "bug: a write panicked");
-                        answers.push(Answer::Write(Err(crate::Error::Task(what))));
+                        Answer::Write(Err(crate::Error::Task(what)))
                     }
-                }
+                });
             }
         }
     }
@@ -364,30 +416,70 @@ fn commit_group(conn: &mut Connection, jobs: &mut [Job], shared: &Shared) -> Res
     Ok(answers)
 }
 
+/// A delivery as read from its bytes, before the database is touched.
+enum Read {
+    /// Not an update at all: why.
+    Rejected(String),
+    /// An update: its envelope and what it means to the bot.
+    Update {
+        envelope: update::Envelope,
+        meaning: Meaning,
+    },
+    /// Reading it panicked (a bug): the panic's message.
+    Panicked(String),
+}
+
+enum Meaning {
+    Event(Box<Event>),
+    /// Nothing to do: invalid or of a kind the bot ignores, and why.
+    Nothing(Outcome, String),
+}
+
+/// Read a delivery: JSON, envelope, teloxide's `Update`, the lifecycle event.
+fn read(raw: &[u8]) -> Read {
+    let value: Value = match serde_json::from_slice(raw) {
+        Ok(v) => v,
+        Err(e) => return Read::Rejected(format!("not JSON: {e}")),
+    };
+    let Some(envelope) = update::envelope(&value) else {
+        return Read::Rejected("no update_id".into());
+    };
+    // teloxide's Update must be read from the bytes: from a `Value` its kind
+    // detection fails and every update comes out as "unrecognised".
+    let meaning = match serde_json::from_slice::<teloxide::types::Update>(raw) {
+        Err(e) => Meaning::Nothing(Outcome::Invalid, format!("does not parse: {e}")),
+        Ok(parsed) => match update::to_event(&parsed, &value) {
+            Ok(event) => Meaning::Event(Box::new(event)),
+            Err(update::Ignored(why)) => {
+                let outcome = if matches!(parsed.kind, teloxide::types::UpdateKind::Error(_)) {
+                    Outcome::Invalid
+                } else {
+                    Outcome::Ignored
+                };
+                Meaning::Nothing(outcome, why)
+            }
+        },
+    };
+    Read::Update { envelope, meaning }
+}
+
 /// One delivery, inside the caller's transaction.
 fn ingest_in(
     conn: &Connection,
     raw: &[u8],
+    read: &Read,
     source: Source,
     shared: &Shared,
     now: i64,
 ) -> Result<(Ingested, Applied)> {
-    let value: Value = match serde_json::from_slice(raw) {
-        Ok(v) => v,
-        Err(e) => {
-            let error = format!("not JSON: {e}");
+    let (envelope, meaning) = match read {
+        Read::Update { envelope, meaning } => (envelope, meaning),
+        Read::Rejected(error) => {
             warn!(%error, bytes = raw.len(), "rejected a delivery");
-            updates::record_rejected(conn, source, &error, raw, now)?;
+            updates::record_rejected(conn, source, error, raw, now)?;
             return Ok((Ingested::Rejected, Applied::default()));
         }
-    };
-    let Some(envelope) = update::envelope(&value) else {
-        warn!(
-            bytes = raw.len(),
-            "rejected a delivery without an update_id"
-        );
-        updates::record_rejected(conn, source, "no update_id", raw, now)?;
-        return Ok((Ingested::Rejected, Applied::default()));
+        Read::Panicked(what) => return record_panic(conn, raw, source, what, now),
     };
     let update_id = envelope.update_id;
     let tx = conn;
@@ -400,37 +492,22 @@ fn ingest_in(
         return Ok((Ingested::Duplicate { update_id }, Applied::default()));
     }
 
-    // teloxide's Update must be read from the bytes: from a `Value` its kind
-    // detection fails and every update comes out as "unrecognised".
     let mut applied = Applied::default();
-    let (outcome, detail) = match serde_json::from_slice::<teloxide::types::Update>(raw) {
-        Err(e) => (Outcome::Invalid, Some(format!("does not parse: {e}"))),
-        Ok(parsed) => match update::to_event(&parsed, &value) {
-            Err(update::Ignored(why)) => {
-                let outcome = if matches!(parsed.kind, teloxide::types::UpdateKind::Error(_)) {
-                    Outcome::Invalid
-                } else {
-                    Outcome::Ignored
-                };
-                (outcome, Some(why))
-            }
-            Ok(event) => {
-                // A savepoint: if applying fails, the update is still recorded.
-                tx.run_each(&["SAVEPOINT apply"])?;
-                match apply_event(tx, &event, shared, now) {
-                    Ok(a) => {
-                        tx.run_each(&["RELEASE apply"])?;
-                        applied.add(a);
-                        (Outcome::Handled, None)
-                    }
-                    Err(e) => {
-                        tx.run_each(&["ROLLBACK TO apply", "RELEASE apply"])?;
-                        error!(update_id, error = %e, "applying an update failed; recorded as failed");
-                        (Outcome::Failed, Some(e.to_string()))
-                    }
+    let (outcome, detail) = match meaning {
+        Meaning::Nothing(outcome, why) => (*outcome, Some(why.clone())),
+        Meaning::Event(event) => {
+            // Guarded: if applying fails, the update is still recorded.
+            match store::guarded(tx, "apply", || apply_event(tx, event, shared, now))? {
+                Ok(a) => {
+                    applied.add(a);
+                    (Outcome::Handled, None)
+                }
+                Err(e) => {
+                    error!(update_id, error = %e, "applying an update failed; recorded as failed");
+                    (Outcome::Failed, Some(e.to_string()))
                 }
             }
-        },
+        }
     };
     updates::set_outcome(tx, update_id, outcome, detail.as_deref())?;
     let detail_text = detail.as_deref().unwrap_or("");
@@ -588,5 +665,143 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         s.clone()
     } else {
         "unknown panic".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Cached;
+
+    fn shared() -> Shared {
+        let config = Config::from_toml_str(
+            "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"Desk <desk@example.com>\"\n",
+        )
+        .unwrap();
+        let texts = Texts::new(config.texts.locale, &config.texts.overrides).unwrap();
+        Shared {
+            config: Arc::new(config),
+            texts,
+            wakes: Wakes::default(),
+            metrics: Arc::default(),
+        }
+    }
+
+    fn write(
+        work: impl Fn(&Connection) -> Result<()> + Send + 'static,
+    ) -> (Job, tokio::sync::oneshot::Receiver<Result<()>>) {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job::Write {
+            work: Box::new(work),
+            reply,
+        };
+        (job, answer)
+    }
+
+    fn put(key: &'static str) -> impl Fn(&Connection) -> Result<()> + Send + 'static {
+        move |c| store::meta_set(c, key, "1")
+    }
+
+    fn update(id: i64) -> Job {
+        let body = format!(r#"{{"update_id":{id},"message":{{"message_id":1,"date":0,"chat":{{"id":-5,"type":"group","title":"g"}},"from":{{"id":77,"is_bot":false,"first_name":"x"}},"text":"hi"}}}}"#)
+            .into_bytes();
+        let (reply, _answer) = tokio::sync::oneshot::channel();
+        Job::Update {
+            read: read(&body),
+            body,
+            source: Source::Webhook,
+            reply,
+        }
+    }
+
+    fn answers_ok(answers: &[Answer]) -> Vec<bool> {
+        answers
+            .iter()
+            .map(|a| match a {
+                Answer::Update(r) => r.is_ok(),
+                Answer::Write(r) => r.is_ok(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_group_that_succeeds_commits_everything_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
+        let jobs = vec![write(put("a")).0, update(1), write(put("b")).0];
+        let answers = commit_group(&mut store.lock(), &jobs, &shared()).unwrap();
+        assert_eq!(answers_ok(&answers), vec![true, true, true]);
+        let conn = store.lock();
+        assert_eq!(store::meta_get(&conn, "a").unwrap().as_deref(), Some("1"));
+        assert_eq!(store::meta_get(&conn, "b").unwrap().as_deref(), Some("1"));
+        let n: i64 = conn
+            .row("SELECT count(*) FROM updates", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_failing_or_panicking_job_costs_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
+        let jobs = vec![
+            write(put("before")).0,
+            // Writes, then fails: its write must not survive.
+            write(|c| {
+                store::meta_set(c, "half", "1")?;
+                Err(crate::Error::Invariant("no".into()))
+            })
+            .0,
+            update(1),
+            write(|c| {
+                store::meta_set(c, "torn", "1")?;
+                panic!("a bug")
+            })
+            .0,
+            write(put("after")).0,
+        ];
+        let answers = commit_group(&mut store.lock(), &jobs, &shared()).unwrap();
+        assert_eq!(answers_ok(&answers), vec![true, false, true, false, true]);
+        let conn = store.lock();
+        for (key, kept) in [
+            ("before", true),
+            ("half", false),
+            ("torn", false),
+            ("after", true),
+        ] {
+            assert_eq!(
+                store::meta_get(&conn, key).unwrap().is_some(),
+                kept,
+                "{key}"
+            );
+        }
+        let n: i64 = conn
+            .row("SELECT count(*) FROM updates", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "the update is recorded once, not once per attempt");
+    }
+
+    #[test]
+    fn a_failing_follow_up_inside_a_write_is_undone_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
+        let jobs = vec![
+            write(|c| {
+                store::meta_set(c, "call", "sent")?;
+                crate::outbox::follow_up(c, "a test", |c| {
+                    store::meta_set(c, "follow", "1")?;
+                    Err(crate::Error::Invariant("no".into()))
+                })
+            })
+            .0,
+        ];
+        let answers = commit_group(&mut store.lock(), &jobs, &shared()).unwrap();
+        assert_eq!(answers_ok(&answers), vec![true]);
+        let conn = store.lock();
+        assert_eq!(
+            store::meta_get(&conn, "call").unwrap().as_deref(),
+            Some("sent")
+        );
+        assert_eq!(store::meta_get(&conn, "follow").unwrap(), None);
     }
 }

@@ -4,7 +4,6 @@
 pub mod mail;
 pub mod pacer;
 
-use crate::store::Cached;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,13 +83,8 @@ pub(crate) fn follow_up(
     what: &str,
     f: impl FnOnce(&rusqlite::Connection) -> crate::Result<()>,
 ) -> crate::Result<()> {
-    conn.run_each(&["SAVEPOINT follow_up"])?;
-    match f(conn) {
-        Ok(()) => conn.run_each(&["RELEASE follow_up"])?,
-        Err(e) => {
-            error!(error = %e, "the follow-up of {what} failed; the call itself is recorded");
-            conn.run_each(&["ROLLBACK TO follow_up", "RELEASE follow_up"])?;
-        }
+    if let Err(e) = store::guarded(conn, "follow_up", || f(conn))? {
+        error!(error = %e, "the follow-up of {what} failed; the call itself is recorded");
     }
     Ok(())
 }
@@ -226,7 +220,7 @@ impl Sender {
     /// Run a write in a transaction: the group commit when there is one.
     async fn record<F>(&self, work: F) -> crate::Result<()>
     where
-        F: FnOnce(&rusqlite::Connection) -> crate::Result<()> + Send + 'static,
+        F: Fn(&rusqlite::Connection) -> crate::Result<()> + Send + 'static,
     {
         match &self.committer {
             Some(committer) => committer.write(work).await,
@@ -463,7 +457,7 @@ impl Sender {
                 let purpose = pending.purpose.clone();
                 self.record(move |tx| {
                     store::outbox::mark_failed(tx, id, &error, now_ms)?;
-                    if let (Some(hook), Some(purpose)) = (hook, purpose_of(purpose.as_deref())) {
+                    if let (Some(hook), Some(purpose)) = (&hook, purpose_of(purpose.as_deref())) {
                         follow_up(tx, "a refused call", |c| {
                             hook.failed(c, &purpose, code, &error, now_ms)
                         })?;

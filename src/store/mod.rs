@@ -53,6 +53,52 @@ impl Cached for Connection {
     }
 }
 
+thread_local! {
+    /// Set while the writer thread runs a group of jobs without savepoints.
+    static OPTIMISTIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` optimistically on this thread: [`guarded`] work runs without a savepoint
+/// and its failure fails the whole of `f`, which the caller must then roll back and
+/// run again without this (each part in its savepoint). Savepoints cost a copy of
+/// every page they touch; a group of a hundred updates that all succeed needs none.
+pub fn optimistically<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            OPTIMISTIC.set(false);
+        }
+    }
+    OPTIMISTIC.set(true);
+    let _reset = Reset;
+    f()
+}
+
+/// Run `f`, whose writes must be undone if it fails, in the savepoint `name`:
+/// `Ok(Err(e))` when it failed and was rolled back. Inside [`optimistically`], no
+/// savepoint: a failure is returned as the outer error (the caller's whole
+/// transaction is then rolled back and run again with savepoints).
+pub fn guarded<T>(
+    conn: &Connection,
+    name: &str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<Result<T>> {
+    if OPTIMISTIC.get() {
+        return f().map(Ok);
+    }
+    conn.run_each(&[&format!("SAVEPOINT {name}")])?;
+    match f() {
+        Ok(v) => {
+            conn.run_each(&[&format!("RELEASE {name}")])?;
+            Ok(Ok(v))
+        }
+        Err(e) => {
+            conn.run_each(&[&format!("ROLLBACK TO {name}"), &format!("RELEASE {name}")])?;
+            Ok(Err(e))
+        }
+    }
+}
+
 /// How many compiled statements the connection keeps (every fixed statement of the
 /// service fits).
 const STATEMENT_CACHE: usize = 256;
