@@ -381,21 +381,16 @@ impl Sender {
                 // with a list, in order).
                 let mut rows = vec![(pending.clone(), result.clone())];
                 if !merged.is_empty() {
-                    let items = result.as_array().cloned().unwrap_or_default();
-                    if items.len() != merged.len() {
+                    let results = per_row(&result, merged.len());
+                    if results.iter().all(Value::is_null) {
                         warn!(
                             id,
                             expected = merged.len(),
-                            got = items.len(),
-                            "outbox: copyMessages skipped some messages"
+                            got = result.as_array().map_or(0, Vec::len),
+                            "outbox: copyMessages skipped some messages; copies not mapped"
                         );
                     }
-                    rows = merged
-                        .iter()
-                        .cloned()
-                        .enumerate()
-                        .map(|(i, p)| (p, items.get(i).cloned().unwrap_or(Value::Null)))
-                        .collect();
+                    rows = merged.iter().cloned().zip(results).collect();
                     // The pacing counts every message of the call.
                     if let (Some(c), Some(spacing)) = (chat, self.pacer.spacing(chat)) {
                         let n = u32::try_from(rows.len()).unwrap_or(u32::MAX);
@@ -477,6 +472,17 @@ impl Sender {
     }
 }
 
+/// Each row's share of a merged call's answer: the copies in order, one per row.
+/// When Telegram skipped some (a message deleted meanwhile) the answer does not say
+/// which, so no row gets a copy: a wrong copy map would put replies and edits under
+/// the wrong message, a missing one only sends them without reply context.
+fn per_row(result: &Value, rows: usize) -> Vec<Value> {
+    match result.as_array() {
+        Some(items) if items.len() == rows => items.clone(),
+        _ => vec![Value::Null; rows],
+    }
+}
+
 fn purpose_of(text: Option<&str>) -> Option<Value> {
     text.and_then(|t| serde_json::from_str(t).ok())
 }
@@ -555,6 +561,18 @@ mod tests {
         let heads = store.run(|c| store::outbox::heads(c, 10)).await.unwrap();
         let (rows, call) = merged_call(&store, &heads[0]).await;
         assert!(rows.is_empty() && call.is_none());
+    }
+
+    #[test]
+    fn a_merged_answer_is_shared_out_only_when_it_has_one_copy_per_row() {
+        let whole = serde_json::json!([{"message_id": 7}, {"message_id": 8}]);
+        assert_eq!(per_row(&whole, 2), vec![whole[0].clone(), whole[1].clone()]);
+        let skipped = serde_json::json!([{"message_id": 7}]);
+        assert_eq!(per_row(&skipped, 2), vec![Value::Null, Value::Null]);
+        assert_eq!(
+            per_row(&Value::Bool(true), 2),
+            vec![Value::Null, Value::Null]
+        );
     }
 
     #[test]
