@@ -47,6 +47,19 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// One webhook delivery with the secret; it must be acknowledged.
+async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>) {
+    let r = client
+        .post(url)
+        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 200);
+}
+
 /// Post `updates` with `CONNECTIONS` concurrent keep-alive connections; the time.
 async fn blast(client: &reqwest::Client, url: &str, updates: Vec<serde_json::Value>) -> Duration {
     let updates = Arc::new(updates);
@@ -65,15 +78,7 @@ async fn blast(client: &reqwest::Client, url: &str, updates: Vec<serde_json::Val
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(u) = updates.get(i) else { break };
                 let body = serde_json::to_vec(u).unwrap();
-                let r = client
-                    .post(&url)
-                    .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("post");
-                assert_eq!(r.status().as_u16(), 200);
+                post(&client, &url, body).await;
             }
         }));
     }
@@ -99,15 +104,7 @@ async fn paced(
         tasks.push(tokio::spawn(async move {
             let body = serde_json::to_vec(&u).unwrap();
             let t = Instant::now();
-            let r = client
-                .post(&url)
-                .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .expect("post");
-            assert_eq!(r.status().as_u16(), 200);
+            post(&client, &url, body).await;
             t.elapsed()
         }));
     }
