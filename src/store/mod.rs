@@ -4,6 +4,7 @@
 //! connection keeps every read consistent with the last commit. Blocking work runs on
 //! tokio's blocking pool through [`Store::run`].
 
+pub mod checkpoint;
 pub mod desk;
 pub mod outbox;
 pub mod schema;
@@ -107,6 +108,7 @@ const STATEMENT_CACHE: usize = 256;
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    checkpointer: Arc<checkpoint::Checkpointer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -118,37 +120,40 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Open (creating if needed) the database and migrate it to the latest schema.
     pub fn open(path: &Path) -> Result<Store> {
-        Self::open_at(path, None)
+        Self::open_at(path, None, "FULL")
     }
 
     /// Open with the configured durability.
     pub fn open_with(config: &crate::config::DatabaseConfig) -> Result<Store> {
-        let store = Self::open_at(&config.path, None)?;
-        store
-            .lock()
-            .pragma_update(None, "synchronous", config.synchronous.as_str())?;
-        Ok(store)
+        Self::open_at(&config.path, None, config.synchronous.as_str())
     }
 
     /// Open and migrate only up to `version` (tests of forward migration use this).
     pub fn open_at_version(path: &Path, version: usize) -> Result<Store> {
-        Self::open_at(path, Some(version))
+        Self::open_at(path, Some(version), "FULL")
     }
 
-    fn open_at(path: &Path, version: Option<usize>) -> Result<Store> {
+    fn open_at(path: &Path, version: Option<usize>, synchronous: &str) -> Result<Store> {
         ensure_parent(path)?;
         let mut conn = Connection::open(path)?;
-        configure(&conn)?;
+        configure(&conn, synchronous)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let migrations = schema::migrations();
         match version {
             Some(v) => migrations.to_version(&mut conn, v)?,
             None => migrations.to_latest(&mut conn)?,
         }
+        let checkpointer = checkpoint::Checkpointer::start(&conn, path, synchronous)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
+            checkpointer: Arc::new(checkpointer),
         })
+    }
+
+    /// The thread that checkpoints the write-ahead log.
+    pub fn checkpointer(&self) -> &checkpoint::Checkpointer {
+        &self.checkpointer
     }
 
     pub fn path(&self) -> &Path {
@@ -187,11 +192,12 @@ impl Store {
     }
 }
 
-fn configure(conn: &Connection) -> Result<()> {
-    // WAL: readers never block the writer. synchronous=FULL: a commit is on disk
-    // before we answer Telegram 200, so not even a power cut loses an update.
+fn configure(conn: &Connection, synchronous: &str) -> Result<()> {
+    // WAL: readers never block the writer. synchronous=FULL (the default): a commit
+    // is on disk before we answer Telegram 200, so not even a power cut loses an
+    // update. Checkpoints run on their own thread (see `checkpoint`).
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "synchronous", synchronous)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(Duration::from_secs(10))?;
     Ok(())
