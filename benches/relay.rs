@@ -1,13 +1,18 @@
 //! `cargo bench --bench relay`: the figures of the README's performance section.
 //!
-//! The service runs as its own process (the release binary) so that its memory is
-//! measured alone; the fake Bot API and the HTTPS load generator run here.
-//! - relay throughput: customer messages in (HTTPS webhook, 32 keep-alive
-//!   connections) → copies received by the fake Bot API, for one assigned
-//!   communication, over 20,000 updates;
+//! The service runs in this process, started as `relaydesk run` starts it, so that
+//! this process's memory and CPU time are the service's own. The load runs in a
+//! second process (this benchmark again, with `--peer`): the fake Bot API answering
+//! at once and the HTTPS load generator with 32 keep-alive connections. The peer
+//! drives the run and asks this process, one line at a time on its stdin/stdout, to
+//! start a service, start the bare endpoint, or read its own memory and CPU time;
+//! every other line the peer prints is a line of the report.
+//! - relay throughput: customer messages in (HTTPS webhook) → copies received by
+//!   the fake Bot API, for one assigned communication, over 20,000 updates;
 //! - webhook latency at a fixed 1,000 updates/s;
-//! - the ceiling: the same load against a bare axum + rustls endpoint answering 200;
-//! - peak and idle RSS of the service;
+//! - the ceiling: the same load against a bare axum + rustls endpoint answering
+//!   200, served from this process like the service;
+//! - peak and idle RSS of the service's process, and its CPU time per relay;
 //! - a scale check on 100,000 customers and 1,000,000 messages: the menu queries'
 //!   times and query plans.
 //!
@@ -17,12 +22,13 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::app::{ChildApp, Files, Options, SECRET, https_client};
+use support::app::{Files, Options, SECRET, https_client};
 use support::desk::STAFF;
 use support::fake_bot::{FakeBot, update_message};
 
@@ -37,14 +43,195 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn rss_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+// ---------------------------------------------------------------------------
+// This process: the service.
+
+/// A field of this process's /proc status, in KiB.
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
         .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+/// CPU time (user + system, all threads) this process has used so far.
+fn cpu_time() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// A service started here, as `relaydesk run` starts it.
+struct Service {
+    files: Arc<Files>,
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<relaydesk::Result<()>>,
+}
+
+fn seed(files: &Files) {
+    std::fs::create_dir_all(files.db_path.parent().unwrap()).unwrap();
+    let store = relaydesk::store::Store::open(&files.db_path).unwrap();
+    store
+        .lock()
+        .execute_batch(
+            "INSERT INTO customers (id, first_name, email, state, created_at, updated_at)
+                 VALUES (4242, 'Bench', 'b@example.com', 'verified', 0, 0);
+             INSERT INTO communications (id, customer_id, status, specialist_id, opened_at, assigned_at)
+                 VALUES (1, 4242, 'assigned', 501, 0, 0);
+             INSERT INTO assignments (communication_id, specialist_id, taken_at) VALUES (1, 501, 0);",
+        )
+        .unwrap();
+}
+
+fn start_service(rt: &tokio::runtime::Runtime, synchronous: &str, api_url: &str) -> Service {
+    let files = Files::new();
+    let options = Options {
+        extra: STAFF.to_string(),
+        request_timeout: "10s".into(),
+        ..Options::default()
+    };
+    let toml = support::app::config_toml(&files, api_url, &options).replace(
+        "[database]\n",
+        &format!("[database]\nsynchronous = \"{synchronous}\"\n"),
+    );
+    let config = relaydesk::config::Config::from_toml_str(&toml).unwrap();
+    // The database exists, migrated and seeded, before the service opens it.
+    seed(&files);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let admin = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = rt.spawn(relaydesk::app::run_webhook_with(
+        config,
+        listener.try_clone().unwrap(),
+        Some(admin),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let url = format!(
+        "https://127.0.0.1:{}{}",
+        listener.local_addr().unwrap().port(),
+        support::app::WEBHOOK_PATH
+    );
+    Service {
+        files,
+        url,
+        stop,
+        task,
+    }
+}
+
+/// A bare axum + rustls endpoint that only answers 200: the ceiling.
+fn bare_endpoint(rt: &tokio::runtime::Runtime, files: &Files) -> String {
+    let _guard = rt.enter();
+    let tls = relaydesk::certs::server_config(&files.cert_path, &files.key_path).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = axum::Router::new().route("/telegram", axum::routing::post(|| async { "" }));
+    let server = axum_server::from_tcp_rustls(
+        listener,
+        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls)),
+    )
+    .unwrap();
+    rt.spawn(server.serve(router.into_make_service()));
+    format!("https://127.0.0.1:{}/telegram", addr.port())
+}
+
+/// Answer one request of the peer.
+fn answer(rt: &tokio::runtime::Runtime, service: &mut Option<Service>, request: &str) -> String {
+    let words: Vec<&str> = request.split_whitespace().collect();
+    match words.as_slice() {
+        ["service", synchronous, api_url] => {
+            stop_service(rt, service.take());
+            let started = start_service(rt, synchronous, api_url);
+            let answer = format!("{} {}", started.url, started.files.cert_path.display());
+            *service = Some(started);
+            answer
+        }
+        ["bare"] => match service {
+            Some(s) => bare_endpoint(rt, &s.files),
+            None => "no service".into(),
+        },
+        ["rss"] => status_kib("VmRSS:").to_string(),
+        ["peak"] => status_kib("VmHWM:").to_string(),
+        // Linux: writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
+        ["reset-peak"] => std::fs::write("/proc/self/clear_refs", "5")
+            .map_or_else(|e| e.to_string(), |()| "ok".into()),
+        ["cpu"] => cpu_time().as_nanos().to_string(),
+        _ => format!("unknown request {request}"),
+    }
+}
+
+fn stop_service(rt: &tokio::runtime::Runtime, service: Option<Service>) {
+    if let Some(s) = service {
+        let _ = s.stop.send(());
+        rt.block_on(s.task).unwrap().unwrap();
+    }
+}
+
+/// This process: serve the peer's requests, print its report, then the scale check.
+fn service_main() {
+    relaydesk::cli::limit_malloc_arenas();
+    // Only errors of the service (e.g. not the empty `disk.alert_to` warning).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    // The runtime `relaydesk run` builds.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut peer = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--bench", "--peer"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the load generator");
+    let mut to_peer = peer.stdin.take().unwrap();
+    let from_peer = std::io::BufReader::new(peer.stdout.take().unwrap());
+    let mut service = None;
+    for line in from_peer.lines() {
+        let line = line.expect("read the peer");
+        match line.strip_prefix("? ") {
+            Some(request) => {
+                let reply = answer(&rt, &mut service, request);
+                writeln!(to_peer, "{reply}").expect("answer the peer");
+                to_peer.flush().unwrap();
+            }
+            None => println!("{line}"),
+        }
+    }
+    stop_service(&rt, service.take());
+    assert!(peer.wait().unwrap().success(), "the load generator failed");
+    if std::env::var("SCALE").as_deref() != Ok("0") {
+        scale_check();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The peer process: fake Bot API and load generator.
+
+/// Ask the service's process; its one-line answer.
+fn ask(request: &str) -> String {
+    println!("? {request}");
+    let mut line = String::new();
+    tokio::task::block_in_place(|| std::io::stdin().read_line(&mut line)).unwrap();
+    line.trim().to_string()
+}
+
+fn ask_u64(request: &str) -> u64 {
+    let a = ask(request);
+    a.parse()
+        .unwrap_or_else(|_| panic!("{request}: unexpected answer {a}"))
 }
 
 /// One webhook delivery with the secret; it must be acknowledged.
@@ -124,20 +311,8 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// A bare axum + rustls endpoint that only answers 200: the ceiling.
-async fn bare_endpoint(files: &Files) -> String {
-    let tls = relaydesk::certs::server_config(&files.cert_path, &files.key_path).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = axum::Router::new().route("/telegram", axum::routing::post(|| async { "" }));
-    let server = axum_server::from_tcp_rustls(
-        listener,
-        axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls)),
-    )
-    .unwrap();
-    tokio::spawn(server.serve(router.into_make_service()));
-    format!("https://127.0.0.1:{}/telegram", addr.port())
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
 fn updates(first_id: i64, n: usize, first_message: i64) -> Vec<serde_json::Value> {
@@ -150,62 +325,47 @@ fn updates(first_id: i64, n: usize, first_message: i64) -> Vec<serde_json::Value
         .collect()
 }
 
-fn seed(files: &Files) {
-    let db = files.db();
-    db.execute_batch(
-        "INSERT INTO customers (id, first_name, email, state, created_at, updated_at)
-             VALUES (4242, 'Bench', 'b@example.com', 'verified', 0, 0);
-         INSERT INTO communications (id, customer_id, status, specialist_id, opened_at, assigned_at)
-             VALUES (1, 4242, 'assigned', 501, 0, 0);
-         INSERT INTO assignments (communication_id, specialist_id, taken_at) VALUES (1, 501, 0);",
-    )
-    .unwrap();
+/// Messages copied to the specialist so far (a merged `copyMessages` counts each).
+fn copies(fake: &FakeBot) -> usize {
+    fake.delivered_to(SPECIALIST)
+        .iter()
+        .map(|c| match c.param("message_ids") {
+            Some(ids) => ids.as_array().map_or(0, Vec::len),
+            None => usize::from(c.is("copyMessage")),
+        })
+        .sum()
+}
+
+/// Wait until `n` copies have reached the fake Bot API (or ten minutes passed).
+async fn wait_for_copies(fake: &FakeBot, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while copies(fake) < n && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 async fn relay_bench(synchronous: &str) {
     println!("== database.synchronous = \"{synchronous}\"");
+    let fake = &FakeBot::start().await;
     let n = env_usize("RELAY_UPDATES", 20_000);
-    let fake = FakeBot::start().await;
-    let files = Files::new();
-    let options = Options {
-        extra: STAFF.to_string(),
-        request_timeout: "10s".into(),
-        ..Options::default()
-    };
-    let toml = support::app::config_toml(&files, &fake.api_url(), &options).replace(
-        "[database]\n",
-        &format!("[database]\nsynchronous = \"{synchronous}\"\n"),
-    );
-    let child = ChildApp::start_with_toml(&files, &toml, "warn,relaydesk::app=info").await;
-    seed(&files);
-    let pid = child.pid();
-    let client = https_client(&files.cert_pem);
+    let reply = ask(&format!("service {synchronous} {}", fake.api_url()));
+    let (url, cert_path) = reply.split_once(' ').expect("service url and certificate");
+    let client = https_client(&std::fs::read_to_string(cert_path).unwrap());
     // Warm up.
-    blast(&client, &child.url, updates(1, 200, 1)).await;
-    let copies = |fake: &FakeBot| -> usize {
-        fake.calls()
-            .iter()
-            .filter(|c| c.ok && c.chat_id() == Some(SPECIALIST))
-            .map(|c| match c.param("message_ids") {
-                Some(ids) => ids.as_array().map_or(0, Vec::len),
-                None => usize::from(c.is("copyMessage")),
-            })
-            .sum()
-    };
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while copies(&fake) < 200 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let idle_kib = rss_kib(pid, "VmRSS:");
+    blast(&client, url, updates(1, 200, 1)).await;
+    wait_for_copies(fake, 200).await;
+    let idle_kib = ask_u64("rss");
+    ask("reset-peak");
 
-    let before = copies(&fake);
+    let before = copies(fake);
+    let calls_before = fake.calls().len();
+    let cpu_before = ask_u64("cpu");
     let start = Instant::now();
-    let posting = blast(&client, &child.url, updates(1_000, n, 1_000)).await;
-    while copies(&fake) < before + n && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let relayed = copies(&fake) - before;
+    let posting = blast(&client, url, updates(1_000, n, 1_000)).await;
+    wait_for_copies(fake, before + n).await;
     let elapsed = start.elapsed();
+    let cpu = Duration::from_nanos(ask_u64("cpu") - cpu_before);
+    let relayed = copies(fake) - before;
     println!(
         "relay: {relayed} of {n} updates relayed end to end in {:.2} s",
         elapsed.as_secs_f64()
@@ -218,7 +378,12 @@ async fn relay_bench(synchronous: &str) {
         "  webhook only: {:.0} updates/s acknowledged",
         n as f64 / posting.as_secs_f64()
     );
-    let calls = fake.calls();
+    println!(
+        "  service CPU:  {:.0} µs per relayed update ({:.2} cores busy)",
+        cpu.as_secs_f64() * 1e6 / relayed.max(1) as f64,
+        cpu.as_secs_f64() / elapsed.as_secs_f64()
+    );
+    let calls = fake.calls().split_off(calls_before);
     let single = calls.iter().filter(|c| c.is("copyMessage") && c.ok).count();
     let merged = calls
         .iter()
@@ -228,7 +393,7 @@ async fn relay_bench(synchronous: &str) {
 
     // Latency at a fixed rate.
     let rate = 1_000;
-    let mut lat = paced(&client, &child.url, updates(100_000, 5_000, 100_000), rate).await;
+    let mut lat = paced(&client, url, updates(100_000, 5_000, 100_000), rate).await;
     lat.sort();
     println!(
         "latency at {rate} updates/s ({} requests): p50 {}  p99 {}  max {}",
@@ -242,7 +407,7 @@ async fn relay_bench(synchronous: &str) {
     let ignored: Vec<serde_json::Value> = (0..5_000)
         .map(|i| support::fake_bot::update_group_message(200_000 + i, -1001, 77, "chatter"))
         .collect();
-    let mut lat = paced(&client, &child.url, ignored, rate).await;
+    let mut lat = paced(&client, url, ignored, rate).await;
     lat.sort();
     println!(
         "  (ignored updates at {rate}/s: p50 {}  p99 {}  max {})",
@@ -250,17 +415,16 @@ async fn relay_bench(synchronous: &str) {
         ms(pct(&lat, 0.99)),
         ms(*lat.last().unwrap())
     );
-    let peak_kib = rss_kib(pid, "VmHWM:");
     println!(
-        "memory of the service: idle {:.1} MiB, peak {:.1} MiB",
-        idle_kib as f64 / 1024.0,
-        peak_kib as f64 / 1024.0
+        "memory of the service's process: idle {}, peak {}",
+        mib(idle_kib),
+        mib(ask_u64("peak"))
     );
 
-    // The ceiling.
+    // The ceiling, served from the service's process.
     // The best of three runs: this figure is the denominator, and a shared machine
     // makes single short runs vary by half.
-    let bare = bare_endpoint(&files).await;
+    let bare = ask("bare");
     let mut bare_rate: f64 = 0.0;
     for _ in 0..3 {
         let bare_time = blast(&client, &bare, updates(1, n, 1)).await;
@@ -279,9 +443,20 @@ async fn relay_bench(synchronous: &str) {
         "ceiling: bare axum + rustls answers {bare_rate:.0} requests/s (best of 3); relaydesk relays at {:.0} % of it",
         100.0 * ours / bare_rate
     );
-    drop(child);
 }
 
+/// The peer process: the fake Bot API and the load generator.
+fn peer_main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // RELAY_SYNC=full (or normal) runs one mode only.
+    let modes = std::env::var("RELAY_SYNC").unwrap_or_else(|_| "full,normal".into());
+    for mode in modes.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+        rt.block_on(relay_bench(mode));
+    }
+}
 fn scale_check() {
     let customers = env_usize("SCALE_CUSTOMERS", 100_000) as i64;
     let messages = env_usize("SCALE_MESSAGES", 1_000_000) as i64;
@@ -365,22 +540,16 @@ fn scale_check() {
 
 fn main() {
     relaydesk::install_crypto_provider();
+    let args: Vec<String> = std::env::args().collect();
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary
     // without it, and a benchmark is no test.
-    if !std::env::args().any(|a| a == "--bench") {
+    if !args.iter().any(|a| a == "--bench") {
         println!("relay benchmark: run it with `cargo bench --bench relay`");
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    // RELAY_SYNC=full (or normal) runs one mode only; SCALE=0 skips the scale check.
-    let modes = std::env::var("RELAY_SYNC").unwrap_or_else(|_| "full,normal".into());
-    for mode in modes.split(',').map(str::trim).filter(|m| !m.is_empty()) {
-        rt.block_on(relay_bench(mode));
-    }
-    if std::env::var("SCALE").as_deref() != Ok("0") {
-        scale_check();
+    if args.iter().any(|a| a == "--peer") {
+        peer_main();
+    } else {
+        service_main();
     }
 }

@@ -115,7 +115,8 @@ fn demo(dir: Option<PathBuf>) -> ExitCode {
 
 /// glibc gives every thread that allocates its own heap arena, which multiplies the
 /// resident memory of a service with a few dozen threads; two are plenty here.
-fn limit_malloc_arenas() {
+/// Call it first thing, before any other thread exists (the benchmark does too).
+pub fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only tunes the allocator; it is called at the very start,
     // before any other thread exists.
