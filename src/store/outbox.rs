@@ -171,4 +171,26 @@ mod tests {
         assert_eq!(ids, vec![a2, free]);
         assert_eq!(pending_count(&conn).unwrap(), 2);
     }
+
+    #[test]
+    fn the_heads_query_is_compiled_once_whatever_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let conn = store.lock();
+        for i in 0..5 {
+            conn.execute(
+                "INSERT INTO outbox (created_at, chat_id, method, params) VALUES (0, ?1, 'x', '{}')",
+                [i % 2],
+            )
+            .unwrap();
+        }
+        for limit in [10, 10, 512, 1, 10] {
+            heads(&conn, limit).unwrap();
+        }
+        let stmt = conn.prepare_cached(HEADS).unwrap();
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::Run), 5);
+        // SQLite recompiles a statement whose LIMIT is a bound parameter each time
+        // it is bound, unless the plan is kept stable (see `store::configure`).
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    }
 }
