@@ -534,7 +534,11 @@ fn scale_check() {
             .unwrap()
             .map(|r| r.unwrap())
             .collect();
-        println!("  {name:<26} {:>8}   plan: {}", ms(each), plan.join(" | "));
+        println!(
+            "  {name:<26} {:>7.1} µs   plan: {}",
+            each.as_secs_f64() * 1e6,
+            plan.join(" | ")
+        );
     }
 }
 
