@@ -311,6 +311,17 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// "p50 …  p99 …  max …" of a run's latencies.
+fn percentiles(mut lat: Vec<Duration>) -> String {
+    lat.sort();
+    format!(
+        "p50 {}  p99 {}  max {}",
+        ms(pct(&lat, 0.50)),
+        ms(pct(&lat, 0.99)),
+        ms(lat.last().copied().unwrap_or_default())
+    )
+}
+
 fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
@@ -393,28 +404,19 @@ async fn relay_bench(synchronous: &str) {
 
     // Latency at a fixed rate.
     let rate = 1_000;
-    let mut lat = paced(&client, url, updates(100_000, 5_000, 100_000), rate).await;
-    lat.sort();
+    let lat = paced(&client, url, updates(100_000, 5_000, 100_000), rate).await;
     println!(
-        "latency at {rate} updates/s ({} requests): p50 {}  p99 {}  max {}",
+        "latency at {rate} updates/s ({} requests): {}",
         lat.len(),
-        ms(pct(&lat, 0.50)),
-        ms(pct(&lat, 0.99)),
-        ms(*lat.last().unwrap())
+        percentiles(lat)
     );
     // The same rate with updates the bot ignores (group chatter): the webhook and
     // the commit alone, without relaying.
     let ignored: Vec<serde_json::Value> = (0..5_000)
         .map(|i| support::fake_bot::update_group_message(200_000 + i, -1001, 77, "chatter"))
         .collect();
-    let mut lat = paced(&client, url, ignored, rate).await;
-    lat.sort();
-    println!(
-        "  (ignored updates at {rate}/s: p50 {}  p99 {}  max {})",
-        ms(pct(&lat, 0.50)),
-        ms(pct(&lat, 0.99)),
-        ms(*lat.last().unwrap())
-    );
+    let lat = paced(&client, url, ignored, rate).await;
+    println!("  (ignored updates at {rate}/s: {})", percentiles(lat));
     println!(
         "memory of the service's process: idle {}, peak {}",
         mib(idle_kib),
@@ -430,13 +432,10 @@ async fn relay_bench(synchronous: &str) {
         let bare_time = blast(&client, &bare, updates(1, n, 1)).await;
         bare_rate = bare_rate.max(n as f64 / bare_time.as_secs_f64());
     }
-    let mut bare_lat = paced(&client, &bare, updates(1, 5_000, 1), rate).await;
-    bare_lat.sort();
+    let bare_lat = paced(&client, &bare, updates(1, 5_000, 1), rate).await;
     println!(
-        "  bare endpoint latency at {rate}/s: p50 {}  p99 {}  max {}",
-        ms(pct(&bare_lat, 0.50)),
-        ms(pct(&bare_lat, 0.99)),
-        ms(*bare_lat.last().unwrap())
+        "  bare endpoint latency at {rate}/s: {}",
+        percentiles(bare_lat)
     );
     let ours = relayed as f64 / elapsed.as_secs_f64();
     println!(
@@ -457,6 +456,10 @@ fn peer_main() {
         rt.block_on(relay_bench(mode));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Back in the service's process, after the peer is done.
+
 fn scale_check() {
     let customers = env_usize("SCALE_CUSTOMERS", 100_000) as i64;
     let messages = env_usize("SCALE_MESSAGES", 1_000_000) as i64;
