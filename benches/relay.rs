@@ -132,7 +132,7 @@ fn start_service(rt: &tokio::runtime::Runtime, synchronous: &str, api_url: &str)
 /// A bare axum + rustls endpoint that only answers 200: the ceiling.
 fn bare_endpoint(rt: &tokio::runtime::Runtime, files: &Files) -> String {
     let _guard = rt.enter();
-    let tls = relaydesk::certs::server_config(&files.cert_path, &files.key_path).unwrap();
+    let tls = relaydesk::http::tls::server_config(&files.cert_path, &files.key_path).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -180,7 +180,7 @@ fn stop_service(rt: &tokio::runtime::Runtime, service: Option<Service>) {
 
 /// This process: serve the peer's requests, print its report, then the scale check.
 fn service_main() {
-    relaydesk::cli::limit_malloc_arenas();
+    relaydesk::app::cli::limit_malloc_arenas();
     // Only errors of the service (e.g. not the empty `disk.alert_to` warning).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));

@@ -1,32 +1,19 @@
 //! relaydesk: a Telegram help-desk relay bot.
 //!
-//! Functional core, imperative shell: [`lifecycle`] decides (pure), [`store`] applies
-//! decisions and queues their effects in one SQLite transaction, and the workers
-//! ([`outbox`], [`poller`], the [`webhook`]) move bytes.
+//! Functional core, imperative shell, with dependencies pointing one way (see
+//! `ARCHITECTURE.md`): [`domain`] decides (pure) ← [`store`] (all SQL) and
+//! [`telegram`] (the Bot API adapter) ← [`runtime`] (the workers) ← [`http`] (the
+//! webhook and admin fronts) ← [`app`] (assembly and the command line).
 
 pub mod app;
-pub mod archive;
-pub mod certs;
-pub mod cli;
-pub mod commands;
 pub mod config;
 pub mod demo;
-pub mod disk;
+pub mod domain;
 pub mod error;
-pub mod ingest;
-pub mod lifecycle;
-pub mod logging;
-pub mod mail;
-pub mod metrics;
-pub mod outbox;
-pub mod poller;
-pub mod shutdown;
-pub mod split;
+pub mod http;
+pub mod runtime;
 pub mod store;
 pub mod telegram;
-pub mod texts;
-pub mod timers;
-pub mod webhook;
 
 pub use error::{Error, Result};
 

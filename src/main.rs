@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    relaydesk::cli::main()
+    relaydesk::app::cli::main()
 }

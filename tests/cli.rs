@@ -32,7 +32,7 @@ name = "Support"
 "#;
 
 fn write_config(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
-    let (cert, key) = relaydesk::certs::generate("bot.example.com", &dir.join("cert")).unwrap();
+    let (cert, key) = relaydesk::http::tls::generate("bot.example.com", &dir.join("cert")).unwrap();
     let text = text
         .replace("CERT", &cert.display().to_string())
         .replace("KEY", &key.display().to_string());
@@ -99,7 +99,7 @@ fn check_config_names_a_missing_file() {
 fn the_example_configuration_is_valid_but_for_its_certificate() {
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml.example");
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = relaydesk::certs::generate("bot.example.com", dir.path()).unwrap();
+    let (cert, key) = relaydesk::http::tls::generate("bot.example.com", dir.path()).unwrap();
     let out = relaydesk()
         .arg("--config")
         .arg(&example)

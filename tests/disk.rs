@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use relaydesk::config::Config;
-use relaydesk::disk::{self, MB, Probe, Space};
-use relaydesk::mail::Mailer;
-use relaydesk::outbox::Wake;
-use relaydesk::outbox::mail::MailSender;
+use relaydesk::runtime::disk::{self, MB, Probe, Space};
+use relaydesk::runtime::mail::Mailer;
+use relaydesk::runtime::mail_sender::MailSender;
+use relaydesk::runtime::wake::Wake;
 use relaydesk::store::Store;
 use support::app::{PROMPTLY, init_test_logging, wait_until};
 use support::smtp_sink::{Mail, SmtpSink};

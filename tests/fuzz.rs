@@ -2,7 +2,7 @@
 //! panics, and splitting any text keeps the limits and the text.
 
 use proptest::prelude::*;
-use relaydesk::split::{split, utf16_len};
+use relaydesk::domain::split::{split, utf16_len};
 use relaydesk::telegram::update::{envelope, to_event};
 use serde_json::{Value, json};
 

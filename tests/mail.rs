@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use relaydesk::config::{Config, SmtpConfig};
-use relaydesk::mail::{Email, MailError, Mailer};
+use relaydesk::runtime::mail::{Email, MailError, Mailer};
 use support::smtp_sink::{Mail, SmtpSink};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;

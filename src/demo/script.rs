@@ -319,7 +319,7 @@ struct Demo {
 
 impl Demo {
     async fn start(dir: PathBuf) -> Result<Demo> {
-        crate::certs::generate("127.0.0.1", &dir.join("cert"))?;
+        crate::http::tls::generate("127.0.0.1", &dir.join("cert"))?;
         std::fs::create_dir_all(dir.join("db"))
             .map_err(|e| Error::io_path("create folder", &dir.join("db"), e))?;
         let bot = FakeBot::try_start()
@@ -489,7 +489,7 @@ impl Demo {
         .await?;
         self.finish().await?;
 
-        let folder = crate::archive::folder(&self.archive_root, MARIA.id, comm);
+        let folder = crate::domain::archive::folder(&self.archive_root, MARIA.id, comm);
         let transcript = folder.join("transcript.txt");
         let files = folder.join("files");
         self.until(

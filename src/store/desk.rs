@@ -5,14 +5,14 @@ use crate::store::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::lifecycle::callback::MenuItem;
-use crate::lifecycle::{
+use crate::domain::callback::MenuItem;
+use crate::domain::{
     ALBUM_WINDOW_MS, ARCHIVE_PAGE, Announcement, Assignment, CallbackData, Change, Code, Codes,
     Communication, Customer, CustomerRow, CustomerState, Decision, Effect, Event, FileNote,
     HISTORY_PAGE, Kind, Listing, LogEntry, MailPurpose, Purpose, Queued, Role, Snapshot, Status,
     UNASSIGNED_SHOWN, USERS_PAGE, User,
 };
+use crate::error::{Error, Result};
 use crate::store::outbox;
 
 const COMM_COLUMNS: &str =
@@ -629,8 +629,8 @@ pub fn saved_name(message_id: i64, kind: Kind, file_name: Option<&str>) -> Strin
         .unwrap_or(fallback);
     // Sanitise the customer's name alone (so a path in it cannot swallow the
     // prefix), then the whole, to bound its length.
-    let name = crate::archive::sanitize::file_name(name);
-    crate::archive::sanitize::file_name(&format!("{message_id}-{name}"))
+    let name = crate::domain::sanitize::file_name(name);
+    crate::domain::sanitize::file_name(&format!("{message_id}-{name}"))
 }
 
 fn expect_one(changed: usize, what: &str) -> Result<()> {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use teloxide::types::{FileMeta, Message, Update, UpdateKind};
 
-use crate::lifecycle::{Event, FileRef, Incoming, Kind, User};
+use crate::domain::{Event, FileRef, Incoming, Kind, User};
 
 /// What every update has, even one teloxide cannot parse.
 #[derive(Clone, Debug, PartialEq)]

@@ -48,7 +48,7 @@ impl Files {
         init_test_logging();
         let dir = tempfile::tempdir().expect("temp dir");
         let (cert_path, key_path) =
-            relaydesk::certs::generate("127.0.0.1", &dir.path().join("cert")).expect("cert");
+            relaydesk::http::tls::generate("127.0.0.1", &dir.path().join("cert")).expect("cert");
         let cert_pem = std::fs::read_to_string(&cert_path).expect("read cert");
         let db_path = dir.path().join("db").join("relaydesk.sqlite3");
         let archive_dir = dir.path().join("archive");

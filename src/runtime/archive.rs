@@ -12,11 +12,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use super::transcript::Transcript;
-use super::{MAX_DOWNLOAD, MAX_ZIP_PART, folder};
 use crate::config::Config;
+use crate::domain::archive::{MAX_DOWNLOAD, MAX_ZIP_PART, folder};
+use crate::domain::transcript::Transcript;
 use crate::error::{Error, Result};
-use crate::outbox::{Backoff, Wake, sleep_until_opt};
+use crate::runtime::wake::{Backoff, Wake, sleep_until_opt};
 use crate::store::{Store, desk};
 use crate::telegram::{ApiError, BotApi, Call};
 

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::*;
 use crate::config::{Config, Locale};
-use crate::texts::Texts;
+use crate::domain::texts::Texts;
 
 const NOW: i64 = 1_700_000_000_000;
 const ANNA: i64 = 5;

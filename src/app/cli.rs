@@ -74,11 +74,11 @@ pub fn main() -> ExitCode {
                 let listener = std::net::TcpListener::bind(config.webhook.listen).map_err(|e| {
                     crate::Error::io(format!("listen on {}", config.webhook.listen), e)
                 })?;
-                crate::app::run_webhook(config, listener, crate::shutdown::signal()).await
+                crate::app::run_webhook(config, listener, crate::app::shutdown::signal()).await
             })
         }),
         Command::Poll => with_config(cli.config, false, |config| {
-            runtime(crate::app::run_poll(config, crate::shutdown::signal()))
+            runtime(crate::app::run_poll(config, crate::app::shutdown::signal()))
         }),
         Command::Webhook { action } => {
             with_config(cli.config, matches!(action, WebhookAction::Set), |config| {
@@ -91,7 +91,7 @@ pub fn main() -> ExitCode {
 
 /// `relaydesk demo`: the story on stdout, warnings only on stderr.
 fn demo(dir: Option<PathBuf>) -> ExitCode {
-    crate::logging::init(Some("warn"));
+    crate::app::logging::init(Some("warn"));
     let played = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -135,7 +135,9 @@ pub fn problems(path: Option<PathBuf>, for_webhook: bool) -> Result<Config, Vec<
     };
     let config = loaded.map_err(|e| e.problems)?;
     let mut problems = Vec::new();
-    if let Err(mut p) = crate::texts::Texts::new(config.texts.locale, &config.texts.overrides) {
+    if let Err(mut p) =
+        crate::domain::texts::Texts::new(config.texts.locale, &config.texts.overrides)
+    {
         problems.append(&mut p);
     }
     if problems.is_empty() {
@@ -181,7 +183,7 @@ fn with_config(
             return ExitCode::from(2);
         }
     };
-    crate::logging::init(config.log.level.as_deref());
+    crate::app::logging::init(config.log.level.as_deref());
     match f(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -201,7 +203,7 @@ fn runtime<F: std::future::Future<Output = crate::Result<()>>>(f: F) -> crate::R
 }
 
 fn gen_cert(host: &str, dir: &std::path::Path) -> ExitCode {
-    match crate::certs::generate(host, dir) {
+    match crate::http::tls::generate(host, dir) {
         Ok((cert, key)) => {
             println!("certificate: {}", cert.display());
             println!("private key: {} (mode 0600)", key.display());

@@ -1,116 +1,26 @@
 //! The outbox sender: delivers queued Bot API calls in order per chat, within
 //! Telegram's limits, until each one is sent or refused for good.
 
-pub mod mail;
-pub mod pacer;
-
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
+use super::pacer::{Limits, Pacer};
+use super::wake::{Backoff, DeliveryHook, Wake, follow_up, sleep_until_opt};
 use crate::store::{self, Store};
 use crate::telegram::{ApiError, BotApi};
-use pacer::{Limits, Pacer};
-
-/// How long to wait before repeating a call that failed for a passing reason.
-#[derive(Clone, Copy, Debug)]
-pub struct Backoff {
-    pub base: Duration,
-    pub max: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            base: Duration::from_millis(500),
-            max: Duration::from_secs(60),
-        }
-    }
-}
-
-impl Backoff {
-    /// The delay after the `attempt`-th failure (1-based): base·2^(attempt-1), capped,
-    /// with ±10 % jitter so that many failed calls do not come back in step.
-    pub fn delay(&self, attempt: i64) -> Duration {
-        let exp = u32::try_from(attempt.clamp(1, 32) - 1).unwrap_or(31);
-        let raw = self
-            .base
-            .saturating_mul(2u32.saturating_pow(exp))
-            .min(self.max);
-        let jitter = rand::random_range(0.9..1.1);
-        raw.mul_f64(jitter).min(self.max)
-    }
-}
-
-/// What happens to the result of a call that was made with a purpose. Runs inside
-/// the transaction that records the call as sent (or failed), so the follow-up is
-/// never lost nor applied twice.
-pub trait DeliveryHook: Send + Sync + 'static {
-    fn delivered(
-        &self,
-        conn: &rusqlite::Connection,
-        purpose: &Value,
-        result: &Value,
-        now: i64,
-    ) -> crate::Result<()>;
-    fn failed(
-        &self,
-        conn: &rusqlite::Connection,
-        purpose: &Value,
-        code: u16,
-        description: &str,
-        now: i64,
-    ) -> crate::Result<()>;
-    fn mail_failed(
-        &self,
-        conn: &rusqlite::Connection,
-        purpose: &Value,
-        error: &str,
-        now: i64,
-    ) -> crate::Result<()>;
-}
-
-/// Run a follow-up in a savepoint: if it fails, the record of the call stands.
-pub(crate) fn follow_up(
-    conn: &rusqlite::Connection,
-    what: &str,
-    f: impl FnOnce(&rusqlite::Connection) -> crate::Result<()>,
-) -> crate::Result<()> {
-    if let Err(e) = store::guarded(conn, "follow_up", || f(conn))? {
-        error!(error = %e, "the follow-up of {what} failed; the call itself is recorded");
-    }
-    Ok(())
-}
-
-/// Wakes a worker when new work was queued.
-#[derive(Clone, Debug, Default)]
-pub struct Wake(Arc<Notify>);
-
-impl Wake {
-    pub fn new() -> Wake {
-        Wake::default()
-    }
-    pub fn wake(&self) {
-        self.0.notify_one();
-    }
-    pub async fn wait(&self) {
-        self.0.notified().await;
-    }
-}
 
 pub struct Sender {
     store: Store,
     api: BotApi,
     hook: Option<std::sync::Arc<dyn DeliveryHook>>,
-    committer: Option<crate::ingest::Committer>,
-    metrics: std::sync::Arc<crate::metrics::Metrics>,
+    committer: Option<crate::runtime::writer::Committer>,
+    metrics: std::sync::Arc<crate::runtime::metrics::Metrics>,
     pacer: Pacer,
     wake: Wake,
     backoff: Backoff,
@@ -212,7 +122,7 @@ impl Sender {
 
     /// Record results in the writer thread's group commits (one sync to disk for
     /// many results and updates) instead of a transaction each.
-    pub fn with_committer(mut self, committer: crate::ingest::Committer) -> Sender {
+    pub fn with_committer(mut self, committer: crate::runtime::writer::Committer) -> Sender {
         self.committer = Some(committer);
         self
     }
@@ -237,7 +147,10 @@ impl Sender {
         }
     }
 
-    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Sender {
+    pub fn with_metrics(
+        mut self,
+        metrics: std::sync::Arc<crate::runtime::metrics::Metrics>,
+    ) -> Sender {
         self.metrics = metrics;
         self
     }
@@ -399,7 +312,7 @@ impl Sender {
                     }
                 }
                 for _ in &rows {
-                    crate::metrics::Metrics::inc(&self.metrics.outbox_sent);
+                    crate::runtime::metrics::Metrics::inc(&self.metrics.outbox_sent);
                 }
                 let hook = self.hook.clone();
                 self.record(move |tx| {
@@ -418,7 +331,7 @@ impl Sender {
                 .await
             }
             Err(ApiError::RetryAfter(wait)) => {
-                crate::metrics::Metrics::inc(&self.metrics.outbox_retried);
+                crate::runtime::metrics::Metrics::inc(&self.metrics.outbox_retried);
                 warn!(
                     id,
                     method,
@@ -433,7 +346,7 @@ impl Sender {
                     .await
             }
             Err(ApiError::Transient(error)) => {
-                crate::metrics::Metrics::inc(&self.metrics.outbox_retried);
+                crate::runtime::metrics::Metrics::inc(&self.metrics.outbox_retried);
                 let delay = self.backoff.delay(attempt);
                 warn!(id, method, chat, attempt, %error, retry_in_ms = delay.as_millis() as u64, "outbox: call failed, will retry");
                 let not_before = now_ms + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
@@ -441,7 +354,7 @@ impl Sender {
                     .await
             }
             Err(e @ ApiError::Permanent { .. }) => {
-                crate::metrics::Metrics::inc(&self.metrics.outbox_failed);
+                crate::runtime::metrics::Metrics::inc(&self.metrics.outbox_failed);
                 let error = e.description();
                 let code = match e {
                     ApiError::Permanent { code, .. } => code,
@@ -485,13 +398,6 @@ fn per_row(result: &Value, rows: usize) -> Vec<Value> {
 
 fn purpose_of(text: Option<&str>) -> Option<Value> {
     text.and_then(|t| serde_json::from_str(t).ok())
-}
-
-pub(crate) async fn sleep_until_opt(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
-//! Counters for `/metrics`, and the admin router (`/healthz`, `/metrics`) served on
-//! a local address of its own, never on the public webhook.
+//! The admin router (`/healthz`, `/metrics`), served on a local address of its own,
+//! never on the public webhook.
 
 use crate::store::Cached;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::extract::State;
@@ -14,28 +14,9 @@ use axum::routing::get;
 use serde_json::json;
 
 use crate::config::Config;
-use crate::disk::Probe;
+use crate::runtime::disk::{Probe, SysinfoProbe};
+use crate::runtime::metrics::Metrics;
 use crate::store::Store;
-
-/// Counters of this process's life.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    pub updates_received: AtomicU64,
-    pub updates_duplicate: AtomicU64,
-    pub updates_rejected: AtomicU64,
-    pub updates_failed: AtomicU64,
-    pub outbox_sent: AtomicU64,
-    pub outbox_retried: AtomicU64,
-    pub outbox_failed: AtomicU64,
-    /// Unix ms of the last update received (0: none yet).
-    pub last_update_ms: AtomicI64,
-}
-
-impl Metrics {
-    pub fn inc(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-}
 
 #[derive(Clone)]
 struct AdminState {
@@ -207,9 +188,7 @@ async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
         );
     }
     let dir = s.config.archive.dir.clone();
-    if let Ok(Ok(space)) =
-        tokio::task::spawn_blocking(move || crate::disk::SysinfoProbe.space(&dir)).await
-    {
+    if let Ok(Ok(space)) = tokio::task::spawn_blocking(move || SysinfoProbe.space(&dir)).await {
         metric(
             "disk_free_bytes",
             "gauge",

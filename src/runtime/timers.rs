@@ -8,8 +8,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::error;
 
-use crate::ingest::Processor;
-use crate::outbox::{Wake, sleep_until_opt};
+use crate::runtime::wake::{Wake, sleep_until_opt};
+use crate::runtime::writer::Processor;
 use crate::store::desk;
 
 pub async fn run(processor: Processor, wake: Wake, stop: CancellationToken) {

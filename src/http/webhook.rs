@@ -10,7 +10,7 @@ use axum::routing::post;
 use subtle::ConstantTimeEq;
 use tracing::{error, warn};
 
-use crate::ingest::Processor;
+use crate::runtime::writer::Processor;
 use crate::store::updates::Source;
 
 /// Telegram sends the configured secret back in this header.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::ingest::{POLL_OFFSET_KEY, Processor};
+use crate::runtime::writer::{POLL_OFFSET_KEY, Processor};
 use crate::store::{self, updates::Source};
 use crate::telegram::{ALLOWED_UPDATES, ApiError, BotApi};
 

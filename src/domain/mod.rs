@@ -4,19 +4,24 @@
 //! No I/O here: the store loads the snapshot and applies the decision in one
 //! transaction.
 
+pub mod archive;
 pub mod callback;
 mod desk;
 pub mod email;
 mod menus;
 mod onboarding;
 pub mod render;
+pub mod sanitize;
+pub mod split;
+pub mod texts;
+pub mod transcript;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::domain::texts::Texts;
 use crate::telegram::{Call, ParseMode};
-use crate::texts::Texts;
 
 pub use callback::CallbackData;
 

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{Communication, Customer, Env, Kind, LogEntry, Role};
-use crate::split::{MESSAGE_LIMIT, utf16_len};
-use crate::texts::escape_html;
+use crate::domain::split::{MESSAGE_LIMIT, utf16_len};
+use crate::domain::texts::escape_html;
 
 /// At most this many characters of one message in a list (announcements).
 const LINE_CHARS: usize = 600;
@@ -161,8 +161,8 @@ pub fn announcement(
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::lifecycle::{CustomerState, Status, User};
-    use crate::texts::Texts;
+    use crate::domain::texts::Texts;
+    use crate::domain::{CustomerState, Status, User};
 
     fn config() -> Config {
         Config::from_toml_str(

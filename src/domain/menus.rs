@@ -8,10 +8,10 @@ use super::render::{self, time};
 use super::{
     Communication, CustomerRow, CustomerState, Decision, Env, Listing, Snapshot, Status, keyboard,
 };
-use crate::archive::transcript::Transcript;
-use crate::split::{MESSAGE_LIMIT, split};
+use crate::domain::split::{MESSAGE_LIMIT, split};
+use crate::domain::texts::escape_html;
+use crate::domain::transcript::Transcript;
 use crate::telegram::{Call, ParseMode};
-use crate::texts::escape_html;
 
 /// Where a menu was pressed: its message is edited instead of sending a new one.
 pub type Origin = Option<(i64, i64)>;

@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::domain::texts::Texts;
 use crate::error::Result;
 use crate::store::{self, Store};
 use crate::telegram::Call;
-use crate::texts::Texts;
 
 const CUSTOMER: &[&str] = &["start", "service"];
 const SPECIALIST: &[&str] = &[

@@ -13,14 +13,14 @@ use serde_json::Value;
 use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
+use crate::domain::texts::Texts;
+use crate::domain::{self, Event, MailPurpose};
 use crate::error::Result;
-use crate::lifecycle::{self, Event, MailPurpose};
-use crate::metrics::Metrics;
-use crate::outbox::{DeliveryHook, Wake};
+use crate::runtime::metrics::Metrics;
+use crate::runtime::wake::{DeliveryHook, Wake};
 use crate::store::updates::{self, Outcome, Source};
 use crate::store::{self, Store};
 use crate::telegram::update;
-use crate::texts::Texts;
 
 /// What became of one delivery.
 #[derive(Clone, Debug, PartialEq)]
@@ -523,13 +523,13 @@ fn ingest_in(
 fn apply_event(conn: &Connection, event: &Event, shared: &Shared, now: i64) -> Result<Applied> {
     let snapshot = store::desk::load(conn, event, &shared.config, now)?;
     let code = fresh_code();
-    let env = lifecycle::Env {
+    let env = domain::Env {
         now,
         fresh_code: &code,
         config: &shared.config,
         texts: &shared.texts,
     };
-    let decision = lifecycle::decide(event, &snapshot, &env);
+    let decision = domain::decide(event, &snapshot, &env);
     debug!(
         customer = snapshot.customer.as_ref().map(|c| c.user.id),
         communication = snapshot.communication.as_ref().map(|c| c.id),
@@ -788,7 +788,7 @@ mod tests {
         let jobs = vec![
             write(|c| {
                 store::meta_set(c, "call", "sent")?;
-                crate::outbox::follow_up(c, "a test", |c| {
+                crate::runtime::wake::follow_up(c, "a test", |c| {
                     store::meta_set(c, "follow", "1")?;
                     Err(crate::Error::Invariant("no".into()))
                 })

@@ -9,7 +9,7 @@ use super::{
     Role, Snapshot, Status, User, keyboard, purpose_json,
 };
 use super::{menus, render};
-use crate::split::{MESSAGE_LIMIT, split};
+use crate::domain::split::{MESSAGE_LIMIT, split};
 use crate::telegram::{Call, ParseMode};
 
 /// The Take button, for a chat whose members may take (service groups and
@@ -590,7 +590,8 @@ fn send_history(
     // Lines are whole HTML lines, so packing whole lines never breaks markup.
     let mut chunk = header;
     for line in lines {
-        if crate::split::utf16_len(&chunk) + crate::split::utf16_len(&line) + 1 > MESSAGE_LIMIT - 16
+        if crate::domain::split::utf16_len(&chunk) + crate::domain::split::utf16_len(&line) + 1
+            > MESSAGE_LIMIT - 16
         {
             d.say(to, std::mem::take(&mut chunk));
         }

@@ -1,6 +1,10 @@
 //! Assembling the service: store, outbox sender, and the update source (webhook or
 //! long polling), run until a shutdown future resolves.
 
+pub mod cli;
+pub mod logging;
+pub mod shutdown;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,16 +18,17 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
+use crate::domain::texts::Texts;
 use crate::error::{Error, Result};
-use crate::ingest::{Processor, Wakes};
-use crate::mail::Mailer;
-use crate::metrics::Metrics;
-use crate::outbox::mail::MailSender;
-use crate::outbox::pacer::Limits;
-use crate::outbox::{DeliveryHook, Sender};
+use crate::runtime::mail::Mailer;
+use crate::runtime::mail_sender::MailSender;
+use crate::runtime::metrics::Metrics;
+use crate::runtime::pacer::Limits;
+use crate::runtime::sender::Sender;
+use crate::runtime::wake::DeliveryHook;
+use crate::runtime::writer::{Processor, Wakes};
 use crate::store::Store;
 use crate::telegram::{ApiError, BotApi};
-use crate::texts::Texts;
 
 /// How long in-flight webhook requests may take to finish after a stop signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
@@ -79,7 +84,7 @@ impl Core {
         }
         let mail = MailSender::new(store, mailer, wakes.mail.clone()).with_hook(hook);
         tasks.spawn(mail.run(stop_workers.clone()));
-        let archive = crate::archive::worker::ArchiveWorker {
+        let archive = crate::runtime::archive::ArchiveWorker {
             store: processor.store().clone(),
             api: api.clone(),
             config: config.clone(),
@@ -87,17 +92,17 @@ impl Core {
             outbox_wake: wakes.outbox.clone(),
         };
         tasks.spawn(archive.run(stop_workers.clone()));
-        tasks.spawn(crate::disk::run(
-            Arc::new(crate::disk::SysinfoProbe),
+        tasks.spawn(crate::runtime::disk::run(
+            Arc::new(crate::runtime::disk::SysinfoProbe),
             processor.store().clone(),
             config.clone(),
             wakes.mail.clone(),
             wakes.outbox.clone(),
             stop_workers.clone(),
         ));
-        crate::commands::register(processor.store(), &config, &texts_for_commands)?;
+        crate::runtime::commands::register(processor.store(), &config, &texts_for_commands)?;
         wakes.outbox.wake();
-        tasks.spawn(crate::timers::run(
+        tasks.spawn(crate::runtime::timers::run(
             processor.clone(),
             wakes.timers.clone(),
             stop_workers.clone(),
@@ -128,7 +133,7 @@ impl Core {
         let address = listener.local_addr().ok();
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| Error::io("admin listener", e))?;
-        let router = crate::metrics::admin_router(
+        let router = crate::http::admin::admin_router(
             self.processor.store().clone(),
             self.metrics.clone(),
             self.config.clone(),
@@ -177,10 +182,10 @@ pub async fn run_webhook_with(
     admin: Option<std::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let tls = crate::certs::server_config(&config.webhook.tls_cert, &config.webhook.tls_key)?;
+    let tls = crate::http::tls::server_config(&config.webhook.tls_cert, &config.webhook.tls_key)?;
     let mut core = Core::start(config)?;
     core.serve_admin(admin)?;
-    let router = crate::webhook::router(
+    let router = crate::http::webhook::router(
         &core.config.webhook_path(),
         core.processor.clone(),
         core.config.webhook.secret_token.expose(),
@@ -236,7 +241,7 @@ pub async fn run_poll(
     core.serve_admin(None)?;
     notify_systemd(&[sd_notify::NotifyState::Ready]);
     let stop = core.stop_workers.clone();
-    let poller = crate::poller::Poller::new(
+    let poller = crate::runtime::poller::Poller::new(
         core.api.clone(),
         core.processor.clone(),
         core.config.telegram.poll_timeout,

@@ -1,10 +1,5 @@
-//! The archive on disk: `archive/<customer id>/<communication id>/` with
-//! `transcript.txt` and `files/`, kept current by a worker as messages arrive.
-
-pub mod sanitize;
-pub mod transcript;
-pub mod worker;
-pub mod zip;
+//! The archive's layout on disk: `archive/<customer id>/<communication id>/` with
+//! `transcript.txt` and `files/` (kept current by the runtime's archive worker).
 
 use std::path::{Path, PathBuf};
 

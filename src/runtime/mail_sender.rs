@@ -12,8 +12,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use super::{Backoff, DeliveryHook, Wake, follow_up, sleep_until_opt};
-use crate::mail::{Email, MailError, Mailer};
+use super::wake::{Backoff, DeliveryHook, Wake, follow_up, sleep_until_opt};
+use crate::runtime::mail::{Email, MailError, Mailer};
 use crate::store::Store;
 
 struct PendingMail {

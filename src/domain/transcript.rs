@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::lifecycle::render::describe;
-use crate::lifecycle::{Assignment, Communication, Customer, LogEntry, Role, Status};
+use crate::domain::render::describe;
+use crate::domain::{Assignment, Communication, Customer, LogEntry, Role, Status};
 
 fn at(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
@@ -117,7 +117,7 @@ impl Transcript<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lifecycle::{CustomerState, FileNote, Kind, User};
+    use crate::domain::{CustomerState, FileNote, Kind, User};
 
     #[test]
     fn header_and_lines() {

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::config::{Config, DiskConfig};
-use crate::outbox::Wake;
+use crate::runtime::wake::Wake;
 use crate::store::{self, Store};
 use crate::telegram::{Call, ParseMode};
 

@@ -1,0 +1,17 @@
+//! The imperative shell's workers: the writer thread every update and result goes
+//! through, the outbox sender and its pacing, the mail sender, the timers, the
+//! archive worker, the disk monitor, command-list registration and long polling.
+
+pub mod archive;
+pub mod commands;
+pub mod disk;
+pub mod mail;
+pub mod mail_sender;
+pub mod metrics;
+pub mod pacer;
+pub mod poller;
+pub mod sender;
+pub mod timers;
+pub mod wake;
+pub mod writer;
+pub mod zip;

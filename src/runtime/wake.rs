@@ -1,0 +1,106 @@
+//! Plumbing the workers share: waking a worker when work was queued, sleeping
+//! until the next deadline, backing off after a failure, and the hook through
+//! which a call's result comes back to the writer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tracing::error;
+
+use crate::store;
+
+/// How long to wait before repeating a call that failed for a passing reason.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay after the `attempt`-th failure (1-based): base·2^(attempt-1), capped,
+    /// with ±10 % jitter so that many failed calls do not come back in step.
+    pub fn delay(&self, attempt: i64) -> Duration {
+        let exp = u32::try_from(attempt.clamp(1, 32) - 1).unwrap_or(31);
+        let raw = self
+            .base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.max);
+        let jitter = rand::random_range(0.9..1.1);
+        raw.mul_f64(jitter).min(self.max)
+    }
+}
+
+/// What happens to the result of a call that was made with a purpose. Runs inside
+/// the transaction that records the call as sent (or failed), so the follow-up is
+/// never lost nor applied twice.
+pub trait DeliveryHook: Send + Sync + 'static {
+    fn delivered(
+        &self,
+        conn: &rusqlite::Connection,
+        purpose: &Value,
+        result: &Value,
+        now: i64,
+    ) -> crate::Result<()>;
+    fn failed(
+        &self,
+        conn: &rusqlite::Connection,
+        purpose: &Value,
+        code: u16,
+        description: &str,
+        now: i64,
+    ) -> crate::Result<()>;
+    fn mail_failed(
+        &self,
+        conn: &rusqlite::Connection,
+        purpose: &Value,
+        error: &str,
+        now: i64,
+    ) -> crate::Result<()>;
+}
+
+/// Run a follow-up in a savepoint: if it fails, the record of the call stands.
+pub(crate) fn follow_up(
+    conn: &rusqlite::Connection,
+    what: &str,
+    f: impl FnOnce(&rusqlite::Connection) -> crate::Result<()>,
+) -> crate::Result<()> {
+    if let Err(e) = store::guarded(conn, "follow_up", || f(conn))? {
+        error!(error = %e, "the follow-up of {what} failed; the call itself is recorded");
+    }
+    Ok(())
+}
+
+/// Wakes a worker when new work was queued.
+#[derive(Clone, Debug, Default)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn new() -> Wake {
+        Wake::default()
+    }
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+    pub async fn wait(&self) {
+        self.0.notified().await;
+    }
+}
+
+pub async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
