@@ -210,7 +210,7 @@ async fn killed_at_random_points_it_loses_nothing_and_repeats_nothing() {
         "{repeats} repeated relays for {KILLS} kills"
     );
     assert_eq!(
-        files.count("SELECT count(*) FROM outbox WHERE method = 'copyMessage' AND status = 'sent'"),
+        files.count("SELECT count(*) FROM outbox WHERE method = 'copy' AND status = 'sent'"),
         total
     );
     // The invariants.

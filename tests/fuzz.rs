@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use relaydesk::domain::split::{split, utf16_len};
-use relaydesk::telegram::update::{envelope, to_event};
+use relaydesk::telegram::update::{envelope, to_action};
 use serde_json::{Value, json};
 
 /// Arbitrary JSON, a few levels deep.
@@ -76,7 +76,7 @@ fn read(raw: &Value) {
     let _ = envelope(raw);
     let bytes = serde_json::to_vec(raw).unwrap();
     if let Ok(update) = serde_json::from_slice::<teloxide::types::Update>(&bytes) {
-        let _ = to_event(&update, raw);
+        let _ = to_action(&update, raw);
     }
 }
 

@@ -33,8 +33,7 @@ async fn retry_after_delays_the_chat_and_the_message_arrives_once() {
     assert!(waited >= Duration::from_secs(2), "retried after {waited:?}");
     let files = app.files.clone();
     wait_until("both messages of the welcome to be sent", PROMPTLY, || {
-        files.count("SELECT count(*) FROM outbox WHERE method = 'sendMessage' AND status = 'sent'")
-            == 2
+        files.count("SELECT count(*) FROM outbox WHERE method = 'text' AND status = 'sent'") == 2
     })
     .await;
     // Each message arrived once.
@@ -65,18 +64,15 @@ async fn server_errors_are_retried_until_success() {
     assert!(third > first, "waits {first:?} then {third:?}");
     let files = app.files.clone();
     wait_until("the deliveries to be recorded", PROMPTLY, || {
-        files.count("SELECT count(*) FROM outbox WHERE method = 'sendMessage' AND status = 'sent'")
-            == 2
+        files.count("SELECT count(*) FROM outbox WHERE method = 'text' AND status = 'sent'") == 2
     })
     .await;
     assert_eq!(
-        app.count("SELECT attempts FROM outbox WHERE method = 'sendMessage' ORDER BY id LIMIT 1"),
+        app.count("SELECT attempts FROM outbox WHERE method = 'text' ORDER BY id LIMIT 1"),
         4
     );
     assert_eq!(
-        app.count(
-            "SELECT attempts FROM outbox WHERE method = 'sendMessage' ORDER BY id LIMIT 1 OFFSET 1"
-        ),
+        app.count("SELECT attempts FROM outbox WHERE method = 'text' ORDER BY id LIMIT 1 OFFSET 1"),
         1
     );
     assert_eq!(fake.delivered("sendMessage").len(), 2);
@@ -120,7 +116,7 @@ async fn forbidden_is_permanent_and_recorded() {
         .files
         .db()
         .query_row(
-            "SELECT last_error FROM outbox WHERE method = 'sendMessage' ORDER BY id LIMIT 1",
+            "SELECT last_error FROM outbox WHERE method = 'text' ORDER BY id LIMIT 1",
             [],
             |r| r.get(0),
         )
@@ -168,9 +164,7 @@ async fn pending_calls_survive_a_kill_and_are_delivered_once() {
     .await;
     child.kill();
     assert_eq!(
-        files.count(
-            "SELECT count(*) FROM outbox WHERE method = 'sendMessage' AND status = 'pending'"
-        ),
+        files.count("SELECT count(*) FROM outbox WHERE method = 'text' AND status = 'pending'"),
         10
     );
 

@@ -75,7 +75,7 @@ async fn wrong_or_missing_secret_is_refused_and_nothing_stored() {
     assert_eq!(app.count("SELECT count(*) FROM updates"), 0);
     assert_eq!(app.count("SELECT count(*) FROM rejected_updates"), 0);
     assert_eq!(
-        app.count("SELECT count(*) FROM outbox WHERE method = 'sendMessage'"),
+        app.count("SELECT count(*) FROM outbox WHERE method = 'text'"),
         0
     );
     app.stop().await;
@@ -170,7 +170,7 @@ async fn the_same_update_is_processed_once_even_concurrently() {
     assert_eq!(app.count("SELECT count(*) FROM updates"), 2);
     // A first /start gets two messages: the welcome and the request for an email.
     assert_eq!(
-        app.count("SELECT count(*) FROM outbox WHERE method = 'sendMessage'"),
+        app.count("SELECT count(*) FROM outbox WHERE method = 'text'"),
         4
     );
     assert_eq!(app.count("SELECT count(*) FROM customers"), 2);

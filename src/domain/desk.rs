@@ -1,42 +1,38 @@
 //! The desk: opening and announcing communications, Take, relaying in both
 //! directions, release, close and timeout close.
 
-use serde_json::{Value, json};
-
-use super::callback::{CallbackData, MenuItem};
 use super::{
-    Change, Communication, Customer, Decision, Effect, Env, Incoming, Kind, LogEntry, Purpose,
-    Role, Snapshot, Status, User, keyboard, purpose_json,
+    Button, Change, Command, Communication, Customer, Decision, Env, Format, Incoming, Key,
+    Keyboard, Kind, LogEntry, MenuItem, Outgoing, Press, Purpose, Role, Snapshot, Status, User,
 };
 use super::{menus, render};
 use crate::domain::split::{MESSAGE_LIMIT, split};
-use crate::telegram::{Call, ParseMode};
 
 /// The Take button, for a chat whose members may take (service groups and
 /// specialists; not controllers who only watch).
-fn take_keyboard_for(chat: i64, comm: i64, env: &Env<'_>) -> Option<Value> {
-    let watcher_only = env.config.is_controller(chat) && !env.config.is_specialist(chat);
+fn take_keyboard_for(chat: i64, comm: i64, env: &Env<'_>) -> Option<Keyboard> {
+    let watcher_only = env.policy.is_controller(chat) && !env.policy.is_specialist(chat);
     (!watcher_only).then(|| take_keyboard(comm, env))
 }
 
-fn take_keyboard(comm: i64, env: &Env<'_>) -> Value {
-    keyboard(&[&[(
+fn take_keyboard(comm: i64, env: &Env<'_>) -> Keyboard {
+    Keyboard::single(
         env.texts.render_plain("button_take", &[]),
-        CallbackData::Take(comm).encode(),
-    )]])
+        Button::Take(comm),
+    )
 }
 
-fn controls_keyboard(comm: i64, env: &Env<'_>) -> Value {
-    keyboard(&[&[
-        (
+fn controls_keyboard(comm: i64, env: &Env<'_>) -> Keyboard {
+    Keyboard::row(vec![
+        Key::new(
             env.texts.render_plain("button_release", &[]),
-            CallbackData::Release(comm).encode(),
+            Button::Release(comm),
         ),
-        (
+        Key::new(
             env.texts.render_plain("button_close", &[]),
-            CallbackData::Close(comm).encode(),
+            Button::Close(comm),
         ),
-    ]])
+    ])
 }
 
 fn ms(d: std::time::Duration) -> i64 {
@@ -73,17 +69,19 @@ fn announce(
             comm: comm.id,
             chat,
         });
-        let mut call = Call::send_message(chat, text.clone(), ParseMode::Html).with_purpose(
-            purpose_json(&Purpose::Announcement {
+        let mut message = Outgoing::html(chat, text.clone());
+        if let Some(k) = take_keyboard_for(chat, comm.id, env) {
+            message = message.with_buttons(k);
+        }
+        d.send_for(
+            message,
+            Some(Purpose::Announcement {
                 comm: comm.id,
                 chat,
                 version: log.len(),
             }),
+            None,
         );
-        if let Some(k) = take_keyboard_for(chat, comm.id, env) {
-            call = call.with_param("reply_markup", k);
-        }
-        d.call(call);
     }
 }
 
@@ -102,8 +100,8 @@ fn refresh_announcements(
     let text = render::announcement(comm, customer, log, taken_by, env);
     for a in snap.announcements.iter().filter(|a| a.active) {
         if let Some(message_id) = a.message_id {
-            d.effects.push(Effect::Telegram {
-                call: edit_announcement(
+            d.send_for(
+                edit_announcement(
                     a.chat_id,
                     message_id,
                     &text,
@@ -112,24 +110,26 @@ fn refresh_announcements(
                         .then(|| take_keyboard_for(a.chat_id, comm.id, env))
                         .flatten(),
                 ),
-                coalesce: Some(format!("ann:{}:{}", comm.id, a.chat_id)),
-            });
+                None,
+                Some(format!("ann:{}:{}", comm.id, a.chat_id)),
+            );
         }
     }
 }
 
-fn edit_announcement(chat: i64, message_id: i64, text: &str, keyboard: Option<Value>) -> Call {
-    let mut params = json!({
-        "chat_id": chat,
-        "message_id": message_id,
-        "text": text,
-        "parse_mode": "HTML",
-        "link_preview_options": { "is_disabled": true },
-    });
-    if let Some(k) = keyboard {
-        params["reply_markup"] = k;
+fn edit_announcement(
+    chat: i64,
+    message_id: i64,
+    text: &str,
+    keyboard: Option<Keyboard>,
+) -> Outgoing {
+    Outgoing::Edit {
+        chat,
+        message: message_id,
+        text: text.to_string(),
+        format: Format::Html,
+        buttons: keyboard,
     }
-    Call::new("editMessageText", Some(chat), params)
 }
 
 /// A verified customer writes.
@@ -211,23 +211,21 @@ fn relay(m: &Incoming, comm: i64, to: i64, notify: Option<i64>, snap: &Snapshot,
         });
         return;
     }
-    let mut params = json!({
-        "chat_id": to,
-        "from_chat_id": m.chat_id,
-        "message_id": m.message_id,
-    });
-    if let Some(reply) = snap.reply_copy {
-        params["reply_parameters"] =
-            json!({ "message_id": reply, "allow_sending_without_reply": true });
-    }
-    d.call(
-        Call::new("copyMessage", Some(to), params).with_purpose(purpose_json(&Purpose::Relay {
+    d.send_for(
+        Outgoing::Copy {
+            to,
+            from: m.chat_id,
+            messages: vec![m.message_id],
+            reply_to: snap.reply_copy,
+        },
+        Some(Purpose::Relay {
             comm,
             from_chat: m.chat_id,
             from_msgs: vec![m.message_id],
             to_chat: to,
             notify,
-        })),
+        }),
+        None,
     );
 }
 
@@ -249,21 +247,23 @@ pub fn album_due(
     let mut ids: Vec<i64> = snap.album.iter().map(|(_, _, id)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let notify = env.config.is_specialist(chat).then_some(chat);
+    let notify = env.policy.is_specialist(chat).then_some(chat);
     for chunk in ids.chunks(100) {
-        d.call(
-            Call::new(
-                "copyMessages",
-                Some(target),
-                json!({ "chat_id": target, "from_chat_id": chat, "message_ids": chunk }),
-            )
-            .with_purpose(purpose_json(&Purpose::Relay {
+        d.send_for(
+            Outgoing::Copy {
+                to: target,
+                from: chat,
+                messages: chunk.to_vec(),
+                reply_to: None,
+            },
+            Some(Purpose::Relay {
                 comm,
                 from_chat: chat,
                 from_msgs: chunk.to_vec(),
                 to_chat: target,
                 notify,
-            })),
+            }),
+            None,
         );
     }
 }
@@ -285,7 +285,7 @@ pub fn specialist_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut 
     });
     d.change(Change::SetDeadline {
         comm: comm.id,
-        at: Some(env.now + ms(env.config.timeouts.idle_close)),
+        at: Some(env.now + ms(env.policy.idle_close)),
     });
     relay(m, comm.id, comm.customer_id, Some(m.from.id), snap, d);
 }
@@ -295,7 +295,7 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(comm) = &snap.communication else {
         return;
     };
-    let specialist = env.config.is_specialist(m.from.id);
+    let specialist = env.policy.is_specialist(m.from.id);
     let role = if specialist {
         Role::Specialist
     } else {
@@ -328,23 +328,21 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
                 "edited_notice",
                 &[("text", m.text.as_deref().unwrap_or(""))],
             );
-            let mut call = Call::send_message(to, text, ParseMode::Html);
-            if let Some(copy) = snap.edit_copy {
-                call = call.with_param(
-                    "reply_parameters",
-                    json!({ "message_id": copy, "allow_sending_without_reply": true }),
-                );
-            }
-            if specialist {
-                call = call.with_purpose(purpose_json(&Purpose::Relay {
-                    comm: comm.id,
-                    from_chat: m.chat_id,
-                    from_msgs: Vec::new(),
-                    to_chat: to,
-                    notify: Some(m.from.id),
-                }));
-            }
-            d.call(call);
+            let notice = Outgoing::Text {
+                chat: to,
+                text,
+                format: Format::Html,
+                buttons: None,
+                reply_to: snap.edit_copy,
+            };
+            let purpose = specialist.then(|| Purpose::Relay {
+                comm: comm.id,
+                from_chat: m.chat_id,
+                from_msgs: Vec::new(),
+                to_chat: to,
+                notify: Some(m.from.id),
+            });
+            d.send_for(notice, purpose, None);
         }
         _ => {}
     }
@@ -353,34 +351,44 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
 pub fn specialist_command(
     from: &User,
     chat: i64,
-    name: &str,
+    command: &Command,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    match name {
-        "start" => d.say(
+    match command {
+        Command::Start => d.say(
             chat,
             env.texts.render(
                 "specialist_greeting",
                 &[("name", &env.specialist_name(from.id))],
             ),
         ),
-        "service" => menus::service_menu(chat, env, d),
-        "release" | "close" | "current" => own_action(name, from.id, chat, None, snap, env, d),
-        "unassigned" => menus::unassigned(chat, snap, env, d),
-        "users" => menus::users(chat, None, None, snap, env, d),
-        "history" => menus::history_picker(chat, None, None, snap, env, d),
-        _ => d.say(chat, env.texts.render("unknown_command", &[])),
+        Command::Service => menus::service_menu(chat, env, d),
+        Command::Release => own_action(Own::Release, from.id, chat, None, snap, env, d),
+        Command::Close => own_action(Own::Close, from.id, chat, None, snap, env, d),
+        Command::Current => own_action(Own::Current, from.id, chat, None, snap, env, d),
+        Command::Unassigned => menus::unassigned(chat, snap, env, d),
+        Command::Users => menus::users(chat, None, None, snap, env, d),
+        Command::History => menus::history_picker(chat, None, None, snap, env, d),
+        Command::Other(_) => d.say(chat, env.texts.render("unknown_command", &[])),
     }
+}
+
+/// What a specialist does with their own active communication.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Own {
+    Current,
+    Release,
+    Close,
 }
 
 /// Current / release / close of the specialist's own active communication.
 fn own_action(
-    what: &str,
+    what: Own,
     me: i64,
     chat: i64,
-    callback: Option<&str>,
+    press: Option<&Press>,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
@@ -389,17 +397,17 @@ fn own_action(
         .communication
         .as_ref()
         .filter(|c| c.status == Status::Assigned && c.specialist_id == Some(me));
-    if let Some(id) = callback {
-        d.answer(id, String::new(), false);
+    if let Some(press) = press {
+        d.answer(press, String::new(), false);
     }
     let Some(comm) = active else {
         d.say(chat, env.texts.render("no_active", &[]));
         return;
     };
     match what {
-        "release" => release(comm, me, snap, env, d),
-        "close" => close(comm, "closed by the specialist", false, env, d),
-        _ => {
+        Own::Release => release(comm, me, snap, env, d),
+        Own::Close => close(comm, "closed by the specialist", false, env, d),
+        Own::Current => {
             if let Some(customer) = &snap.customer {
                 d.say_with(
                     chat,
@@ -412,80 +420,80 @@ fn own_action(
 }
 
 pub fn specialist_button(
-    id: &str,
+    press: &Press,
     from: &User,
-    origin: Option<(i64, i64)>,
-    data: &CallbackData,
+    data: &Button,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
 ) {
     let me = from.id;
+    let origin = press.message;
     // Lists and menus answer in the specialist's private chat.
     let chat = me;
     let target = snap.communication.as_ref();
     match data {
-        CallbackData::Take(n) => take(id, me, *n, snap, env, d),
-        CallbackData::Release(n) | CallbackData::Close(n) => {
+        Button::Take(n) => take(press, me, *n, snap, env, d),
+        Button::Release(n) | Button::Close(n) => {
             let Some(comm) = target.filter(|c| {
                 c.id == *n && c.status == Status::Assigned && c.specialist_id == Some(me)
             }) else {
                 d.answer(
-                    id,
+                    press,
                     env.texts
                         .render_plain("not_yours", &[("id", &n.to_string())]),
                     true,
                 );
                 return;
             };
-            d.answer(id, String::new(), false);
-            if matches!(data, CallbackData::Release(_)) {
+            d.answer(press, String::new(), false);
+            if matches!(data, Button::Release(_)) {
                 release(comm, me, snap, env, d);
             } else {
                 close(comm, "closed by the specialist", false, env, d);
             }
         }
-        CallbackData::Menu(MenuItem::Current) => {
-            own_action("current", me, chat, Some(id), snap, env, d)
+        Button::Menu(MenuItem::Current) => {
+            own_action(Own::Current, me, chat, Some(press), snap, env, d)
         }
-        CallbackData::Menu(MenuItem::Release) => {
-            own_action("release", me, chat, Some(id), snap, env, d)
+        Button::Menu(MenuItem::Release) => {
+            own_action(Own::Release, me, chat, Some(press), snap, env, d)
         }
-        CallbackData::Menu(MenuItem::Close) => {
-            own_action("close", me, chat, Some(id), snap, env, d)
+        Button::Menu(MenuItem::Close) => {
+            own_action(Own::Close, me, chat, Some(press), snap, env, d)
         }
-        CallbackData::Menu(MenuItem::Unassigned) => {
-            d.answer(id, String::new(), false);
+        Button::Menu(MenuItem::Unassigned) => {
+            d.answer(press, String::new(), false);
             menus::unassigned(chat, snap, env, d);
         }
         // A first page opens as a new message; turning pages edits it in place.
-        CallbackData::Users { after: 0 } => menus::users(chat, None, Some(id), snap, env, d),
-        CallbackData::Users { .. } | CallbackData::UsersBack { .. } => {
-            menus::users(chat, origin, Some(id), snap, env, d)
+        Button::Users { after: 0 } => menus::users(chat, None, Some(press), snap, env, d),
+        Button::Users { .. } | Button::UsersBack { .. } => {
+            menus::users(chat, origin, Some(press), snap, env, d)
         }
-        CallbackData::History { after: 0 } => {
-            menus::history_picker(chat, None, Some(id), snap, env, d)
+        Button::History { after: 0 } => {
+            menus::history_picker(chat, None, Some(press), snap, env, d)
         }
-        CallbackData::History { .. } | CallbackData::HistoryBack { .. } => {
-            menus::history_picker(chat, origin, Some(id), snap, env, d)
+        Button::History { .. } | Button::HistoryBack { .. } => {
+            menus::history_picker(chat, origin, Some(press), snap, env, d)
         }
-        CallbackData::HistoryOf(_) => menus::history_of(chat, id, snap, env, d),
-        CallbackData::ArchiveLast(_) | CallbackData::ArchiveShow(_) => {
-            menus::archive_show(chat, id, snap, env, d)
+        Button::HistoryOf(_) => menus::history_of(chat, press, snap, env, d),
+        Button::ArchiveLast(_) | Button::ArchiveShow(_) => {
+            menus::archive_show(chat, press, snap, env, d)
         }
-        CallbackData::ArchiveList { customer, before } => {
+        Button::ArchiveList { customer, before } => {
             let origin = if *before == 0 { None } else { origin };
-            menus::archive_list(chat, origin, id, *customer, snap, env, d)
+            menus::archive_list(chat, origin, press, *customer, snap, env, d)
         }
-        CallbackData::ArchiveZip(_) => menus::archive_zip(chat, id, snap, env, d),
-        CallbackData::Noop => d.answer(id, String::new(), false),
-        CallbackData::ChangeEmail | CallbackData::ResendCode => {
-            d.answer(id, env.texts.render_plain("button_unknown", &[]), false)
+        Button::ArchiveZip(_) => menus::archive_zip(chat, press, snap, env, d),
+        Button::Noop => d.answer(press, String::new(), false),
+        Button::ChangeEmail | Button::ResendCode => {
+            d.answer(press, env.texts.render_plain("button_unknown", &[]), false)
         }
     }
 }
 
-fn take(callback: &str, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+fn take(press: &Press, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let id_text = n.to_string();
     let Some(comm) = snap
         .communication
@@ -493,7 +501,7 @@ fn take(callback: &str, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut
         .filter(|c| c.id == n && c.status != Status::Closed)
     else {
         d.answer(
-            callback,
+            press,
             env.texts.render_plain("take_gone", &[("id", &id_text)]),
             true,
         );
@@ -508,12 +516,12 @@ fn take(callback: &str, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut
                 &[("id", &id_text), ("name", &env.specialist_name(owner))],
             )
         };
-        d.answer(callback, text, true);
+        d.answer(press, text, true);
         return;
     }
     if let Some(active) = snap.actor_active {
         d.answer(
-            callback,
+            press,
             env.texts
                 .render_plain("take_busy", &[("id", &active.to_string())]),
             true,
@@ -522,7 +530,7 @@ fn take(callback: &str, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut
     }
     let Some(customer) = &snap.customer else {
         d.answer(
-            callback,
+            press,
             env.texts.render_plain("take_gone", &[("id", &id_text)]),
             true,
         );
@@ -534,7 +542,7 @@ fn take(callback: &str, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut
         specialist: me,
     });
     d.answer(
-        callback,
+        press,
         env.texts.render_plain("take_ok", &[("id", &id_text)]),
         false,
     );
@@ -621,19 +629,21 @@ fn send_history(
         }
     }
     for (chat, ids) in runs {
-        d.call(
-            Call::new(
-                "copyMessages",
-                Some(to),
-                json!({ "chat_id": to, "from_chat_id": chat, "message_ids": ids }),
-            )
-            .with_purpose(purpose_json(&Purpose::Relay {
+        d.send_for(
+            Outgoing::Copy {
+                to,
+                from: chat,
+                messages: ids.clone(),
+                reply_to: None,
+            },
+            Some(Purpose::Relay {
                 comm,
                 from_chat: chat,
-                from_msgs: ids.clone(),
+                from_msgs: ids,
                 to_chat: to,
                 notify: None,
-            })),
+            }),
+            None,
         );
     }
 }
@@ -715,7 +725,7 @@ pub fn idle_timeout(snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
 /// An outbox call with a purpose went through.
 pub fn delivered(
     purpose: &Purpose,
-    result: &Value,
+    copies: &[i64],
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
@@ -726,7 +736,7 @@ pub fn delivered(
             chat,
             version,
         } => {
-            let Some(message_id) = result.get("message_id").and_then(Value::as_i64) else {
+            let Some(&message_id) = copies.first() else {
                 return;
             };
             d.change(Change::AnnouncementSent {
@@ -751,18 +761,19 @@ pub fn delivered(
                     Some(taken_by.as_deref().unwrap_or("—")),
                     env,
                 );
-                d.call(edit_announcement(*chat, message_id, &text, None));
+                d.send(edit_announcement(*chat, message_id, &text, None));
             } else if snap.log.len() != *version {
                 let text = render::announcement(c, customer, &snap.log, None, env);
-                d.effects.push(Effect::Telegram {
-                    call: edit_announcement(
+                d.send_for(
+                    edit_announcement(
                         *chat,
                         message_id,
                         &text,
                         take_keyboard_for(*chat, c.id, env),
                     ),
-                    coalesce: Some(format!("ann:{}:{}", c.id, chat)),
-                });
+                    None,
+                    Some(format!("ann:{}:{}", c.id, chat)),
+                );
             }
         }
         Purpose::Relay {
@@ -772,18 +783,7 @@ pub fn delivered(
             to_chat,
             ..
         } => {
-            let copies: Vec<i64> = match result {
-                Value::Array(items) => items
-                    .iter()
-                    .filter_map(|i| i.get("message_id").and_then(Value::as_i64))
-                    .collect(),
-                other => other
-                    .get("message_id")
-                    .and_then(Value::as_i64)
-                    .into_iter()
-                    .collect(),
-            };
-            for (orig, copy) in from_msgs.iter().zip(copies) {
+            for (orig, copy) in from_msgs.iter().zip(copies.iter().copied()) {
                 d.change(Change::MapCopy {
                     comm: *comm,
                     orig_chat: *from_chat,

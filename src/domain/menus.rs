@@ -1,60 +1,51 @@
 //! The specialists' menus: `/service`, the queue, customers, history and archives.
 //! Lists are pages of buttons (Prev/Next) that turn in place.
 
-use serde_json::{Value, json};
-
-use super::callback::{CallbackData, MenuItem};
 use super::render::{self, time};
 use super::{
-    Communication, CustomerRow, CustomerState, Decision, Env, Listing, Snapshot, Status, keyboard,
+    Button, Communication, CustomerRow, CustomerState, Decision, Env, Format, Key, Keyboard,
+    Listing, MenuItem, Outgoing, Press, Snapshot, Status,
 };
 use crate::domain::split::{MESSAGE_LIMIT, split};
 use crate::domain::texts::escape_html;
 use crate::domain::transcript::Transcript;
-use crate::telegram::{Call, ParseMode};
 
 /// Where a menu was pressed: its message is edited instead of sending a new one.
 pub type Origin = Option<(i64, i64)>;
 
-fn button(env: &Env<'_>, key: &str, data: CallbackData) -> (String, String) {
-    (env.texts.render_plain(key, &[]), data.encode())
+fn button(env: &Env<'_>, key: &str, data: Button) -> Key {
+    Key::new(env.texts.render_plain(key, &[]), data)
 }
 
 /// The specialist's `/service` menu.
 pub fn service_menu(chat: i64, env: &Env<'_>, d: &mut Decision) {
-    let k = keyboard(&[
-        &[
-            button(env, "menu_current", CallbackData::Menu(MenuItem::Current)),
-            button(
-                env,
-                "menu_unassigned",
-                CallbackData::Menu(MenuItem::Unassigned),
-            ),
+    let k = Keyboard(vec![
+        vec![
+            button(env, "menu_current", Button::Menu(MenuItem::Current)),
+            button(env, "menu_unassigned", Button::Menu(MenuItem::Unassigned)),
         ],
-        &[
-            button(env, "menu_release", CallbackData::Menu(MenuItem::Release)),
-            button(env, "menu_close", CallbackData::Menu(MenuItem::Close)),
+        vec![
+            button(env, "menu_release", Button::Menu(MenuItem::Release)),
+            button(env, "menu_close", Button::Menu(MenuItem::Close)),
         ],
-        &[
-            button(env, "menu_users", CallbackData::Users { after: 0 }),
-            button(env, "menu_history", CallbackData::History { after: 0 }),
+        vec![
+            button(env, "menu_users", Button::Users { after: 0 }),
+            button(env, "menu_history", Button::History { after: 0 }),
         ],
     ]);
     d.say_with(chat, env.texts.render("specialist_menu", &[]), k);
 }
 
 /// Send a text, or edit the menu message it was asked from.
-fn show(chat: i64, origin: Origin, text: String, keyboard: Value, d: &mut Decision) {
+fn show(chat: i64, origin: Origin, text: String, keyboard: Keyboard, d: &mut Decision) {
     match origin {
-        Some((c, message_id)) if c == chat => d.call(Call::new(
-            "editMessageText",
-            Some(chat),
-            json!({
-                "chat_id": chat, "message_id": message_id, "text": text,
-                "parse_mode": "HTML", "reply_markup": keyboard,
-                "link_preview_options": { "is_disabled": true },
-            }),
-        )),
+        Some((c, message_id)) if c == chat => d.send(Outgoing::Edit {
+            chat,
+            message: message_id,
+            text,
+            format: Format::Html,
+            buttons: Some(keyboard),
+        }),
         _ => d.say_with(chat, text, keyboard),
     }
 }
@@ -94,7 +85,7 @@ pub fn unassigned(chat: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
         d.say_with(
             chat,
             text,
-            keyboard(&[&[button(env, "button_take", CallbackData::Take(q.comm.id))]]),
+            Keyboard::row(vec![button(env, "button_take", Button::Take(q.comm.id))]),
         );
     }
     let more = *total - rows.len() as i64;
@@ -137,9 +128,9 @@ fn nav(
     has_prev: bool,
     has_next: bool,
     env: &Env<'_>,
-    back: fn(i64) -> CallbackData,
-    next: fn(i64) -> CallbackData,
-) -> Vec<(String, String)> {
+    back: fn(i64) -> Button,
+    next: fn(i64) -> Button,
+) -> Vec<Key> {
     let mut row = Vec::new();
     if let (true, Some(first)) = (has_prev, rows.first()) {
         row.push(button(env, "button_prev", back(first.customer.user.id)));
@@ -155,7 +146,7 @@ fn nav(
 fn customer_page<'a>(
     chat: i64,
     origin: Origin,
-    callback: Option<&str>,
+    press: Option<&Press>,
     snap: &'a Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
@@ -169,16 +160,16 @@ fn customer_page<'a>(
         return None;
     };
     if rows.is_empty() {
-        match callback {
-            Some(id) if origin.is_some() => {
-                d.answer(id, env.texts.render_plain("page_gone", &[]), true)
+        match press {
+            Some(press) if origin.is_some() => {
+                d.answer(press, env.texts.render_plain("page_gone", &[]), true)
             }
             _ => d.say(chat, env.texts.render("no_customers", &[])),
         }
         return None;
     }
-    if let Some(id) = callback {
-        d.answer(id, String::new(), false);
+    if let Some(press) = press {
+        d.answer(press, String::new(), false);
     }
     Some((rows, *has_prev, *has_next))
 }
@@ -187,13 +178,12 @@ fn customer_page<'a>(
 pub fn users(
     chat: i64,
     origin: Origin,
-    callback: Option<&str>,
+    press: Option<&Press>,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let Some((rows, has_prev, has_next)) = customer_page(chat, origin, callback, snap, env, d)
-    else {
+    let Some((rows, has_prev, has_next)) = customer_page(chat, origin, press, snap, env, d) else {
         return;
     };
     let mut text = env.texts.render("users_header", &[]);
@@ -210,26 +200,25 @@ pub fn users(
         has_prev,
         has_next,
         env,
-        |b| CallbackData::UsersBack { before: b },
-        |a| CallbackData::Users { after: a },
+        |b| Button::UsersBack { before: b },
+        |a| Button::Users { after: a },
     );
-    show(chat, origin, text, keyboard(&[&nav]), d);
+    show(chat, origin, text, Keyboard(vec![nav]), d);
 }
 
 /// `/history`: pick a customer (a page of buttons).
 pub fn history_picker(
     chat: i64,
     origin: Origin,
-    callback: Option<&str>,
+    press: Option<&Press>,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let Some((rows, has_prev, has_next)) = customer_page(chat, origin, callback, snap, env, d)
-    else {
+    let Some((rows, has_prev, has_next)) = customer_page(chat, origin, press, snap, env, d) else {
         return;
     };
-    let mut buttons: Vec<Vec<(String, String)>> = rows
+    let mut buttons: Vec<Vec<Key>> = rows
         .iter()
         .map(|row| {
             let c = &row.customer;
@@ -237,7 +226,7 @@ pub fn history_picker(
             if let Some(open) = &row.open {
                 label.push_str(&format!(" · #{}", open.id));
             }
-            vec![(label, CallbackData::HistoryOf(c.user.id).encode())]
+            vec![Key::new(label, Button::HistoryOf(c.user.id))]
         })
         .collect();
     let nav = nav(
@@ -245,34 +234,33 @@ pub fn history_picker(
         has_prev,
         has_next,
         env,
-        |b| CallbackData::HistoryBack { before: b },
-        |a| CallbackData::History { after: a },
+        |b| Button::HistoryBack { before: b },
+        |a| Button::History { after: a },
     );
     if !nav.is_empty() {
         buttons.push(nav);
     }
-    let rows_ref: Vec<&[(String, String)]> = buttons.iter().map(Vec::as_slice).collect();
     show(
         chat,
         origin,
         env.texts.render("history_pick", &[]),
-        keyboard(&rows_ref),
+        Keyboard(buttons),
         d,
     );
 }
 
 /// Send a transcript as plain-text messages, the last with `keyboard`.
-fn send_transcript(chat: i64, text: &str, keyboard: Option<Value>, d: &mut Decision) {
+fn send_transcript(chat: i64, text: &str, keyboard: Option<Keyboard>, d: &mut Decision) {
     let parts = split(text, MESSAGE_LIMIT);
     let n = parts.len();
     for (i, part) in parts.into_iter().enumerate() {
-        let mut call = Call::send_message(chat, part, ParseMode::Plain);
+        let mut message = Outgoing::plain(chat, part);
         if i + 1 == n
             && let Some(k) = &keyboard
         {
-            call = call.with_param("reply_markup", k.clone());
+            message = message.with_buttons(k.clone());
         }
-        d.call(call);
+        d.send(message);
     }
 }
 
@@ -292,38 +280,38 @@ fn transcript(comm: &Communication, snap: &Snapshot, env: &Env<'_>) -> Option<St
 }
 
 /// One customer's history: the open communication, or buttons for the archive.
-pub fn history_of(chat: i64, callback: &str, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(customer) = &snap.customer else {
-        d.answer(callback, env.texts.render_plain("page_gone", &[]), true);
+        d.answer(press, env.texts.render_plain("page_gone", &[]), true);
         return;
     };
-    d.answer(callback, String::new(), false);
+    d.answer(press, String::new(), false);
     let id = customer.user.id;
     let archive_buttons = |d: &mut Decision, text: String| {
-        let k = keyboard(&[&[
-            button(env, "button_archive_last", CallbackData::ArchiveLast(id)),
+        let k = Keyboard::row(vec![
+            button(env, "button_archive_last", Button::ArchiveLast(id)),
             button(
                 env,
                 "button_archive_all",
-                CallbackData::ArchiveList {
+                Button::ArchiveList {
                     customer: id,
                     before: 0,
                 },
             ),
-        ]]);
+        ]);
         d.say_with(chat, text, k);
     };
     match &snap.communication {
         Some(open) if open.status != Status::Closed => {
             let earlier = (snap.archived > 0).then(|| {
-                keyboard(&[&[button(
+                Keyboard::row(vec![button(
                     env,
                     "button_archive_earlier",
-                    CallbackData::ArchiveList {
+                    Button::ArchiveList {
                         customer: id,
                         before: 0,
                     },
-                )]])
+                )])
             });
             if let Some(text) = transcript(open, snap, env) {
                 send_transcript(chat, &text, earlier, d);
@@ -350,14 +338,14 @@ pub fn history_of(chat: i64, callback: &str, snap: &Snapshot, env: &Env<'_>, d: 
 }
 
 /// An archived communication as text, with a Download (zip) button.
-pub fn archive_show(chat: i64, callback: &str, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn archive_show(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(comm) = &snap.communication else {
-        d.answer(callback, env.texts.render_plain("archive_gone", &[]), true);
+        d.answer(press, env.texts.render_plain("archive_gone", &[]), true);
         return;
     };
-    d.answer(callback, String::new(), false);
+    d.answer(press, String::new(), false);
     if let Some(text) = transcript(comm, snap, env) {
-        let k = keyboard(&[&[button(env, "button_zip", CallbackData::ArchiveZip(comm.id))]]);
+        let k = Keyboard::row(vec![button(env, "button_zip", Button::ArchiveZip(comm.id))]);
         send_transcript(chat, &text, Some(k), d);
     }
 }
@@ -366,7 +354,7 @@ pub fn archive_show(chat: i64, callback: &str, snap: &Snapshot, env: &Env<'_>, d
 pub fn archive_list(
     chat: i64,
     origin: Origin,
-    callback: &str,
+    press: &Press,
     customer: i64,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -376,54 +364,49 @@ pub fn archive_list(
         return;
     };
     if rows.is_empty() {
-        d.answer(callback, env.texts.render_plain("archive_gone", &[]), true);
+        d.answer(press, env.texts.render_plain("archive_gone", &[]), true);
         return;
     }
-    d.answer(callback, String::new(), false);
-    let mut buttons: Vec<Vec<(String, String)>> = rows
+    d.answer(press, String::new(), false);
+    let mut buttons: Vec<Vec<Key>> = rows
         .iter()
         .map(|c| {
             let mut label = format!("#{} · {}", c.id, time(c.opened_at));
             if let Some(reason) = &c.close_reason {
                 label.push_str(&format!(" · {reason}"));
             }
-            vec![(label, CallbackData::ArchiveShow(c.id).encode())]
+            vec![Key::new(label, Button::ArchiveShow(c.id))]
         })
         .collect();
     if let (true, Some(last)) = (*has_more, rows.last()) {
         buttons.push(vec![button(
             env,
             "button_older",
-            CallbackData::ArchiveList {
+            Button::ArchiveList {
                 customer,
                 before: last.id,
             },
         )]);
     }
-    let rows_ref: Vec<&[(String, String)]> = buttons.iter().map(Vec::as_slice).collect();
     show(
         chat,
         origin,
         env.texts.render("archive_pick", &[]),
-        keyboard(&rows_ref),
+        Keyboard(buttons),
         d,
     );
 }
 
 /// Ask for the zip of a communication.
-pub fn archive_zip(chat: i64, callback: &str, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn archive_zip(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     match &snap.communication {
         Some(comm) => {
-            d.answer(
-                callback,
-                env.texts.render_plain("zip_preparing", &[]),
-                false,
-            );
+            d.answer(press, env.texts.render_plain("zip_preparing", &[]), false);
             d.effects.push(super::Effect::Zip {
                 comm: comm.id,
                 chat,
             });
         }
-        None => d.answer(callback, env.texts.render_plain("archive_gone", &[]), true),
+        None => d.answer(press, env.texts.render_plain("archive_gone", &[]), true),
     }
 }

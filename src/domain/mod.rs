@@ -1,225 +1,34 @@
-//! The help desk's decisions as a pure function: an event, what the database knows
-//! about the people and the communication involved (a [`Snapshot`]) and the moment
-//! ([`Env`]) give the changes to make and the effects to carry out ([`Decision`]).
-//! No I/O here: the store loads the snapshot and applies the decision in one
-//! transaction.
+//! The help desk's decisions as a pure function: an action, what the database knows
+//! about the people and the communication involved (a [`Snapshot`], loaded as the
+//! action's [`Needs`] say) and the moment ([`Env`]) give the changes to make and
+//! the effects to carry out ([`Decision`]). No I/O here: the store loads the
+//! snapshot and applies the decision in one transaction; the Telegram adapter turns
+//! the typed effects into Bot API calls.
 
+pub mod action;
 pub mod archive;
-pub mod callback;
 mod desk;
+pub mod effect;
 pub mod email;
 mod menus;
+pub mod needs;
 mod onboarding;
+pub mod policy;
 pub mod render;
 pub mod sanitize;
 pub mod split;
 pub mod texts;
 pub mod transcript;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-
-use crate::config::Config;
 use crate::domain::texts::Texts;
-use crate::telegram::{Call, ParseMode};
 
-pub use callback::CallbackData;
+pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, User};
+pub use effect::{Effect, Format, Key, Keyboard, MailOut, MailPurpose, Outgoing, Purpose, Send};
+pub use needs::{Needs, needs};
+pub use policy::{AuthPolicy, Member, Policy};
 
 /// How long album parts are gathered before they are relayed together.
 pub const ALBUM_WINDOW_MS: i64 = 1_200;
-
-/// A Telegram user as the bot sees them.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct User {
-    pub id: i64,
-    pub first_name: String,
-    pub last_name: Option<String>,
-    pub username: Option<String>,
-    pub language: Option<String>,
-}
-
-impl User {
-    pub fn display_name(&self) -> String {
-        match &self.last_name {
-            Some(last) if !last.is_empty() => format!("{} {}", self.first_name, last),
-            _ => self.first_name.clone(),
-        }
-    }
-}
-
-/// What a message carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    Photo,
-    Document,
-    Video,
-    Voice,
-    Audio,
-    Sticker,
-    Animation,
-    VideoNote,
-    Contact,
-    Location,
-    Venue,
-    Poll,
-    Dice,
-    /// A later edit of an earlier message (only in the log).
-    Edit,
-    Other,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 16] = [
-        Kind::Text,
-        Kind::Photo,
-        Kind::Document,
-        Kind::Video,
-        Kind::Voice,
-        Kind::Audio,
-        Kind::Sticker,
-        Kind::Animation,
-        Kind::VideoNote,
-        Kind::Contact,
-        Kind::Location,
-        Kind::Venue,
-        Kind::Poll,
-        Kind::Dice,
-        Kind::Edit,
-        Kind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Text => "text",
-            Kind::Photo => "photo",
-            Kind::Document => "document",
-            Kind::Video => "video",
-            Kind::Voice => "voice",
-            Kind::Audio => "audio",
-            Kind::Sticker => "sticker",
-            Kind::Animation => "animation",
-            Kind::VideoNote => "video_note",
-            Kind::Contact => "contact",
-            Kind::Location => "location",
-            Kind::Venue => "venue",
-            Kind::Poll => "poll",
-            Kind::Dice => "dice",
-            Kind::Edit => "edit",
-            Kind::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Kind {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .unwrap_or(Kind::Other)
-    }
-}
-
-/// A file attached to a message.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct FileRef {
-    pub file_id: String,
-    pub file_unique_id: String,
-    pub file_name: Option<String>,
-    pub size: Option<u64>,
-}
-
-/// A message in a private chat with the bot.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Incoming {
-    pub chat_id: i64,
-    pub message_id: i64,
-    pub from: User,
-    pub kind: Option<Kind>,
-    /// The text, or the caption of a media message.
-    pub text: Option<String>,
-    pub file: Option<FileRef>,
-    pub media_group_id: Option<String>,
-    /// The message this one replies to, in the same chat.
-    pub reply_to: Option<i64>,
-}
-
-impl Incoming {
-    pub fn kind(&self) -> Kind {
-        self.kind.unwrap_or(Kind::Other)
-    }
-}
-
-/// Something that happened, as far as the help desk is concerned.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Event {
-    /// A message (not a command) in a private chat with the bot.
-    Message(Incoming),
-    /// An edit of an earlier message in a private chat.
-    Edited(Incoming),
-    /// A bot command in a private chat (`start`, `close`, ...).
-    Command {
-        from: User,
-        chat_id: i64,
-        name: String,
-    },
-    /// An inline button was pressed.
-    Callback {
-        id: String,
-        from: User,
-        /// The chat of the message with the button, when Telegram tells it.
-        chat_id: Option<i64>,
-        /// That message (menus edit it in place to turn pages).
-        message_id: Option<i64>,
-        data: String,
-    },
-    /// The idle deadline of a communication has passed.
-    IdleTimeout { communication_id: i64 },
-    /// The gathering window of an album is over.
-    AlbumDue {
-        chat_id: i64,
-        media_group_id: String,
-    },
-    /// An outbox call with a purpose was sent; `result` is Telegram's.
-    Delivered { purpose: Purpose, result: Value },
-    /// An outbox call with a purpose was refused for good.
-    DeliveryFailed {
-        purpose: Purpose,
-        code: u16,
-        description: String,
-    },
-    /// An email could not be sent.
-    MailFailed { purpose: MailPurpose, error: String },
-}
-
-/// Why an outbox call was made: what to do with its result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "p", rename_all = "snake_case")]
-pub enum Purpose {
-    /// The announcement of `comm` in `chat`, rendered with `version` log entries.
-    Announcement {
-        comm: i64,
-        chat: i64,
-        version: usize,
-    },
-    /// Copies of `from_msgs` (in `from_chat`) into `to_chat`. `notify`: the
-    /// specialist to tell if they cannot be delivered.
-    Relay {
-        comm: i64,
-        from_chat: i64,
-        from_msgs: Vec<i64>,
-        to_chat: i64,
-        notify: Option<i64>,
-    },
-    /// A notice to a customer: a refusal means they blocked the bot.
-    Notice { customer: i64 },
-}
-
-/// Why an email was sent.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "p", rename_all = "snake_case")]
-pub enum MailPurpose {
-    Code { customer: i64 },
-    Alert,
-}
 
 /// Where a customer is in onboarding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -448,28 +257,18 @@ pub struct Env<'a> {
     pub now: i64,
     /// A fresh random 6-digit code, used if the decision issues one.
     pub fresh_code: &'a str,
-    pub config: &'a Config,
+    pub policy: &'a Policy,
     pub texts: &'a Texts,
 }
 
 impl Env<'_> {
     pub fn specialist_name(&self, id: i64) -> String {
-        self.config
-            .specialists
-            .iter()
-            .find(|p| p.chat_id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| id.to_string())
+        self.policy.specialist_name(id)
     }
 
     /// Service groups and controllers: everyone who is told about the desk.
     pub fn watchers(&self) -> Vec<i64> {
-        self.config
-            .service_groups
-            .iter()
-            .map(|g| g.chat_id)
-            .chain(self.config.controllers.iter().map(|c| c.chat_id))
-            .collect()
+        self.policy.watchers()
     }
 }
 
@@ -560,34 +359,6 @@ pub enum Change {
     },
 }
 
-/// An email to send.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MailOut {
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-    pub purpose: MailPurpose,
-    /// 0: retry until sent.
-    pub max_attempts: u32,
-}
-
-/// Something to carry out because of an event.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Effect {
-    /// A Bot API call, queued in the outbox. With a coalescing key, it replaces a
-    /// pending call with the same key.
-    Telegram {
-        call: Call,
-        coalesce: Option<String>,
-    },
-    Mail(MailOut),
-    /// Build the zip of an archived communication and send it to a chat.
-    Zip {
-        comm: i64,
-        chat: i64,
-    },
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Decision {
     pub changes: Vec<Change>,
@@ -599,39 +370,57 @@ impl Decision {
         self.changes.push(c);
     }
 
-    pub fn call(&mut self, call: Call) {
-        self.effects.push(Effect::Telegram {
-            call,
-            coalesce: None,
-        });
+    /// A message to Telegram.
+    pub fn send(&mut self, message: Outgoing) {
+        self.effects.push(Effect::Telegram(Send::from(message)));
+    }
+
+    /// A message whose result matters (`purpose`), or that replaces a pending one
+    /// with the same `coalesce` key.
+    pub fn send_for(
+        &mut self,
+        message: Outgoing,
+        purpose: Option<Purpose>,
+        coalesce: Option<String>,
+    ) {
+        self.effects.push(Effect::Telegram(Send {
+            message,
+            purpose,
+            coalesce,
+        }));
     }
 
     /// Send an HTML text to a chat.
     pub fn say(&mut self, chat: i64, text: String) {
-        self.call(Call::send_message(chat, text, ParseMode::Html));
+        self.send(Outgoing::html(chat, text));
     }
 
-    /// Send an HTML text with an inline keyboard.
-    pub fn say_with(&mut self, chat: i64, text: String, keyboard: Value) {
-        self.call(
-            Call::send_message(chat, text, ParseMode::Html).with_param("reply_markup", keyboard),
-        );
+    /// Send an HTML text with buttons.
+    pub fn say_with(&mut self, chat: i64, text: String, keyboard: Keyboard) {
+        self.send(Outgoing::html(chat, text).with_buttons(keyboard));
     }
 
     /// A notice to a customer (a refusal marks them as having blocked the bot).
     pub fn tell_customer(&mut self, customer: i64, text: String) {
-        self.call(
-            Call::send_message(customer, text, ParseMode::Html)
-                .with_purpose(purpose_json(&Purpose::Notice { customer })),
+        self.send_for(
+            Outgoing::html(customer, text),
+            Some(Purpose::Notice { customer }),
+            None,
         );
     }
 
-    pub fn answer(&mut self, callback_id: &str, text: String, alert: bool) {
-        self.call(Call::new(
-            "answerCallbackQuery",
-            None,
-            json!({ "callback_query_id": callback_id, "text": text, "show_alert": alert }),
-        ));
+    /// Answer a button press: Telegram's callback answer, or, from a front end
+    /// without one, a word for whoever pressed.
+    pub fn answer(&mut self, press: &Press, text: String, alert: bool) {
+        match &press.callback {
+            Some(callback) => self.send(Outgoing::Answer {
+                callback: callback.clone(),
+                text,
+                alert,
+            }),
+            None if !text.is_empty() => self.effects.push(Effect::Feedback { text, alert }),
+            None => {}
+        }
     }
 
     pub fn mail(&mut self, m: MailOut) {
@@ -649,83 +438,66 @@ impl Decision {
     }
 }
 
-pub fn purpose_json(p: &Purpose) -> Value {
-    serde_json::to_value(p).unwrap_or(Value::Null)
-}
-
-/// An inline keyboard of rows of (text, callback data).
-pub fn keyboard(rows: &[&[(String, String)]]) -> Value {
-    let rows: Vec<Vec<Value>> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|(text, data)| json!({ "text": text, "callback_data": data }))
-                .collect()
-        })
-        .collect();
-    json!({ "inline_keyboard": rows })
-}
-
-/// Decide what an event leads to.
-pub fn decide(event: &Event, snap: &Snapshot, env: &Env<'_>) -> Decision {
+/// Decide what an action leads to.
+pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
     let mut d = Decision::default();
-    match event {
-        Event::Message(m) => {
-            if env.config.is_specialist(m.from.id) {
+    let policy = env.policy;
+    match action {
+        Action::Message(m) => {
+            if policy.is_specialist(m.from.id) {
                 desk::specialist_message(m, snap, env, &mut d);
-            } else if env.config.is_controller(m.from.id) {
+            } else if policy.is_controller(m.from.id) {
                 d.say(m.chat_id, env.texts.render("controller_info", &[]));
             } else {
                 onboarding::customer_message(m, snap, env, &mut d);
             }
         }
-        Event::Edited(m) => desk::edited(m, snap, env, &mut d),
-        Event::Command {
+        Action::Edited(m) => desk::edited(m, snap, env, &mut d),
+        Action::Command {
             from,
             chat_id,
-            name,
+            command,
         } => {
-            if env.config.is_specialist(from.id) {
-                desk::specialist_command(from, *chat_id, name, snap, env, &mut d);
-            } else if env.config.is_controller(from.id) {
+            if policy.is_specialist(from.id) {
+                desk::specialist_command(from, *chat_id, command, snap, env, &mut d);
+            } else if policy.is_controller(from.id) {
                 d.say(*chat_id, env.texts.render("controller_info", &[]));
             } else {
-                onboarding::customer_command(from, *chat_id, name, snap, env, &mut d);
+                onboarding::customer_command(from, *chat_id, command, snap, env, &mut d);
             }
         }
-        Event::Callback {
-            id,
+        Action::Press {
             from,
-            chat_id,
-            message_id,
-            data,
-        } => match CallbackData::parse(data) {
-            None => d.answer(id, env.texts.render_plain("button_unknown", &[]), false),
-            Some(data) => {
-                if env.config.is_specialist(from.id) {
-                    let origin = chat_id.zip(*message_id);
-                    desk::specialist_button(id, from, origin, &data, snap, env, &mut d);
-                } else if matches!(data, CallbackData::ChangeEmail | CallbackData::ResendCode)
-                    && !env.config.is_controller(from.id)
+            button,
+            press,
+        } => match button {
+            None => d.answer(press, env.texts.render_plain("button_unknown", &[]), false),
+            Some(button) => {
+                if policy.is_specialist(from.id) {
+                    desk::specialist_button(press, from, button, snap, env, &mut d);
+                } else if matches!(button, Button::ChangeEmail | Button::ResendCode)
+                    && !policy.is_controller(from.id)
                 {
-                    onboarding::customer_button(id, from, &data, snap, env, &mut d);
+                    onboarding::customer_button(press, from, button, snap, env, &mut d);
                 } else {
-                    d.answer(id, env.texts.render_plain("only_specialists", &[]), true);
+                    d.answer(press, env.texts.render_plain("only_specialists", &[]), true);
                 }
             }
         },
-        Event::IdleTimeout { .. } => desk::idle_timeout(snap, env, &mut d),
-        Event::AlbumDue {
+        Action::IdleTimeout { .. } => desk::idle_timeout(snap, env, &mut d),
+        Action::AlbumDue {
             chat_id,
             media_group_id,
         } => desk::album_due(*chat_id, media_group_id, snap, env, &mut d),
-        Event::Delivered { purpose, result } => desk::delivered(purpose, result, snap, env, &mut d),
-        Event::DeliveryFailed {
+        Action::Delivered { purpose, copies } => {
+            desk::delivered(purpose, copies, snap, env, &mut d)
+        }
+        Action::DeliveryFailed {
             purpose,
             code,
             description,
         } => desk::delivery_failed(purpose, *code, description, snap, env, &mut d),
-        Event::MailFailed { purpose, .. } => onboarding::mail_failed(purpose, snap, env, &mut d),
+        Action::MailFailed { purpose, .. } => onboarding::mail_failed(purpose, snap, env, &mut d),
     }
     d
 }

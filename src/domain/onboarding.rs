@@ -1,10 +1,9 @@
 //! Onboarding: a new customer proves their email address with a one-time code.
 
-use super::callback::CallbackData;
 use super::email::EmailAddress;
 use super::{
-    Change, CustomerState, Decision, Env, Incoming, Kind, MailOut, MailPurpose, Snapshot, User,
-    desk, keyboard,
+    Button, Change, Command, CustomerState, Decision, Env, Incoming, Key, Keyboard, Kind, MailOut,
+    MailPurpose, Press, Snapshot, User, desk,
 };
 
 /// The hash stored for a code: SHA-256 of the customer id and the code, so the
@@ -17,17 +16,17 @@ pub fn code_hash(customer: i64, code: &str) -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn resend_keyboard(env: &Env<'_>) -> serde_json::Value {
-    keyboard(&[&[
-        (
+fn resend_keyboard(env: &Env<'_>) -> Keyboard {
+    Keyboard::row(vec![
+        Key::new(
             env.texts.render_plain("button_resend", &[]),
-            CallbackData::ResendCode.encode(),
+            Button::ResendCode,
         ),
-        (
+        Key::new(
             env.texts.render_plain("button_change_email", &[]),
-            CallbackData::ChangeEmail.encode(),
+            Button::ChangeEmail,
         ),
-    ]])
+    ])
 }
 
 fn ask_email(chat: i64, env: &Env<'_>, d: &mut Decision) {
@@ -75,7 +74,7 @@ fn welcome_new(user: &User, chat: i64, env: &Env<'_>, d: &mut Decision) {
 pub fn customer_command(
     from: &User,
     chat: i64,
-    name: &str,
+    command: &Command,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
@@ -88,8 +87,8 @@ pub fn customer_command(
         user: from.clone(),
         state_if_new: CustomerState::AwaitingEmail,
     });
-    match name {
-        "start" => match customer.state {
+    match command {
+        Command::Start => match customer.state {
             CustomerState::AwaitingEmail => ask_email(chat, env, d),
             CustomerState::AwaitingCode => d.say_with(
                 chat,
@@ -102,22 +101,22 @@ pub fn customer_command(
                     .render("greeting", &[("name", &from.display_name())]),
             ),
         },
-        "service" => d.say_with(
+        Command::Service => d.say_with(
             chat,
             env.texts.render("customer_menu", &[]),
-            keyboard(&[&[(
+            Keyboard::single(
                 env.texts.render_plain("button_change_email", &[]),
-                CallbackData::ChangeEmail.encode(),
-            )]]),
+                Button::ChangeEmail,
+            ),
         ),
         _ => d.say(chat, env.texts.render("unknown_command", &[])),
     }
 }
 
 pub fn customer_button(
-    id: &str,
+    id: &Press,
     from: &User,
-    data: &CallbackData,
+    data: &Button,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
@@ -128,7 +127,7 @@ pub fn customer_button(
     };
     let chat = from.id;
     match data {
-        CallbackData::ChangeEmail => {
+        Button::ChangeEmail => {
             if customer.state == CustomerState::Verified {
                 d.answer(id, env.texts.render_plain("email_locked", &[]), true);
             } else {
@@ -141,7 +140,7 @@ pub fn customer_button(
                 ask_email(chat, env, d);
             }
         }
-        CallbackData::ResendCode => match (customer.state, customer.email.as_deref()) {
+        Button::ResendCode => match (customer.state, customer.email.as_deref()) {
             (CustomerState::AwaitingCode, Some(email)) => {
                 if let Some(refusal) = send_refusal(snap, env) {
                     d.answer(id, refusal, true);
@@ -164,7 +163,7 @@ pub fn customer_button(
 
 /// Why no code may be sent now (cool-down, hourly cap), if so.
 fn send_refusal(snap: &Snapshot, env: &Env<'_>) -> Option<String> {
-    let auth = &env.config.auth;
+    let auth = &env.policy.auth;
     if snap.codes.sent_last_hour >= auth.max_codes_per_hour {
         return Some(env.texts.render("too_many_codes", &[]));
     }
@@ -206,7 +205,7 @@ fn email_given(
 
 /// A new code by email; the customer now waits for it.
 fn issue_code(customer: i64, email: &str, env: &Env<'_>, d: &mut Decision) {
-    let auth = &env.config.auth;
+    let auth = &env.policy.auth;
     d.change(Change::NewCode {
         customer,
         email: email.to_string(),
@@ -257,7 +256,7 @@ fn code_given(
         );
         return;
     }
-    let max = env.config.auth.max_attempts;
+    let max = env.policy.auth.max_attempts;
     let Some(code) = snap
         .codes
         .latest

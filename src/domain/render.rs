@@ -160,15 +160,17 @@ pub fn announcement(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::domain::texts::Texts;
-    use crate::domain::{CustomerState, Status, User};
+    use crate::domain::{CustomerState, Member, Policy, Status, User};
 
-    fn config() -> Config {
-        Config::from_toml_str(
-            "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"h\"\nfrom = \"a@b.cd\"\n[[specialists]]\nchat_id = 5\nname = \"Anna\"\n",
-        )
-        .unwrap()
+    fn policy() -> Policy {
+        Policy {
+            specialists: vec![Member {
+                chat_id: 5,
+                name: "Anna".into(),
+            }],
+            ..Policy::default()
+        }
     }
 
     fn customer() -> Customer {
@@ -214,12 +216,12 @@ mod tests {
 
     #[test]
     fn announcement_escapes_and_keeps_the_newest_within_the_limit() {
-        let config = config();
+        let policy = policy();
         let texts = Texts::new(crate::config::Locale::En, &Default::default()).unwrap();
         let env = Env {
             now: 0,
             fresh_code: "000000",
-            config: &config,
+            policy: &policy,
             texts: &texts,
         };
         let mut log: Vec<LogEntry> = (0..200)

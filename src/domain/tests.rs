@@ -1,9 +1,7 @@
 //! The lifecycle without I/O: snapshots in, decisions out, the clock passed in.
 
-use serde_json::json;
-
 use super::*;
-use crate::config::{Config, Locale};
+use crate::config::Locale;
 use crate::domain::texts::Texts;
 
 const NOW: i64 = 1_700_000_000_000;
@@ -11,58 +9,42 @@ const ANNA: i64 = 5;
 const BORIS: i64 = 6;
 const CUSTOMER: i64 = 42;
 
-fn config() -> Config {
-    Config::from_toml_str(
-        r#"
-[telegram]
-token = "1:a"
-[smtp]
-host = "smtp.example.com"
-from = "Desk <desk@example.com>"
-[timeouts]
-idle_close = "1h"
-[[specialists]]
-chat_id = 5
-name = "Anna"
-[[specialists]]
-chat_id = 6
-name = "Boris"
-[[service_groups]]
-chat_id = -100
-name = "Support"
-[[service_groups]]
-chat_id = -200
-name = "Night shift"
-[[controllers]]
-chat_id = 9
-name = "Head"
-"#,
-    )
-    .unwrap()
+fn policy() -> Policy {
+    let member = |chat_id, name: &str| Member {
+        chat_id,
+        name: name.into(),
+    };
+    Policy {
+        specialists: vec![member(5, "Anna"), member(6, "Boris")],
+        service_groups: vec![-100, -200],
+        controllers: vec![9],
+        auth: AuthPolicy::default(),
+        idle_close: std::time::Duration::from_secs(3600),
+    }
 }
 
 struct World {
-    config: Config,
+    policy: Policy,
     texts: Texts,
 }
 
 impl World {
     fn new() -> World {
         World {
-            config: config(),
+            policy: policy(),
             texts: Texts::new(Locale::En, &Default::default()).unwrap(),
         }
     }
 
-    fn decide(&self, event: &Event, snap: &Snapshot) -> Decision {
+    fn decide(&self, event: &Action, snap: &Snapshot) -> Decision {
         self.decide_at(event, snap, NOW)
     }
 
-    fn decide_at(&self, event: &Event, snap: &Snapshot, now: i64) -> Decision {
+    fn decide_at(&self, event: &Action, snap: &Snapshot, now: i64) -> Decision {
         let env = Env {
             now,
             fresh_code: "123456",
-            config: &self.config,
+            policy: &self.policy,
             texts: &self.texts,
         };
         decide(event, snap, &env)
@@ -110,39 +92,118 @@ fn comm(status: Status, specialist: Option<i64>) -> Communication {
     }
 }
 
-fn calls(d: &Decision) -> Vec<&Call> {
+fn sends(d: &Decision) -> Vec<&Send> {
     d.effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Telegram { call, .. } => Some(call),
-            Effect::Mail(_) | Effect::Zip { .. } => None,
+            Effect::Telegram(send) => Some(send),
+            Effect::Mail(_) | Effect::Zip { .. } | Effect::Feedback { .. } => None,
+        })
+        .collect()
+}
+
+fn messages(d: &Decision) -> Vec<&Outgoing> {
+    sends(d).into_iter().map(|s| &s.message).collect()
+}
+
+/// The texts sent to `chat`, with their buttons.
+fn texts_with_buttons(d: &Decision, chat: i64) -> Vec<(&str, Option<&Keyboard>)> {
+    messages(d)
+        .into_iter()
+        .filter_map(|m| match m {
+            Outgoing::Text {
+                chat: c,
+                text,
+                buttons,
+                ..
+            } if *c == chat => Some((text.as_str(), buttons.as_ref())),
+            _ => None,
         })
         .collect()
 }
 
 fn texts_to(d: &Decision, chat: i64) -> Vec<String> {
-    calls(d)
+    texts_with_buttons(d, chat)
         .into_iter()
-        .filter(|c| c.method == "sendMessage" && c.chat_id == Some(chat))
-        .map(|c| c.params["text"].as_str().unwrap_or("").to_string())
+        .map(|(t, _)| t.to_string())
         .collect()
 }
 
-fn answer(d: &Decision) -> String {
-    calls(d)
-        .into_iter()
-        .find(|c| c.method == "answerCallbackQuery")
-        .map(|c| c.params["text"].as_str().unwrap_or("").to_string())
-        .expect("the callback is answered")
+fn first_button(k: Option<&Keyboard>) -> Option<&Button> {
+    k.and_then(|k| k.0.first())
+        .and_then(|row| row.first())
+        .map(|key| &key.button)
 }
 
-fn press(from: i64, data: &str) -> Event {
-    Event::Callback {
-        id: "q1".into(),
+fn answer(d: &Decision) -> String {
+    messages(d)
+        .into_iter()
+        .find_map(|m| match m {
+            Outgoing::Answer { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .expect("the press is answered")
+}
+
+/// The copies made: (to, from, messages, reply_to).
+fn copies(d: &Decision) -> Vec<(i64, i64, &[i64], Option<i64>)> {
+    messages(d)
+        .into_iter()
+        .filter_map(|m| match m {
+            Outgoing::Copy {
+                to,
+                from,
+                messages,
+                reply_to,
+            } => Some((*to, *from, messages.as_slice(), *reply_to)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Edits: (chat, message, text, buttons, coalescing key).
+fn edits(d: &Decision) -> Vec<(i64, i64, &str, Option<&Keyboard>, Option<&str>)> {
+    sends(d)
+        .into_iter()
+        .filter_map(|s| match &s.message {
+            Outgoing::Edit {
+                chat,
+                message,
+                text,
+                buttons,
+                ..
+            } => Some((
+                *chat,
+                *message,
+                text.as_str(),
+                buttons.as_ref(),
+                s.coalesce.as_deref(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn press(from: i64, button: Button) -> Action {
+    Action::Press {
         from: user(from, "Staff"),
-        chat_id: Some(-100),
-        message_id: Some(1),
-        data: data.into(),
+        button: Some(button),
+        press: Press {
+            callback: Some("q1".into()),
+            message: Some((-100, 1)),
+        },
+    }
+}
+
+/// A press whose data the adapter could not read.
+fn junk_press(from: i64) -> Action {
+    Action::Press {
+        from: user(from, "Staff"),
+        button: None,
+        press: Press {
+            callback: Some("q1".into()),
+            message: Some((-100, 1)),
+        },
     }
 }
 
@@ -174,7 +235,7 @@ fn good_code() -> Code {
 fn a_stranger_is_welcomed_and_asked_for_an_email() {
     let w = World::new();
     let d = w.decide(
-        &Event::Message(text(CUSTOMER, 1, "hi, my printer is broken")),
+        &Action::Message(text(CUSTOMER, 1, "hi, my printer is broken")),
         &Snapshot::default(),
     );
     assert!(matches!(
@@ -196,7 +257,7 @@ fn an_invalid_email_gets_its_reason_and_a_new_prompt() {
         customer: Some(customer(CustomerState::AwaitingEmail)),
         ..Snapshot::default()
     };
-    let d = w.decide(&Event::Message(text(CUSTOMER, 2, "ann@localhost")), &snap);
+    let d = w.decide(&Action::Message(text(CUSTOMER, 2, "ann@localhost")), &snap);
     let said = texts_to(&d, CUSTOMER);
     assert!(said[0].contains("domain with a dot"), "{said:?}");
     assert!(said[1].contains("email address"));
@@ -216,7 +277,7 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
         ..Snapshot::default()
     };
     let d = w.decide(
-        &Event::Message(text(CUSTOMER, 2, " Ann@Example.COM ")),
+        &Action::Message(text(CUSTOMER, 2, " Ann@Example.COM ")),
         &snap,
     );
     let new_code = d
@@ -252,9 +313,9 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
     }));
     // The code itself never goes to Telegram.
     assert!(
-        calls(&d)
+        messages(&d)
             .iter()
-            .all(|c| !c.params.to_string().contains("123456"))
+            .all(|m| !format!("{m:?}").contains("123456"))
     );
 }
 
@@ -263,17 +324,17 @@ fn resend_respects_the_cooldown_and_the_hourly_cap() {
     let w = World::new();
     let mut snap = awaiting_code_snapshot(good_code());
     snap.codes.last_sent_at = Some(NOW - 10_000);
-    let d = w.decide(&press(CUSTOMER, "rs"), &snap);
+    let d = w.decide(&press(CUSTOMER, Button::ResendCode), &snap);
     assert!(answer(&d).contains("in 50 s"), "{}", answer(&d));
     assert!(!d.effects.iter().any(|e| matches!(e, Effect::Mail(_))));
 
     snap.codes.last_sent_at = Some(NOW - 61_000);
     snap.codes.sent_last_hour = 5;
-    let d = w.decide(&press(CUSTOMER, "rs"), &snap);
+    let d = w.decide(&press(CUSTOMER, Button::ResendCode), &snap);
     assert!(answer(&d).contains("Too many codes"));
 
     snap.codes.sent_last_hour = 2;
-    let d = w.decide(&press(CUSTOMER, "rs"), &snap);
+    let d = w.decide(&press(CUSTOMER, Button::ResendCode), &snap);
     assert!(d.effects.iter().any(|e| matches!(e, Effect::Mail(_))));
 }
 
@@ -282,7 +343,7 @@ fn wrong_codes_count_down_then_lock() {
     let w = World::new();
     let mut code = good_code();
     let d = w.decide(
-        &Event::Message(text(CUSTOMER, 3, "111111")),
+        &Action::Message(text(CUSTOMER, 3, "111111")),
         &awaiting_code_snapshot(code.clone()),
     );
     assert!(
@@ -292,14 +353,14 @@ fn wrong_codes_count_down_then_lock() {
     assert!(texts_to(&d, CUSTOMER)[0].contains("Tries left: 4"));
     code.attempts = 4;
     let d = w.decide(
-        &Event::Message(text(CUSTOMER, 4, "111111")),
+        &Action::Message(text(CUSTOMER, 4, "111111")),
         &awaiting_code_snapshot(code.clone()),
     );
     assert!(texts_to(&d, CUSTOMER)[0].contains("Too many wrong tries"));
     code.attempts = 5;
     // Even the right code is refused now.
     let d = w.decide(
-        &Event::Message(text(CUSTOMER, 5, "654321")),
+        &Action::Message(text(CUSTOMER, 5, "654321")),
         &awaiting_code_snapshot(code),
     );
     assert!(texts_to(&d, CUSTOMER)[0].contains("Too many wrong tries"));
@@ -314,7 +375,7 @@ fn wrong_codes_count_down_then_lock() {
 fn an_expired_code_is_refused() {
     let w = World::new();
     let d = w.decide_at(
-        &Event::Message(text(CUSTOMER, 3, "654321")),
+        &Action::Message(text(CUSTOMER, 3, "654321")),
         &awaiting_code_snapshot(good_code()),
         NOW + 600_000,
     );
@@ -325,7 +386,7 @@ fn an_expired_code_is_refused() {
 fn the_right_code_verifies_and_the_desk_is_told() {
     let w = World::new();
     let d = w.decide(
-        &Event::Message(text(CUSTOMER, 3, "654 321")),
+        &Action::Message(text(CUSTOMER, 3, "654 321")),
         &awaiting_code_snapshot(good_code()),
     );
     assert!(d.changes.contains(&Change::CodeUsed { customer: CUSTOMER }));
@@ -348,7 +409,7 @@ fn the_right_code_verifies_and_the_desk_is_told() {
 fn email_can_change_only_during_onboarding() {
     let w = World::new();
     let snap = awaiting_code_snapshot(good_code());
-    let d = w.decide(&press(CUSTOMER, "e"), &snap);
+    let d = w.decide(&press(CUSTOMER, Button::ChangeEmail), &snap);
     assert!(d.changes.iter().any(|c| matches!(
         c,
         Change::SetCustomerState {
@@ -360,7 +421,7 @@ fn email_can_change_only_during_onboarding() {
         customer: Some(customer(CustomerState::Verified)),
         ..Snapshot::default()
     };
-    let d = w.decide(&press(CUSTOMER, "e"), &verified);
+    let d = w.decide(&press(CUSTOMER, Button::ChangeEmail), &verified);
     assert!(answer(&d).contains("can no longer be changed"));
     assert!(
         d.changes
@@ -378,7 +439,7 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
         ..Snapshot::default()
     };
     let d = w.decide(
-        &Event::Message(text(CUSTOMER, 7, "my <printer> & me")),
+        &Action::Message(text(CUSTOMER, 7, "my <printer> & me")),
         &snap,
     );
     assert!(d.changes.contains(&Change::Open {
@@ -386,25 +447,18 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
         customer: CUSTOMER
     }));
     for watcher in [-100, -200, 9] {
-        let call = calls(&d)
+        let (text, buttons) = texts_with_buttons(&d, watcher)
             .into_iter()
-            .find(|c| c.chat_id == Some(watcher))
+            .next()
             .expect("announced");
-        let text = call.params["text"].as_str().unwrap();
         assert!(
             text.contains("#3") && text.contains("my &lt;printer&gt; &amp; me"),
             "{text}"
         );
         if watcher == 9 {
-            assert!(
-                call.params.get("reply_markup").is_none(),
-                "controllers only watch"
-            );
+            assert!(buttons.is_none(), "controllers only watch");
         } else {
-            assert_eq!(
-                call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
-                "t:3"
-            );
+            assert_eq!(first_button(buttons), Some(&Button::Take(3)));
         }
     }
     assert!(texts_to(&d, CUSTOMER)[0].contains("#3"));
@@ -430,26 +484,14 @@ fn further_messages_edit_the_announcements() {
         ],
         ..Snapshot::default()
     };
-    let d = w.decide(&Event::Message(text(CUSTOMER, 8, "more details")), &snap);
-    let edits: Vec<_> = d
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Telegram { call, coalesce } if call.method == "editMessageText" => {
-                Some((call, coalesce))
-            }
-            _ => None,
-        })
-        .collect();
+    let d = w.decide(&Action::Message(text(CUSTOMER, 8, "more details")), &snap);
+    let edits = edits(&d);
     assert_eq!(edits.len(), 1, "only announcements already sent are edited");
-    assert_eq!(edits[0].0.params["message_id"], 11);
-    assert!(
-        edits[0].0.params["text"]
-            .as_str()
-            .unwrap()
-            .contains("more details")
-    );
-    assert_eq!(edits[0].1.as_deref(), Some("ann:3:-100"));
+    let (chat, message, text, buttons, coalesce) = edits[0];
+    assert_eq!((chat, message), (-100, 11));
+    assert!(text.contains("more details"));
+    assert_eq!(first_button(buttons), Some(&Button::Take(3)));
+    assert_eq!(coalesce, Some("ann:3:-100"));
 }
 
 #[test]
@@ -460,17 +502,22 @@ fn take_refusals_name_the_reason() {
         communication: Some(comm(Status::Assigned, Some(BORIS))),
         ..Snapshot::default()
     };
-    assert!(answer(&w.decide(&press(ANNA, "t:3"), &snap)).contains("already taken by Boris"));
-    assert!(answer(&w.decide(&press(BORIS, "t:3"), &snap)).contains("already yours"));
-    assert!(answer(&w.decide(&press(CUSTOMER, "t:3"), &snap)).contains("Only support specialists"));
+    assert!(
+        answer(&w.decide(&press(ANNA, Button::Take(3)), &snap)).contains("already taken by Boris")
+    );
+    assert!(answer(&w.decide(&press(BORIS, Button::Take(3)), &snap)).contains("already yours"));
+    assert!(
+        answer(&w.decide(&press(CUSTOMER, Button::Take(3)), &snap))
+            .contains("Only support specialists")
+    );
     snap.communication = Some(comm(Status::Unassigned, None));
     snap.actor_active = Some(2);
-    let d = w.decide(&press(ANNA, "t:3"), &snap);
+    let d = w.decide(&press(ANNA, Button::Take(3)), &snap);
     assert!(answer(&d).contains("Finish request #2 first"));
     assert!(d.changes.is_empty());
     snap.communication = None;
-    assert!(answer(&w.decide(&press(ANNA, "t:99"), &snap)).contains("no longer open"));
-    assert!(answer(&w.decide(&press(ANNA, "t:junk"), &snap)).contains("no longer valid"));
+    assert!(answer(&w.decide(&press(ANNA, Button::Take(99)), &snap)).contains("no longer open"));
+    assert!(answer(&w.decide(&junk_press(ANNA), &snap)).contains("no longer valid"));
 }
 
 #[test]
@@ -511,7 +558,7 @@ fn take_assigns_and_tells_everyone() {
         }],
         ..Snapshot::default()
     };
-    let d = w.decide(&press(ANNA, "t:3"), &snap);
+    let d = w.decide(&press(ANNA, Button::Take(3)), &snap);
     assert!(d.changes.contains(&Change::Assign {
         comm: 3,
         specialist: ANNA
@@ -523,24 +570,14 @@ fn take_assigns_and_tells_everyone() {
     assert!(answer(&d).contains("#3 is yours"));
     let to_anna = texts_to(&d, ANNA);
     assert!(to_anna[0].contains("Request #3") && to_anna[0].contains("ann@example.com"));
-    let copies: Vec<_> = calls(&d)
-        .into_iter()
-        .filter(|c| c.method == "copyMessages")
-        .collect();
+    let copies = copies(&d);
     assert_eq!(copies.len(), 1);
-    assert_eq!(copies[0].params["message_ids"], json!([7, 8]));
+    assert_eq!(copies[0], (ANNA, CUSTOMER, &[7, 8][..], None));
     assert!(texts_to(&d, CUSTOMER)[0].contains("Anna is handling"));
-    let edit = calls(&d)
-        .into_iter()
-        .find(|c| c.method == "editMessageText")
-        .unwrap();
-    assert!(edit.params.get("reply_markup").is_none(), "the button goes");
-    assert!(
-        edit.params["text"]
-            .as_str()
-            .unwrap()
-            .contains("Taken by Anna")
-    );
+    let edits = edits(&d);
+    let (_, _, text, buttons, _) = edits.first().expect("the announcement is edited");
+    assert!(buttons.is_none(), "the button goes");
+    assert!(text.contains("Taken by Anna"));
     assert!(texts_to(&d, -200)[0].contains("taken by Anna"));
 }
 
@@ -556,18 +593,12 @@ fn relay_both_ways_and_the_idle_deadline() {
     };
     let mut reply = text(ANNA, 20, "try turning it off");
     reply.reply_to = Some(19);
-    let d = w.decide(&Event::Message(reply), &snap);
+    let d = w.decide(&Action::Message(reply), &snap);
     assert!(d.changes.contains(&Change::SetDeadline {
         comm: 3,
         at: Some(NOW + 3_600_000)
     }));
-    let copy = calls(&d)
-        .into_iter()
-        .find(|c| c.method == "copyMessage")
-        .unwrap();
-    assert_eq!(copy.params["chat_id"], CUSTOMER);
-    assert_eq!(copy.params["from_chat_id"], ANNA);
-    assert_eq!(copy.params["reply_parameters"]["message_id"], 77);
+    assert_eq!(copies(&d), vec![(CUSTOMER, ANNA, &[20][..], Some(77))]);
 
     assigned.idle_deadline = Some(NOW + 10);
     let snap = Snapshot {
@@ -575,16 +606,12 @@ fn relay_both_ways_and_the_idle_deadline() {
         communication: Some(assigned),
         ..Snapshot::default()
     };
-    let d = w.decide(&Event::Message(text(CUSTOMER, 21, "it worked")), &snap);
+    let d = w.decide(&Action::Message(text(CUSTOMER, 21, "it worked")), &snap);
     assert!(
         d.changes
             .contains(&Change::SetDeadline { comm: 3, at: None })
     );
-    let copy = calls(&d)
-        .into_iter()
-        .find(|c| c.method == "copyMessage")
-        .unwrap();
-    assert_eq!(copy.params["chat_id"], ANNA);
+    assert_eq!(copies(&d), vec![(ANNA, CUSTOMER, &[21][..], None)]);
 }
 
 #[test]
@@ -598,30 +625,26 @@ fn album_parts_are_gathered_then_copied_together() {
     let mut part = text(CUSTOMER, 30, "");
     part.kind = Some(Kind::Photo);
     part.media_group_id = Some("alb".into());
-    let d = w.decide(&Event::Message(part), &snap);
+    let d = w.decide(&Action::Message(part), &snap);
     assert!(
         d.changes
             .iter()
             .any(|c| matches!(c, Change::AlbumPart { target: ANNA, .. }))
     );
-    assert!(calls(&d).is_empty());
+    assert!(messages(&d).is_empty());
 
     let snap = Snapshot {
         album: vec![(3, ANNA, 32), (3, ANNA, 30), (3, ANNA, 31)],
         ..Snapshot::default()
     };
     let d = w.decide(
-        &Event::AlbumDue {
+        &Action::AlbumDue {
             chat_id: CUSTOMER,
             media_group_id: "alb".into(),
         },
         &snap,
     );
-    let copy = calls(&d)
-        .into_iter()
-        .find(|c| c.method == "copyMessages")
-        .unwrap();
-    assert_eq!(copy.params["message_ids"], json!([30, 31, 32]));
+    assert_eq!(copies(&d), vec![(ANNA, CUSTOMER, &[30, 31, 32][..], None)]);
     assert!(d.changes.contains(&Change::AlbumSent {
         chat: CUSTOMER,
         media_group_id: "alb".into()
@@ -638,7 +661,7 @@ fn timeout_closes_only_when_due() {
         communication: Some(c),
         ..Snapshot::default()
     };
-    let event = Event::IdleTimeout {
+    let event = Action::IdleTimeout {
         communication_id: 3,
     };
     assert!(w.decide(&event, &snap).changes.is_empty());
@@ -661,10 +684,10 @@ fn release_puts_it_back_with_a_fresh_announcement() {
         ..Snapshot::default()
     };
     let d = w.decide(
-        &Event::Command {
+        &Action::Command {
             from: user(ANNA, "Anna"),
             chat_id: ANNA,
-            name: "release".into(),
+            command: Command::Release,
         },
         &snap,
     );
@@ -673,17 +696,14 @@ fn release_puts_it_back_with_a_fresh_announcement() {
         comm: 3,
         chat: -100
     }));
-    let fresh = calls(&d)
+    let (_, buttons) = texts_with_buttons(&d, -100)
         .into_iter()
-        .find(|c| c.chat_id == Some(-100) && c.params.get("reply_markup").is_some())
+        .find(|(_, b)| b.is_some())
         .expect("a new announcement with a button");
-    assert_eq!(
-        fresh.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
-        "t:3"
-    );
+    assert_eq!(first_button(buttons), Some(&Button::Take(3)));
     assert!(texts_to(&d, CUSTOMER)[0].contains("back in the queue"));
     // Boris cannot release Anna's communication by a forged button.
-    let d = w.decide(&press(BORIS, "r:3"), &snap);
+    let d = w.decide(&press(BORIS, Button::Release(3)), &snap);
     assert!(d.changes.is_empty());
     assert!(answer(&d).contains("not yours"));
 }
@@ -699,7 +719,7 @@ fn a_blocked_customer_is_reported_to_the_specialist() {
         notify: Some(ANNA),
     };
     let d = w.decide(
-        &Event::DeliveryFailed {
+        &Action::DeliveryFailed {
             purpose,
             code: 403,
             description: "Forbidden: bot was blocked by the user".into(),
@@ -717,7 +737,7 @@ fn a_blocked_customer_is_reported_to_the_specialist() {
 fn a_specialist_without_a_communication_gets_an_explanation() {
     let w = World::new();
     let d = w.decide(
-        &Event::Message(text(ANNA, 1, "hello?")),
+        &Action::Message(text(ANNA, 1, "hello?")),
         &Snapshot::default(),
     );
     assert!(texts_to(&d, ANNA)[0].contains("no active request"));

@@ -13,12 +13,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
+use crate::domain::Outgoing;
 use crate::domain::archive::{MAX_DOWNLOAD, MAX_ZIP_PART, folder};
 use crate::domain::transcript::Transcript;
 use crate::error::{Error, Result};
 use crate::runtime::wake::{Backoff, Wake, sleep_until_opt};
 use crate::store::{Store, desk};
-use crate::telegram::{ApiError, BotApi, Call};
+use crate::telegram::{ApiError, BotApi};
 
 /// Give up on a file after this many failed downloads.
 const MAX_ATTEMPTS: i64 = 10;
@@ -311,29 +312,28 @@ impl ArchiveWorker {
             .map_err(|e| Error::Task(e.to_string()))?
         };
         let now = crate::now_ms();
-        let calls: Vec<Call> = match built {
+        let messages: Vec<Outgoing> = match built {
             Ok(parts) => {
                 let n = parts.len();
                 parts
                     .into_iter()
                     .enumerate()
-                    .map(|(i, path)| upload_call(chat, comm, &path, i + 1, n))
+                    .map(|(i, path)| upload(chat, comm, &path, i + 1, n))
                     .collect()
             }
             Err(e) => {
                 error!(comm, error = %e, "archive: zip failed");
-                vec![Call::send_message(
+                vec![Outgoing::plain(
                     chat,
                     format!("The archive of #{comm} could not be packed: {e}"),
-                    crate::telegram::ParseMode::Plain,
                 )]
             }
         };
         self.store
             .run(move |c| {
                 let tx = c.transaction()?;
-                for call in &calls {
-                    crate::store::outbox::enqueue(&tx, call, now)?;
+                for message in &messages {
+                    crate::store::outbox::enqueue(&tx, &message.clone().into(), now)?;
                 }
                 tx.exec("DELETE FROM zip_requests WHERE id = ?1", [request])?;
                 tx.commit()?;
@@ -368,8 +368,8 @@ enum Fetched {
     TooLarge,
 }
 
-/// A `sendDocument` of a local file (the outbox uploads it as multipart).
-fn upload_call(chat: i64, comm: i64, path: &Path, i: usize, n: usize) -> Call {
+/// A zip part as a document (the outbox uploads the file).
+fn upload(chat: i64, comm: i64, path: &Path, i: usize, n: usize) -> Outgoing {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -379,15 +379,12 @@ fn upload_call(chat: i64, comm: i64, path: &Path, i: usize, n: usize) -> Call {
     } else {
         format!("Archive of #{comm}, part {i} of {n}")
     };
-    Call::new(
-        "sendDocument",
-        Some(chat),
-        json!({
-            "chat_id": chat,
-            "caption": caption,
-            "_upload": { "field": "document", "path": path.to_string_lossy(), "file_name": name },
-        }),
-    )
+    Outgoing::Document {
+        chat,
+        path: path.to_string_lossy().into_owned(),
+        file_name: name,
+        caption,
+    }
 }
 
 fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -5,13 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
-
 use crate::config::Config;
+use crate::domain::Outgoing;
 use crate::domain::texts::Texts;
 use crate::error::Result;
 use crate::store::{self, Store};
-use crate::telegram::Call;
 
 const CUSTOMER: &[&str] = &["start", "service"];
 const SPECIALIST: &[&str] = &[
@@ -28,30 +26,26 @@ const CONTROLLER: &[&str] = &["start"];
 const SIGNATURE_KEY: &str = "commands_signature";
 const CHATS_KEY: &str = "commands_chats";
 
-fn list(names: &[&str], texts: &Texts) -> Value {
-    Value::Array(
-        names
-            .iter()
-            .map(|n| json!({ "command": n, "description": texts.render_plain(&format!("cmd_{n}"), &[]) }))
-            .collect(),
-    )
+fn list(names: &[&str], texts: &Texts) -> Vec<(String, String)> {
+    names
+        .iter()
+        .map(|n| (n.to_string(), texts.render_plain(&format!("cmd_{n}"), &[])))
+        .collect()
 }
 
-/// The calls that give every role its list.
-pub fn plan(config: &Config, texts: &Texts) -> (Vec<Call>, BTreeSet<i64>) {
-    let mut calls = vec![Call::new(
-        "setMyCommands",
-        None,
-        json!({ "commands": list(CUSTOMER, texts), "scope": { "type": "default" } }),
-    )];
+/// The lists that give every role its commands, and the chats with a list of their own.
+pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
+    let mut calls = vec![Outgoing::Commands {
+        chat: None,
+        commands: list(CUSTOMER, texts),
+    }];
     let mut chats = BTreeSet::new();
     for s in &config.specialists {
         chats.insert(s.chat_id);
-        calls.push(Call::new(
-            "setMyCommands",
-            None,
-            json!({ "commands": list(SPECIALIST, texts), "scope": { "type": "chat", "chat_id": s.chat_id } }),
-        ));
+        calls.push(Outgoing::Commands {
+            chat: Some(s.chat_id),
+            commands: list(SPECIALIST, texts),
+        });
     }
     for c in config
         .controllers
@@ -59,11 +53,10 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Call>, BTreeSet<i64>) {
         .filter(|c| !config.is_specialist(c.chat_id))
     {
         chats.insert(c.chat_id);
-        calls.push(Call::new(
-            "setMyCommands",
-            None,
-            json!({ "commands": list(CONTROLLER, texts), "scope": { "type": "chat", "chat_id": c.chat_id } }),
-        ));
+        calls.push(Outgoing::Commands {
+            chat: Some(c.chat_id),
+            commands: list(CONTROLLER, texts),
+        });
     }
     (calls, chats)
 }
@@ -71,8 +64,7 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Call>, BTreeSet<i64>) {
 /// Queue the command lists if they differ from the last ones sent.
 pub fn register(store: &Store, config: &Config, texts: &Texts) -> Result<bool> {
     let (calls, chats) = plan(config, texts);
-    let signature = serde_json::to_string(&calls.iter().map(|c| &c.params).collect::<Vec<_>>())
-        .unwrap_or_default();
+    let signature = serde_json::to_string(&calls).unwrap_or_default();
     let mut conn = store.lock();
     let tx = conn.transaction()?;
     if store::meta_get(&tx, SIGNATURE_KEY)?.as_deref() == Some(signature.as_str()) {
@@ -82,19 +74,11 @@ pub fn register(store: &Store, config: &Config, texts: &Texts) -> Result<bool> {
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
     let now = crate::now_ms();
-    for call in &calls {
-        store::outbox::enqueue(&tx, call, now)?;
+    for message in &calls {
+        store::outbox::enqueue(&tx, &message.clone().into(), now)?;
     }
     for gone in previous.difference(&chats) {
-        store::outbox::enqueue(
-            &tx,
-            &Call::new(
-                "deleteMyCommands",
-                None,
-                json!({ "scope": { "type": "chat", "chat_id": gone } }),
-            ),
-            now,
-        )?;
+        store::outbox::enqueue(&tx, &Outgoing::ClearCommands { chat: *gone }.into(), now)?;
     }
     store::meta_set(&tx, SIGNATURE_KEY, &signature)?;
     store::meta_set(

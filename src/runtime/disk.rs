@@ -23,9 +23,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::config::{Config, DiskConfig};
+use crate::domain::Outgoing;
 use crate::runtime::wake::Wake;
 use crate::store::{self, Store};
-use crate::telegram::{Call, ParseMode};
 
 /// One megabyte as `disk.min_free_mb` counts it: 1024 × 1024 bytes.
 pub const MB: u64 = 1024 * 1024;
@@ -629,9 +629,8 @@ impl Worker {
                     }
                     let text = chat_text(notice, &group.space, &group.also, &thresholds, &host);
                     for controller in &config.controllers {
-                        let call =
-                            Call::send_message(controller.chat_id, text.clone(), ParseMode::Plain);
-                        store::outbox::enqueue(&tx, &call, now)?;
+                        let message = Outgoing::plain(controller.chat_id, text.clone());
+                        store::outbox::enqueue(&tx, &message.into(), now)?;
                     }
                 }
                 store::meta_set(&tx, &key, &json)?;

@@ -1,5 +1,6 @@
-//! The outbox sender: delivers queued Bot API calls in order per chat, within
-//! Telegram's limits, until each one is sent or refused for good.
+//! The outbox sender: delivers queued messages in order per chat, within
+//! Telegram's limits, until each one is sent or refused for good. The Telegram
+//! adapter turns each typed message into its Bot API call.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -12,8 +13,10 @@ use tracing::{debug, error, info, warn};
 
 use super::pacer::{Limits, Pacer};
 use super::wake::{Backoff, DeliveryHook, Wake, follow_up, sleep_until_opt};
+use crate::domain::Outgoing;
+use crate::store::outbox::Body;
 use crate::store::{self, Store};
-use crate::telegram::{ApiError, BotApi};
+use crate::telegram::{ApiError, BotApi, Call, wire};
 
 pub struct Sender {
     store: Store,
@@ -39,25 +42,39 @@ type Done = (
 /// Most copies merged into one `copyMessages` (Telegram's limit).
 const MERGE: usize = 100;
 
-/// A `copyMessage` that may be merged with its neighbours: no reply context, no
-/// other options.
+/// A copy of one message that may be merged with its neighbours (no reply
+/// context): (to, from, message).
 fn mergeable(p: &store::outbox::Pending) -> Option<(i64, i64, i64)> {
-    if p.method != "copyMessage" {
-        return None;
+    match &p.body {
+        Body::Message(Outgoing::Copy {
+            to,
+            from,
+            messages,
+            reply_to: None,
+        }) => match messages.as_slice() {
+            [one] => Some((*to, *from, *one)),
+            _ => None,
+        },
+        _ => None,
     }
-    let v: Value = serde_json::from_str(&p.params).ok()?;
-    let map = v.as_object()?;
-    if map
-        .keys()
-        .any(|k| !matches!(k.as_str(), "chat_id" | "from_chat_id" | "message_id"))
-    {
-        return None;
+}
+
+/// The Bot API call of a pending row.
+fn call_of(p: &store::outbox::Pending) -> Result<Call, ApiError> {
+    match &p.body {
+        Body::Message(m) => Ok(wire::call(m)),
+        Body::Raw { method, params } => match serde_json::from_str::<Value>(params) {
+            Ok(params) => Ok(Call::new(method, p.chat_id, params)),
+            Err(e) => Err(ApiError::Permanent {
+                code: 0,
+                description: format!("stored parameters are not JSON: {e}"),
+            }),
+        },
+        Body::Unreadable(why) => Err(ApiError::Permanent {
+            code: 0,
+            description: why.clone(),
+        }),
     }
-    Some((
-        map.get("chat_id")?.as_i64()?,
-        map.get("from_chat_id")?.as_i64()?,
-        map.get("message_id")?.as_i64()?,
-    ))
 }
 
 /// The call for `head` and the rows merged into it: the pending copies that follow
@@ -69,7 +86,7 @@ fn mergeable(p: &store::outbox::Pending) -> Option<(i64, i64, i64)> {
 async fn merged_call(
     store: &Store,
     head: &store::outbox::Pending,
-) -> (Vec<store::outbox::Pending>, Option<(String, Value)>) {
+) -> (Vec<store::outbox::Pending>, Option<Call>) {
     let (Some(chat), Some((to, from, first))) = (head.chat_id, mergeable(head)) else {
         return (Vec::new(), None);
     };
@@ -97,11 +114,16 @@ async fn merged_call(
         return (Vec::new(), None);
     }
     run.sort_by_key(|(m, _)| *m);
-    let ids: Vec<i64> = run.iter().map(|(m, _)| *m).collect();
-    let params = serde_json::json!({ "chat_id": to, "from_chat_id": from, "message_ids": ids });
+    let messages: Vec<i64> = run.iter().map(|(m, _)| *m).collect();
+    let merged = Outgoing::Copy {
+        to,
+        from,
+        messages,
+        reply_to: None,
+    };
     (
         run.into_iter().map(|(_, p)| p).collect(),
-        Some(("copyMessages".to_string(), params)),
+        Some(wire::call(&merged)),
     )
 }
 
@@ -249,15 +271,9 @@ impl Sender {
                 } else {
                     (Vec::new(), None)
                 };
-                let result = match call {
-                    Some((method, params)) => api.call(&method, &params).await,
-                    None => match serde_json::from_str::<Value>(&pending.params) {
-                        Ok(params) => api.call(&pending.method, &params).await,
-                        Err(e) => Err(ApiError::Permanent {
-                            code: 0,
-                            description: format!("stored parameters are not JSON: {e}"),
-                        }),
-                    },
+                let result = match call.map_or_else(|| call_of(&pending), Ok) {
+                    Ok(call) => api.call(&call.method, &call.params).await,
+                    Err(refused) => Err(refused),
                 };
                 (pending, merged, result)
             });
@@ -284,7 +300,7 @@ impl Sender {
         };
         let id = pending.id;
         let chat = pending.chat_id;
-        let method = pending.method.clone();
+        let method = pending.what().to_string();
         let attempt = pending.attempts + 1;
         let now_ms = crate::now_ms();
         let recorded = match result {
@@ -404,15 +420,24 @@ fn purpose_of(text: Option<&str>) -> Option<Value> {
 mod tests {
     use super::*;
 
+    fn copy_with(
+        conn: &rusqlite::Connection,
+        to: i64,
+        from: i64,
+        message: i64,
+        reply_to: Option<i64>,
+    ) -> i64 {
+        let copy = Outgoing::Copy {
+            to,
+            from,
+            messages: vec![message],
+            reply_to,
+        };
+        store::outbox::enqueue(conn, &copy.into(), 0).unwrap()
+    }
+
     fn copy(conn: &rusqlite::Connection, to: i64, from: i64, message: i64) -> i64 {
-        let params =
-            serde_json::json!({"chat_id": to, "from_chat_id": from, "message_id": message});
-        store::outbox::enqueue(
-            conn,
-            &crate::telegram::Call::new("copyMessage", Some(to), params),
-            0,
-        )
-        .unwrap()
+        copy_with(conn, to, from, message, None)
     }
 
     #[tokio::test]
@@ -440,10 +465,13 @@ mod tests {
             .find(|p| p.id == head)
             .unwrap();
         let (rows, call) = merged_call(&store, &pending).await;
-        let (method, params) = call.expect("merged");
-        assert_eq!(method, "copyMessages");
-        assert_eq!(params["message_ids"], serde_json::json!([10, 11, 12, 14]));
-        assert_eq!(params["chat_id"], 7);
+        let call = call.expect("merged");
+        assert_eq!(call.method, "copyMessages");
+        assert_eq!(
+            call.params["message_ids"],
+            serde_json::json!([10, 11, 12, 14])
+        );
+        assert_eq!(call.params["chat_id"], 7);
         // The rows in the order of the copies, so each is matched with its own.
         assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
     }
@@ -454,14 +482,7 @@ mod tests {
         let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
         {
             let conn = store.lock();
-            let params = serde_json::json!({"chat_id": 7, "from_chat_id": 42, "message_id": 3,
-                "reply_parameters": {"message_id": 1}});
-            store::outbox::enqueue(
-                &conn,
-                &crate::telegram::Call::new("copyMessage", Some(7), params),
-                0,
-            )
-            .unwrap();
+            copy_with(&conn, 7, 42, 3, Some(1));
             copy(&conn, 7, 42, 4);
         }
         let heads = store.run(|c| store::outbox::heads(c, 10)).await.unwrap();

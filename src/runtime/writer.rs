@@ -14,7 +14,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::domain::texts::Texts;
-use crate::domain::{self, Event, MailPurpose};
+use crate::domain::{self, Action, MailPurpose, Member, Policy};
 use crate::error::Result;
 use crate::runtime::metrics::Metrics;
 use crate::runtime::wake::{DeliveryHook, Wake};
@@ -134,7 +134,7 @@ pub struct Wakes {
 }
 
 struct Shared {
-    config: Arc<Config>,
+    policy: Policy,
     texts: Texts,
     wakes: Wakes,
     metrics: Arc<Metrics>,
@@ -173,7 +173,7 @@ impl Processor {
         metrics: Arc<Metrics>,
     ) -> Processor {
         let shared = Arc::new(Shared {
-            config,
+            policy: policy(&config),
             texts,
             wakes,
             metrics,
@@ -232,12 +232,12 @@ impl Processor {
     }
 
     /// Decide and apply one event inside the caller's transaction.
-    pub fn apply_event(&self, conn: &Connection, event: &Event, now: i64) -> Result<Applied> {
+    pub fn apply_event(&self, conn: &Connection, event: &Action, now: i64) -> Result<Applied> {
         apply_event(conn, event, &self.shared, now)
     }
 
     /// Handle an internal event (a timer, a delivery) in a transaction of its own.
-    pub async fn handle(&self, event: Event) -> Result<Applied> {
+    pub async fn handle(&self, event: Action) -> Result<Applied> {
         let shared = self.shared.clone();
         let applied = self
             .store
@@ -430,7 +430,7 @@ enum Read {
 }
 
 enum Meaning {
-    Event(Box<Event>),
+    Action(Box<Action>),
     /// Nothing to do: invalid or of a kind the bot ignores, and why.
     Nothing(Outcome, String),
 }
@@ -448,8 +448,8 @@ fn read(raw: &[u8]) -> Read {
     // detection fails and every update comes out as "unrecognised".
     let meaning = match serde_json::from_slice::<teloxide::types::Update>(raw) {
         Err(e) => Meaning::Nothing(Outcome::Invalid, format!("does not parse: {e}")),
-        Ok(parsed) => match update::to_event(&parsed, &value) {
-            Ok(event) => Meaning::Event(Box::new(event)),
+        Ok(parsed) => match update::to_action(&parsed, &value) {
+            Ok(event) => Meaning::Action(Box::new(event)),
             Err(update::Ignored(why)) => {
                 let outcome = if matches!(parsed.kind, teloxide::types::UpdateKind::Error(_)) {
                     Outcome::Invalid
@@ -495,7 +495,7 @@ fn ingest_in(
     let mut applied = Applied::default();
     let (outcome, detail) = match meaning {
         Meaning::Nothing(outcome, why) => (*outcome, Some(why.clone())),
-        Meaning::Event(event) => {
+        Meaning::Action(event) => {
             // Guarded: if applying fails, the update is still recorded.
             match store::guarded(tx, "apply", || apply_event(tx, event, shared, now))? {
                 Ok(a) => {
@@ -519,14 +519,41 @@ fn ingest_in(
     Ok((Ingested::New { update_id, outcome }, applied))
 }
 
-/// Load what the event needs, decide, and apply the decision.
-fn apply_event(conn: &Connection, event: &Event, shared: &Shared, now: i64) -> Result<Applied> {
-    let snapshot = store::desk::load(conn, event, &shared.config, now)?;
+/// What the core needs of the configuration: the staff, the onboarding limits and
+/// the timeouts.
+pub fn policy(config: &Config) -> Policy {
+    let members = |people: &[crate::config::Person]| -> Vec<Member> {
+        people
+            .iter()
+            .map(|p| Member {
+                chat_id: p.chat_id,
+                name: p.name.clone(),
+            })
+            .collect()
+    };
+    Policy {
+        specialists: members(&config.specialists),
+        service_groups: config.service_groups.iter().map(|g| g.chat_id).collect(),
+        controllers: config.controllers.iter().map(|c| c.chat_id).collect(),
+        auth: domain::AuthPolicy {
+            code_ttl: config.auth.code_ttl,
+            max_attempts: config.auth.max_attempts,
+            resend_cooldown: config.auth.resend_cooldown,
+            max_codes_per_hour: config.auth.max_codes_per_hour,
+        },
+        idle_close: config.timeouts.idle_close,
+    }
+}
+
+/// Load what the action needs, decide, and apply the decision.
+fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> Result<Applied> {
+    let needs = domain::needs(event, &shared.policy);
+    let snapshot = store::desk::load(conn, &needs, now)?;
     let code = fresh_code();
     let env = domain::Env {
         now,
         fresh_code: &code,
-        config: &shared.config,
+        policy: &shared.policy,
         texts: &shared.texts,
     };
     let decision = domain::decide(event, &snapshot, &env);
@@ -558,7 +585,7 @@ impl Processor {
         conn: &Connection,
         purpose: &Value,
         now: i64,
-        event: impl FnOnce(P) -> Event,
+        event: impl FnOnce(P) -> Action,
     ) -> Result<()> {
         let Ok(purpose) = serde_json::from_value::<P>(purpose.clone()) else {
             warn!(%purpose, "an outbox purpose this version does not know; ignored");
@@ -578,9 +605,9 @@ impl DeliveryHook for Processor {
         result: &Value,
         now: i64,
     ) -> Result<()> {
-        self.purpose_event(conn, purpose, now, |purpose| Event::Delivered {
+        self.purpose_event(conn, purpose, now, |purpose| Action::Delivered {
             purpose,
-            result: result.clone(),
+            copies: crate::telegram::wire::sent_ids(result),
         })
     }
 
@@ -592,7 +619,7 @@ impl DeliveryHook for Processor {
         description: &str,
         now: i64,
     ) -> Result<()> {
-        self.purpose_event(conn, purpose, now, |purpose| Event::DeliveryFailed {
+        self.purpose_event(conn, purpose, now, |purpose| Action::DeliveryFailed {
             purpose,
             code,
             description: description.to_string(),
@@ -601,7 +628,7 @@ impl DeliveryHook for Processor {
 
     fn mail_failed(&self, conn: &Connection, purpose: &Value, error: &str, now: i64) -> Result<()> {
         self.purpose_event(conn, purpose, now, |purpose: MailPurpose| {
-            Event::MailFailed {
+            Action::MailFailed {
                 purpose,
                 error: error.to_string(),
             }
@@ -680,7 +707,7 @@ mod tests {
         .unwrap();
         let texts = Texts::new(config.texts.locale, &config.texts.overrides).unwrap();
         Shared {
-            config: Arc::new(config),
+            policy: policy(&config),
             texts,
             wakes: Wakes::default(),
             metrics: Arc::default(),

@@ -1,16 +1,14 @@
-//! The lifecycle's side of the database: loading the [`Snapshot`] an event needs,
+//! The core's side of the database: loading the [`Snapshot`] an action's [`Needs`] ask for,
 //! and applying a [`Decision`] (changes and queued effects).
 
 use crate::store::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::config::Config;
-use crate::domain::callback::MenuItem;
+use crate::domain::needs::{Counterpart, Find, ListingQuery, LogNeed};
 use crate::domain::{
-    ALBUM_WINDOW_MS, ARCHIVE_PAGE, Announcement, Assignment, CallbackData, Change, Code, Codes,
-    Communication, Customer, CustomerRow, CustomerState, Decision, Effect, Event, FileNote,
-    HISTORY_PAGE, Kind, Listing, LogEntry, MailPurpose, Purpose, Queued, Role, Snapshot, Status,
-    UNASSIGNED_SHOWN, USERS_PAGE, User,
+    ALBUM_WINDOW_MS, ARCHIVE_PAGE, Action, Announcement, Assignment, Change, Code, Codes,
+    Communication, Customer, CustomerRow, CustomerState, Decision, Effect, FileNote, Kind, Listing,
+    LogEntry, Needs, Queued, Role, Snapshot, Status, UNASSIGNED_SHOWN, User,
 };
 use crate::error::{Error, Result};
 use crate::store::outbox;
@@ -348,189 +346,114 @@ fn archived_count(conn: &Connection, customer: i64) -> Result<i64> {
     )?)
 }
 
-/// Fill the snapshot with the communication, its customer, log and announcements.
-fn with_communication(
-    conn: &Connection,
-    snap: &mut Snapshot,
-    comm: Option<Communication>,
-) -> Result<()> {
-    with_communication_log(conn, snap, comm, |_| true)
+fn last_closed_of(conn: &Connection, customer: i64) -> Result<Option<Communication>> {
+    Ok(conn
+        .row(
+            &format!("SELECT {COMM_COLUMNS} FROM communications WHERE customer_id = ?1 AND status = 'closed' ORDER BY id DESC LIMIT 1"),
+            [customer],
+            comm_row,
+        )
+        .optional()?)
 }
 
-/// The same, loading the log only if `needs_log` says so: relaying in an assigned
-/// communication does not need its history, and a long one would cost every
-/// message a full read.
-fn with_communication_log(
+fn album(conn: &Connection, chat: i64, media_group_id: &str) -> Result<Vec<(i64, i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT communication_id, target_chat, message_id FROM album_parts
+         WHERE chat_id = ?1 AND media_group_id = ?2 ORDER BY message_id",
+    )?;
+    let rows = stmt.query_map(params![chat, media_group_id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The copy of a message in the other party's chat, once the communication (whose
+/// other party it is) is known.
+fn counterpart_in(
     conn: &Connection,
-    snap: &mut Snapshot,
-    comm: Option<Communication>,
-    needs_log: impl Fn(&Communication) -> bool,
-) -> Result<()> {
-    if let Some(c) = &comm {
-        snap.customer = customer(conn, c.customer_id)?;
-        if needs_log(c) {
-            snap.log = log(conn, c.id)?;
-        }
-        snap.announcements = announcements(conn, c.id)?;
+    comm: Option<&Communication>,
+    c: Option<Counterpart>,
+) -> Result<Option<i64>> {
+    let (Some(comm), Some(c)) = (comm, c) else {
+        return Ok(None);
+    };
+    let other = if c.in_customer_chat {
+        Some(comm.customer_id)
+    } else {
+        comm.specialist_id
+    };
+    match other {
+        Some(other) => counterpart(conn, c.chat, c.message, other),
+        None => Ok(None),
     }
-    snap.communication = comm;
-    Ok(())
 }
 
-/// What the event needs to know.
-pub fn load(conn: &Connection, event: &Event, config: &Config, now: i64) -> Result<Snapshot> {
-    let mut snap = Snapshot {
-        next_communication_id: conn.row(
+fn listing(conn: &Connection, query: &ListingQuery) -> Result<Listing> {
+    match *query {
+        ListingQuery::Unassigned => unassigned_listing(conn),
+        ListingQuery::Customers {
+            after,
+            before,
+            size,
+        } => customers_page(conn, after, before, size),
+        ListingQuery::Archived { customer, before } => archived_page(conn, customer, before),
+    }
+}
+
+/// Load what `needs` says: the communication (with its customer, announcements,
+/// log and assignments as asked), the people, codes, copies, album and list.
+pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
+    let mut snap = Snapshot::default();
+    if needs.next_id {
+        snap.next_communication_id = conn.row(
             "SELECT coalesce(max(id), 0) + 1 FROM communications",
             [],
             |r| r.get(0),
-        )?,
-        ..Snapshot::default()
+        )?;
+    }
+    let comm = match &needs.communication {
+        None => None,
+        Some(Find::Id(id)) => communication(conn, *id)?,
+        Some(Find::OpenOf(customer)) => open_communication_of(conn, *customer)?,
+        Some(Find::ActiveOf(specialist)) => active_communication_of(conn, *specialist)?,
+        Some(Find::LastClosedOf(customer)) => last_closed_of(conn, *customer)?,
     };
-    match event {
-        Event::Message(m) | Event::Edited(m) => {
-            let actor = m.from.id;
-            let comm = if config.is_specialist(actor) {
-                active_communication_of(conn, actor)?
-            } else {
-                snap.codes = codes(conn, actor, now)?;
-                open_communication_of(conn, actor)?
-            };
-            // Only an unassigned communication's announcement shows the log.
-            let unassigned = |c: &Communication| c.status == Status::Unassigned;
-            if config.is_specialist(actor) {
-                with_communication_log(conn, &mut snap, comm, unassigned)?;
-            } else {
-                // The customer row even without a communication (onboarding).
-                with_communication_log(conn, &mut snap, comm, unassigned)?;
-                if snap.customer.is_none() {
-                    snap.customer = customer(conn, actor)?;
-                }
-            }
-            if let Some(c) = &snap.communication {
-                let other = if config.is_specialist(actor) {
-                    Some(c.customer_id)
-                } else {
-                    c.specialist_id
-                };
-                if let Some(other) = other {
-                    if let Some(reply) = m.reply_to {
-                        snap.reply_copy = counterpart(conn, m.chat_id, reply, other)?;
-                    }
-                    if matches!(event, Event::Edited(_)) {
-                        snap.edit_copy = counterpart(conn, m.chat_id, m.message_id, other)?;
-                    }
-                }
-            }
+    if let Some(c) = &comm {
+        snap.customer = customer(conn, c.customer_id)?;
+        let wants_log = match needs.log {
+            LogNeed::All => true,
+            LogNeed::IfUnassigned => c.status == Status::Unassigned,
+        };
+        if wants_log {
+            snap.log = log(conn, c.id)?;
         }
-        Event::Command { from, name, .. } => {
-            if config.is_specialist(from.id) {
-                let comm = active_communication_of(conn, from.id)?;
-                with_communication(conn, &mut snap, comm)?;
-                snap.listing = match name.as_str() {
-                    "unassigned" => Some(unassigned_listing(conn)?),
-                    "users" => Some(customers_page(conn, None, None, USERS_PAGE)?),
-                    "history" => Some(customers_page(conn, None, None, HISTORY_PAGE)?),
-                    _ => None,
-                };
-            } else {
-                snap.customer = customer(conn, from.id)?;
-            }
+        snap.announcements = announcements(conn, c.id)?;
+        if needs.assignments {
+            snap.assignments = assignments(conn, c.id)?;
         }
-        Event::Callback { from, data, .. } => match CallbackData::parse(data) {
-            Some(CallbackData::Take(n) | CallbackData::Release(n) | CallbackData::Close(n)) => {
-                let comm = communication(conn, n)?;
-                with_communication(conn, &mut snap, comm)?;
-                snap.actor_active = active_communication_of(conn, from.id)?.map(|c| c.id);
-            }
-            Some(CallbackData::Menu(item)) => {
-                let comm = active_communication_of(conn, from.id)?;
-                with_communication(conn, &mut snap, comm)?;
-                if item == MenuItem::Unassigned {
-                    snap.listing = Some(unassigned_listing(conn)?);
-                }
-            }
-            Some(CallbackData::Users { after }) => {
-                snap.listing = Some(customers_page(conn, Some(after), None, USERS_PAGE)?);
-            }
-            Some(CallbackData::UsersBack { before }) => {
-                snap.listing = Some(customers_page(conn, None, Some(before), USERS_PAGE)?);
-            }
-            Some(CallbackData::History { after }) => {
-                snap.listing = Some(customers_page(conn, Some(after), None, HISTORY_PAGE)?);
-            }
-            Some(CallbackData::HistoryBack { before }) => {
-                snap.listing = Some(customers_page(conn, None, Some(before), HISTORY_PAGE)?);
-            }
-            Some(CallbackData::HistoryOf(id)) => {
-                let comm = open_communication_of(conn, id)?;
-                if let Some(c) = &comm {
-                    snap.assignments = assignments(conn, c.id)?;
-                }
-                with_communication(conn, &mut snap, comm)?;
-                snap.customer = customer(conn, id)?;
-                snap.archived = archived_count(conn, id)?;
-            }
-            Some(CallbackData::ArchiveLast(id)) => {
-                let comm = conn
-                    .row(
-                        &format!("SELECT {COMM_COLUMNS} FROM communications WHERE customer_id = ?1 AND status = 'closed' ORDER BY id DESC LIMIT 1"),
-                        [id],
-                        comm_row,
-                    )
-                    .optional()?;
-                if let Some(c) = &comm {
-                    snap.assignments = assignments(conn, c.id)?;
-                }
-                with_communication(conn, &mut snap, comm)?;
-            }
-            Some(CallbackData::ArchiveShow(n) | CallbackData::ArchiveZip(n)) => {
-                let comm = communication(conn, n)?;
-                if let Some(c) = &comm {
-                    snap.assignments = assignments(conn, c.id)?;
-                }
-                with_communication(conn, &mut snap, comm)?;
-            }
-            Some(CallbackData::ArchiveList {
-                customer: id,
-                before,
-            }) => {
-                snap.listing = Some(archived_page(conn, id, before)?);
-            }
-            Some(CallbackData::Noop) | None => {}
-            Some(CallbackData::ChangeEmail | CallbackData::ResendCode) => {
-                snap.customer = customer(conn, from.id)?;
-                snap.codes = codes(conn, from.id, now)?;
-            }
-        },
-        Event::IdleTimeout { communication_id } => {
-            let comm = communication(conn, *communication_id)?;
-            with_communication(conn, &mut snap, comm)?;
-        }
-        Event::AlbumDue {
-            chat_id,
-            media_group_id,
-        } => {
-            let mut stmt = conn.prepare_cached(
-                "SELECT communication_id, target_chat, message_id FROM album_parts
-                 WHERE chat_id = ?1 AND media_group_id = ?2 ORDER BY message_id",
-            )?;
-            let rows = stmt.query_map(params![chat_id, media_group_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?;
-            snap.album = rows.collect::<Result<_, _>>()?;
-        }
-        Event::Delivered { purpose, .. } | Event::DeliveryFailed { purpose, .. } => {
-            if let Purpose::Announcement { comm, .. } = purpose {
-                let comm = communication(conn, *comm)?;
-                with_communication(conn, &mut snap, comm)?;
-            }
-        }
-        Event::MailFailed { purpose, .. } => {
-            if let MailPurpose::Code { customer: id } = purpose {
-                snap.customer = customer(conn, *id)?;
-            }
-        }
+    }
+    snap.reply_copy = counterpart_in(conn, comm.as_ref(), needs.reply_copy)?;
+    snap.edit_copy = counterpart_in(conn, comm.as_ref(), needs.edit_copy)?;
+    snap.communication = comm;
+    if snap.customer.is_none()
+        && let Some(id) = needs.customer
+    {
+        snap.customer = customer(conn, id)?;
+    }
+    if let Some(id) = needs.codes {
+        snap.codes = codes(conn, id, now)?;
+    }
+    if let Some(id) = needs.actor_active {
+        snap.actor_active = active_communication_of(conn, id)?.map(|c| c.id);
+    }
+    if let Some((chat, group)) = &needs.album {
+        snap.album = album(conn, *chat, group)?;
+    }
+    if let Some(id) = needs.archived_count {
+        snap.archived = archived_count(conn, id)?;
+    }
+    if let Some(query) = &needs.listing {
+        snap.listing = Some(listing(conn, query)?);
     }
     Ok(snap)
 }
@@ -545,22 +468,12 @@ pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<Enqueue
     let (mut calls, mut mails) = (0, 0);
     for effect in &decision.effects {
         match effect {
-            Effect::Telegram { call, coalesce } => {
-                if let Some(key) = coalesce {
-                    conn.exec(
-                        "DELETE FROM outbox WHERE coalesce_key = ?1 AND status = 'pending'",
-                        [key],
-                    )?;
-                }
-                let id = outbox::enqueue(conn, call, now)?;
-                if let Some(key) = coalesce {
-                    conn.exec(
-                        "UPDATE outbox SET coalesce_key = ?2 WHERE id = ?1",
-                        params![id, key],
-                    )?;
-                }
+            Effect::Telegram(send) => {
+                outbox::enqueue(conn, send, now)?;
                 calls += 1;
             }
+            // Only a front end other than Telegram shows it; nothing is stored.
+            Effect::Feedback { .. } => {}
             Effect::Zip { comm, chat } => {
                 conn.exec(
                     "INSERT INTO zip_requests (communication_id, chat_id, created_at) VALUES (?1, ?2, ?3)",
@@ -916,14 +829,14 @@ pub fn next_timer_of(conn: &mut Connection) -> Result<Option<i64>> {
     next_timer(conn)
 }
 
-/// Events whose time has come.
-pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Event>> {
+/// Actions whose time has come.
+pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Action>> {
     let mut events = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM communications WHERE status = 'assigned' AND idle_deadline <= ?1 ORDER BY idle_deadline",
     )?;
     for id in stmt.query_map([now], |r| r.get::<_, i64>(0))? {
-        events.push(Event::IdleTimeout {
+        events.push(Action::IdleTimeout {
             communication_id: id?,
         });
     }
@@ -932,7 +845,7 @@ pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Event>> {
     )?;
     for row in stmt.query_map([now], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
         let (chat_id, media_group_id) = row?;
-        events.push(Event::AlbumDue {
+        events.push(Action::AlbumDue {
             chat_id,
             media_group_id,
         });

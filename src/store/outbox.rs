@@ -1,46 +1,103 @@
-//! The durable outbox: Bot API calls waiting to be sent, and their fate.
+//! The durable outbox: messages waiting to be sent, and their fate. Every row is
+//! written by [`enqueue`], in the transaction of the change that caused it.
+//!
+//! A row holds the core's typed message ([`Outgoing`], as JSON; `method` is its
+//! kind); the sender has the Telegram adapter turn it into a Bot API call. Rows
+//! queued by a version before typed messages were migrated to `raw:<method>` and
+//! are sent as the calls they are.
 
 use crate::store::Cached;
 use rusqlite::{Connection, params};
 
+use crate::domain::{Outgoing, Purpose, Send};
 use crate::error::Result;
-use crate::telegram::Call;
 
-/// A pending call as the sender sees it.
+/// What a pending row carries.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    Message(Outgoing),
+    /// A Bot API call queued by an older version: method and JSON parameters.
+    Raw {
+        method: String,
+        params: String,
+    },
+    /// A row that cannot be read (why).
+    Unreadable(String),
+}
+
+/// A pending row as the sender sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
     pub id: i64,
     pub chat_id: Option<i64>,
-    pub method: String,
-    pub params: String,
+    pub body: Body,
+    /// JSON: what to do with the result ([`Purpose`]).
     pub purpose: Option<String>,
     pub attempts: i64,
     /// Unix ms before which it must not be tried.
     pub not_before: i64,
 }
 
+impl Pending {
+    /// The name for logs: the message's kind or the raw call's method.
+    pub fn what(&self) -> &str {
+        match &self.body {
+            Body::Message(m) => m.kind(),
+            Body::Raw { method, .. } => method,
+            Body::Unreadable(_) => "unreadable",
+        }
+    }
+}
+
+fn body(method: String, params: String) -> Body {
+    if let Some(raw) = method.strip_prefix("raw:") {
+        return Body::Raw {
+            method: raw.to_string(),
+            params,
+        };
+    }
+    match serde_json::from_str::<Outgoing>(&params) {
+        Ok(m) => Body::Message(m),
+        Err(e) => Body::Unreadable(format!("a queued {method} message cannot be read: {e}")),
+    }
+}
+
 fn pending_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Pending> {
     Ok(Pending {
         id: r.get(0)?,
         chat_id: r.get(1)?,
-        method: r.get(2)?,
-        params: r.get(3)?,
+        body: body(r.get(2)?, r.get(3)?),
         purpose: r.get(4)?,
         attempts: r.get(5)?,
         not_before: r.get(6)?,
     })
 }
 
-/// Queue a call. Meant to run inside the transaction of the change that caused it.
-pub fn enqueue(conn: &Connection, call: &Call, now_ms: i64) -> Result<i64> {
-    let params = serde_json::to_string(&call.params).unwrap_or_else(|_| "{}".into());
-    let purpose = call
+/// Queue a message. Meant to run inside the transaction of the change that caused
+/// it. With a coalescing key, a pending message with the same key is replaced.
+pub fn enqueue(conn: &Connection, send: &Send, now_ms: i64) -> Result<i64> {
+    let params = serde_json::to_string(&send.message).unwrap_or_else(|_| "{}".into());
+    let purpose = send
         .purpose
         .as_ref()
-        .and_then(|p| serde_json::to_string(p).ok());
+        .and_then(|p: &Purpose| serde_json::to_string(p).ok());
+    if let Some(key) = &send.coalesce {
+        conn.exec(
+            "DELETE FROM outbox WHERE coalesce_key = ?1 AND status = 'pending'",
+            [key],
+        )?;
+    }
     conn.exec(
-        "INSERT INTO outbox (created_at, chat_id, method, params, purpose) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![now_ms, call.chat_id, call.method, params, purpose],
+        "INSERT INTO outbox (created_at, chat_id, method, params, purpose, coalesce_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            now_ms,
+            send.message.chat(),
+            send.message.kind(),
+            params,
+            purpose,
+            send.coalesce
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -125,7 +182,10 @@ pub fn pending_count(conn: &Connection) -> Result<i64> {
 mod tests {
     use super::*;
     use crate::store::Store;
-    use crate::telegram::ParseMode;
+
+    fn text(chat: i64, t: &str) -> Send {
+        Send::from(Outgoing::plain(chat, t.into()))
+    }
 
     #[test]
     fn heads_seek_the_pending_index_instead_of_scanning_the_backlog() {
@@ -154,12 +214,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
         let conn = store.lock();
-        let a1 = enqueue(&conn, &Call::send_message(1, "a1", ParseMode::Plain), 0).unwrap();
-        let b1 = enqueue(&conn, &Call::send_message(2, "b1", ParseMode::Plain), 0).unwrap();
-        let a2 = enqueue(&conn, &Call::send_message(1, "a2", ParseMode::Plain), 0).unwrap();
+        let a1 = enqueue(&conn, &text(1, "a1"), 0).unwrap();
+        let b1 = enqueue(&conn, &text(2, "b1"), 0).unwrap();
+        let a2 = enqueue(&conn, &text(1, "a2"), 0).unwrap();
         let free = enqueue(
             &conn,
-            &Call::new("answerCallbackQuery", None, serde_json::json!({})),
+            &Send::from(Outgoing::Answer {
+                callback: "q".into(),
+                text: String::new(),
+                alert: false,
+            }),
             0,
         )
         .unwrap();
@@ -192,5 +256,41 @@ mod tests {
         // SQLite recompiles a statement whose LIMIT is a bound parameter each time
         // it is bound, unless the plan is kept stable (see `store::configure`).
         assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    }
+
+    #[test]
+    fn rows_hold_typed_messages_and_coalesce_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let conn = store.lock();
+        let keyed = |t: &str| Send {
+            coalesce: Some("ann:1:-100".into()),
+            ..text(-100, t)
+        };
+        enqueue(&conn, &keyed("first"), 0).unwrap();
+        let second = enqueue(&conn, &keyed("second"), 0).unwrap();
+        let heads = heads(&conn, 10).unwrap();
+        assert_eq!(heads.len(), 1);
+        assert_eq!(heads[0].id, second);
+        assert_eq!(heads[0].what(), "text");
+        assert_eq!(
+            heads[0].body,
+            Body::Message(Outgoing::plain(-100, "second".into()))
+        );
+    }
+
+    #[test]
+    fn rows_of_an_older_version_are_raw_calls_and_junk_is_unreadable() {
+        assert_eq!(
+            body("raw:sendMessage".into(), "{\"chat_id\":1}".into()),
+            Body::Raw {
+                method: "sendMessage".into(),
+                params: "{\"chat_id\":1}".into()
+            }
+        );
+        assert!(matches!(
+            body("text".into(), "{\"chat_id\":1}".into()),
+            Body::Unreadable(_)
+        ));
     }
 }

@@ -238,6 +238,10 @@ CREATE TABLE archive_progress (
 ) STRICT;
 "#,
     ),
+    // 7: the outbox holds the core's typed messages (`method` is their kind, `params`
+    // their JSON); calls still pending from before are marked to be sent as the raw
+    // Bot API calls they are.
+    M::up("UPDATE outbox SET method = 'raw:' || method WHERE status = 'pending';"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -1,10 +1,14 @@
-//! Everything that speaks the Bot API: the outgoing call description ([`Call`]), the
-//! HTTP client with Telegram's error classes ([`BotApi`], [`ApiError`]), and the
-//! reading of incoming updates ([`update`]).
+//! The Telegram adapter, everything that speaks the Bot API: reading updates into
+//! typed actions ([`update`], button data in [`callback`]), the wire format of the
+//! core's typed messages ([`wire`]: [`Outgoing`](crate::domain::Outgoing) → a
+//! [`Call`]), and the HTTP client with Telegram's error classes ([`BotApi`],
+//! [`ApiError`]).
 
 mod call;
+pub mod callback;
 mod client;
 pub mod update;
+pub mod wire;
 
 pub use call::{Call, ParseMode};
 pub use client::{ApiError, BotApi};

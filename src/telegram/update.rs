@@ -1,10 +1,12 @@
 //! Reading incoming updates: the envelope every update has (id and kind), and the
-//! translation of an update into a lifecycle event.
+//! translation of an update into the one typed action it stands for (commands and
+//! button data are parsed here, once).
 
 use serde_json::Value;
 use teloxide::types::{FileMeta, Message, Update, UpdateKind};
 
-use crate::domain::{Event, FileRef, Incoming, Kind, User};
+use super::callback;
+use crate::domain::{Action, Command, FileRef, Incoming, Kind, Press, User};
 
 /// What every update has, even one teloxide cannot parse.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,25 +31,29 @@ pub fn envelope(raw: &Value) -> Option<Envelope> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ignored(pub String);
 
-/// Translate an update into the event the lifecycle understands. `raw` is the same
+/// Translate an update into the action the core understands. `raw` is the same
 /// update as JSON: when teloxide could not read a private message (a newer Bot API
 /// than it knows), the message is read from it, so that nothing a customer sends
 /// is lost.
-pub fn to_event(update: &Update, raw: &Value) -> Result<Event, Ignored> {
+pub fn to_action(update: &Update, raw: &Value) -> Result<Action, Ignored> {
     match &update.kind {
         UpdateKind::Message(m) => private(m)?.map_or_else(
             || Err(Ignored("message without a sender".into())),
-            |incoming| Ok(message_event(incoming)),
+            |incoming| Ok(message_action(incoming)),
         ),
         UpdateKind::EditedMessage(m) => private(m)?
-            .map(Event::Edited)
+            .map(Action::Edited)
             .ok_or_else(|| Ignored("edit without a sender".into())),
-        UpdateKind::CallbackQuery(q) => Ok(Event::Callback {
-            id: q.id.0.clone(),
+        UpdateKind::CallbackQuery(q) => Ok(Action::Press {
             from: user(&q.from),
-            chat_id: q.message.as_ref().map(|m| m.chat().id.0),
-            message_id: q.message.as_ref().map(|m| i64::from(m.id().0)),
-            data: q.data.clone().unwrap_or_default(),
+            button: q.data.as_deref().and_then(callback::parse),
+            press: Press {
+                callback: Some(q.id.0.clone()),
+                message: q
+                    .message
+                    .as_ref()
+                    .map(|m| (m.chat().id.0, i64::from(m.id().0))),
+            },
         }),
         UpdateKind::Error(_) => fallback(raw),
         UpdateKind::MyChatMember(m) => Err(Ignored(format!(
@@ -58,17 +64,17 @@ pub fn to_event(update: &Update, raw: &Value) -> Result<Event, Ignored> {
     }
 }
 
-fn message_event(m: Incoming) -> Event {
+fn message_action(m: Incoming) -> Action {
     if m.kind == Some(Kind::Text)
         && let Some(name) = m.text.as_deref().and_then(command_name)
     {
-        return Event::Command {
+        return Action::Command {
             from: m.from,
             chat_id: m.chat_id,
-            name,
+            command: Command::named(&name),
         };
     }
-    Event::Message(m)
+    Action::Message(m)
 }
 
 /// A message of a private chat as an [`Incoming`]; other chats are ignored (a
@@ -161,7 +167,7 @@ fn incoming(m: &Message, from: User) -> Incoming {
 
 /// A private message teloxide could not read, read from the JSON: enough to relay
 /// it by copying (which does not need to understand its content).
-fn fallback(raw: &Value) -> Result<Event, Ignored> {
+fn fallback(raw: &Value) -> Result<Action, Ignored> {
     let not_understood = || Ignored("update not understood".into());
     let (edited, m) = match (raw.get("message"), raw.get("edited_message")) {
         (Some(m), _) => (false, m),
@@ -219,9 +225,9 @@ fn fallback(raw: &Value) -> Result<Event, Ignored> {
             .and_then(Value::as_i64),
     };
     Ok(if edited {
-        Event::Edited(incoming)
+        Action::Edited(incoming)
     } else {
-        message_event(incoming)
+        message_action(incoming)
     })
 }
 
@@ -241,10 +247,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(raw: &Value) -> Result<Event, Ignored> {
+    fn parse(raw: &Value) -> Result<Action, Ignored> {
         let bytes = serde_json::to_vec(raw).unwrap();
         let update: Update = serde_json::from_slice(&bytes).unwrap();
-        to_event(&update, raw)
+        to_action(&update, raw)
     }
 
     #[test]
@@ -287,13 +293,18 @@ mod tests {
 
     #[test]
     fn text_commands_and_media_are_read() {
-        let Ok(Event::Command { name, .. }) = parse(&message(
+        let Ok(Action::Command { command, .. }) = parse(&message(
             json!({"text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}),
         )) else {
             panic!("command expected");
         };
-        assert_eq!(name, "start");
-        let Ok(Event::Message(m)) = parse(&message(json!({
+        assert_eq!(command, Command::Start);
+        let Ok(Action::Command { command, .. }) = parse(&message(json!({"text": "/Frobnicate"})))
+        else {
+            panic!("command expected");
+        };
+        assert_eq!(command, Command::Other("frobnicate".into()));
+        let Ok(Action::Message(m)) = parse(&message(json!({
             "photo": [{"file_id": "small", "file_unique_id": "s", "width": 1, "height": 1, "file_size": 10},
                       {"file_id": "big", "file_unique_id": "b", "width": 9, "height": 9, "file_size": 99}],
             "caption": "look", "media_group_id": "g1",
@@ -326,11 +337,39 @@ mod tests {
             "message_id": 4, "chat": {"id": 42, "type": "private"},
             "from": {"id": 42, "first_name": "Ann"}, "caption": "new thing"
         }});
-        let Ok(Event::Message(m)) = fallback(&raw) else {
+        let Ok(Action::Message(m)) = fallback(&raw) else {
             panic!()
         };
         assert_eq!((m.chat_id, m.message_id), (42, 4));
         assert_eq!(m.text.as_deref(), Some("new thing"));
         assert!(fallback(&json!({"update_id": 1, "poll": {}})).is_err());
+    }
+
+    #[test]
+    fn button_presses_carry_their_parsed_button_and_where_they_were_pressed() {
+        let press = |data: &str| {
+            json!({"update_id": 2, "callback_query": {
+                "id": "q7", "chat_instance": "c",
+                "from": {"id": 5, "is_bot": false, "first_name": "Anna"},
+                "message": {"message_id": 30, "date": 1, "chat": {"id": -100, "type": "supergroup", "title": "S"}, "text": "x"},
+                "data": data
+            }})
+        };
+        let Ok(Action::Press {
+            from,
+            button,
+            press: at,
+        }) = parse(&press("t:3"))
+        else {
+            panic!("press expected");
+        };
+        assert_eq!(from.id, 5);
+        assert_eq!(button, Some(crate::domain::Button::Take(3)));
+        assert_eq!(at.callback.as_deref(), Some("q7"));
+        assert_eq!(at.message, Some((-100, 30)));
+        let Ok(Action::Press { button, .. }) = parse(&press("t:zz")) else {
+            panic!("press expected");
+        };
+        assert_eq!(button, None);
     }
 }

@@ -1,0 +1,270 @@
+//! What people and the clock do, as typed actions: read once at the edge (the
+//! Telegram adapter; the console later) and decided on by the core.
+
+use serde::{Deserialize, Serialize};
+
+/// A Telegram user as the bot sees them.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct User {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language: Option<String>,
+}
+
+impl User {
+    pub fn display_name(&self) -> String {
+        match &self.last_name {
+            Some(last) if !last.is_empty() => format!("{} {}", self.first_name, last),
+            _ => self.first_name.clone(),
+        }
+    }
+}
+
+/// What a message carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Photo,
+    Document,
+    Video,
+    Voice,
+    Audio,
+    Sticker,
+    Animation,
+    VideoNote,
+    Contact,
+    Location,
+    Venue,
+    Poll,
+    Dice,
+    /// A later edit of an earlier message (only in the log).
+    Edit,
+    Other,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 16] = [
+        Kind::Text,
+        Kind::Photo,
+        Kind::Document,
+        Kind::Video,
+        Kind::Voice,
+        Kind::Audio,
+        Kind::Sticker,
+        Kind::Animation,
+        Kind::VideoNote,
+        Kind::Contact,
+        Kind::Location,
+        Kind::Venue,
+        Kind::Poll,
+        Kind::Dice,
+        Kind::Edit,
+        Kind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Photo => "photo",
+            Kind::Document => "document",
+            Kind::Video => "video",
+            Kind::Voice => "voice",
+            Kind::Audio => "audio",
+            Kind::Sticker => "sticker",
+            Kind::Animation => "animation",
+            Kind::VideoNote => "video_note",
+            Kind::Contact => "contact",
+            Kind::Location => "location",
+            Kind::Venue => "venue",
+            Kind::Poll => "poll",
+            Kind::Dice => "dice",
+            Kind::Edit => "edit",
+            Kind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Kind {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or(Kind::Other)
+    }
+}
+
+/// A file attached to a message.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FileRef {
+    pub file_id: String,
+    pub file_unique_id: String,
+    pub file_name: Option<String>,
+    pub size: Option<u64>,
+}
+
+/// A message in a private chat with the bot.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Incoming {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub from: User,
+    pub kind: Option<Kind>,
+    /// The text, or the caption of a media message.
+    pub text: Option<String>,
+    pub file: Option<FileRef>,
+    pub media_group_id: Option<String>,
+    /// The message this one replies to, in the same chat.
+    pub reply_to: Option<i64>,
+}
+
+impl Incoming {
+    pub fn kind(&self) -> Kind {
+        self.kind.unwrap_or(Kind::Other)
+    }
+}
+
+/// A bot command in a private chat, read from `/name@bot args`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Start,
+    Service,
+    Current,
+    Close,
+    Release,
+    Unassigned,
+    Users,
+    History,
+    /// A command the desk does not know (its name, lowercased).
+    Other(String),
+}
+
+impl Command {
+    /// The command named `name` (lowercase, without `/` and `@bot`).
+    pub fn named(name: &str) -> Command {
+        match name {
+            "start" => Command::Start,
+            "service" => Command::Service,
+            "current" => Command::Current,
+            "close" => Command::Close,
+            "release" => Command::Release,
+            "unassigned" => Command::Unassigned,
+            "users" => Command::Users,
+            "history" => Command::History,
+            other => Command::Other(other.to_string()),
+        }
+    }
+}
+
+/// Where a button was pressed. Telegram tells the press's callback (to be answered)
+/// and the message with the button (menus edit it in place to turn pages); a front
+/// end without either (the console) leaves them empty.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Press {
+    pub callback: Option<String>,
+    /// (chat, message) of the message with the button.
+    pub message: Option<(i64, i64)>,
+}
+
+/// Something that happened, as far as the help desk is concerned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A message (not a command) in a private chat with the bot.
+    Message(Incoming),
+    /// An edit of an earlier message in a private chat.
+    Edited(Incoming),
+    /// A bot command in a private chat.
+    Command {
+        from: User,
+        chat_id: i64,
+        command: Command,
+    },
+    /// A button was pressed; `button` is `None` when its data is junk (forged,
+    /// stale, or from another bot version).
+    Press {
+        from: User,
+        button: Option<Button>,
+        press: Press,
+    },
+    /// The idle deadline of a communication has passed.
+    IdleTimeout { communication_id: i64 },
+    /// The gathering window of an album is over.
+    AlbumDue {
+        chat_id: i64,
+        media_group_id: String,
+    },
+    /// An outbox message with a purpose was sent; `copies` are the ids of the
+    /// messages it created, in order.
+    Delivered {
+        purpose: super::Purpose,
+        copies: Vec<i64>,
+    },
+    /// An outbox message with a purpose was refused for good.
+    DeliveryFailed {
+        purpose: super::Purpose,
+        code: u16,
+        description: String,
+    },
+    /// An email could not be sent.
+    MailFailed {
+        purpose: super::MailPurpose,
+        error: String,
+    },
+}
+
+/// What a button does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Button {
+    /// Take communication N.
+    Take(i64),
+    /// Release communication N (the specialist's own).
+    Release(i64),
+    /// Close communication N (the specialist's own).
+    Close(i64),
+    /// Customer: change the email address (during onboarding).
+    ChangeEmail,
+    /// Customer: send a new code.
+    ResendCode,
+    /// Specialist menu items.
+    Menu(MenuItem),
+    /// The customers page after customer id N (0: the first page).
+    Users {
+        after: i64,
+    },
+    /// The customers page before customer id N.
+    UsersBack {
+        before: i64,
+    },
+    /// The history's customer picker, after / before customer id N.
+    History {
+        after: i64,
+    },
+    HistoryBack {
+        before: i64,
+    },
+    /// History of one customer.
+    HistoryOf(i64),
+    /// The last archived communication of a customer.
+    ArchiveLast(i64),
+    /// The archived communications of a customer, older than communication N
+    /// (0: from the newest).
+    ArchiveList {
+        customer: i64,
+        before: i64,
+    },
+    /// Show archived communication N as text.
+    ArchiveShow(i64),
+    /// Send archived communication N as zip.
+    ArchiveZip(i64),
+    /// A button that does nothing (a page number).
+    Noop,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MenuItem {
+    Current,
+    Close,
+    Release,
+    Unassigned,
+}

@@ -1,0 +1,304 @@
+//! What an action needs to know from the database, said by the core: the store
+//! loads exactly that into a [`Snapshot`](super::Snapshot), with no second reading
+//! of the action.
+
+use super::action::{Action, Button, Command, MenuItem};
+use super::policy::Policy;
+use super::{HISTORY_PAGE, MailPurpose, Purpose, USERS_PAGE};
+
+/// Which communication an action concerns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Find {
+    Id(i64),
+    /// The customer's open one.
+    OpenOf(i64),
+    /// The specialist's active (assigned) one.
+    ActiveOf(i64),
+    /// The customer's most recently closed one.
+    LastClosedOf(i64),
+}
+
+/// How much of the communication's log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogNeed {
+    /// All of it.
+    #[default]
+    All,
+    /// Only while it is unassigned (its announcement shows the log); relaying in an
+    /// assigned communication needs no history, and a long one would cost every
+    /// message a full read.
+    IfUnassigned,
+}
+
+/// A list to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListingQuery {
+    /// The oldest unassigned communications.
+    Unassigned,
+    /// A page of customers by id: after `after`, or before `before`.
+    Customers {
+        after: Option<i64>,
+        before: Option<i64>,
+        size: usize,
+    },
+    /// A page of a customer's closed communications older than `before` (0: newest).
+    Archived { customer: i64, before: i64 },
+}
+
+/// The copy, in the other party's chat, of message `message` of `chat`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counterpart {
+    pub chat: i64,
+    pub message: i64,
+    /// Whose chat the copy is in: the customer's (the actor is the specialist) or
+    /// the assigned specialist's.
+    pub in_customer_chat: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Needs {
+    /// The communication concerned, with its customer and announcements.
+    pub communication: Option<Find>,
+    pub log: LogNeed,
+    /// Who held the communication when (transcripts).
+    pub assignments: bool,
+    /// The customer concerned, when no communication names one.
+    pub customer: Option<i64>,
+    /// The onboarding codes of this customer.
+    pub codes: Option<i64>,
+    /// The active communication of this specialist (Take refuses a busy one).
+    pub actor_active: Option<i64>,
+    pub reply_copy: Option<Counterpart>,
+    pub edit_copy: Option<Counterpart>,
+    /// The parts of this album (chat, media group).
+    pub album: Option<(i64, String)>,
+    /// How many closed communications this customer has.
+    pub archived_count: Option<i64>,
+    pub listing: Option<ListingQuery>,
+    /// The id a new communication would get.
+    pub next_id: bool,
+}
+
+impl Needs {
+    fn of(find: Find) -> Needs {
+        Needs {
+            communication: Some(find),
+            ..Needs::default()
+        }
+    }
+}
+
+/// What `action` needs to be decided.
+pub fn needs(action: &Action, policy: &Policy) -> Needs {
+    match action {
+        Action::Message(m) | Action::Edited(m) => {
+            let actor = m.from.id;
+            let specialist = policy.is_specialist(actor);
+            let mut n = if specialist {
+                Needs::of(Find::ActiveOf(actor))
+            } else {
+                Needs {
+                    customer: Some(actor),
+                    codes: Some(actor),
+                    next_id: true,
+                    ..Needs::of(Find::OpenOf(actor))
+                }
+            };
+            n.log = LogNeed::IfUnassigned;
+            let counterpart = |message| Counterpart {
+                chat: m.chat_id,
+                message,
+                in_customer_chat: specialist,
+            };
+            n.reply_copy = m.reply_to.map(counterpart);
+            if matches!(action, Action::Edited(_)) {
+                n.edit_copy = Some(counterpart(m.message_id));
+            }
+            n
+        }
+        Action::Command { from, command, .. } => {
+            if !policy.is_specialist(from.id) {
+                return Needs {
+                    customer: Some(from.id),
+                    ..Needs::default()
+                };
+            }
+            let page = |size| ListingQuery::Customers {
+                after: None,
+                before: None,
+                size,
+            };
+            Needs {
+                listing: match command {
+                    Command::Unassigned => Some(ListingQuery::Unassigned),
+                    Command::Users => Some(page(USERS_PAGE)),
+                    Command::History => Some(page(HISTORY_PAGE)),
+                    _ => None,
+                },
+                ..Needs::of(Find::ActiveOf(from.id))
+            }
+        }
+        Action::Press { from, button, .. } => {
+            let Some(button) = button else {
+                return Needs::default();
+            };
+            let page = |after, before, size| Needs {
+                listing: Some(ListingQuery::Customers {
+                    after,
+                    before,
+                    size,
+                }),
+                ..Needs::default()
+            };
+            let transcript = |find| Needs {
+                assignments: true,
+                ..Needs::of(find)
+            };
+            match *button {
+                Button::Take(n) | Button::Release(n) | Button::Close(n) => Needs {
+                    actor_active: Some(from.id),
+                    ..Needs::of(Find::Id(n))
+                },
+                Button::Menu(item) => Needs {
+                    listing: (item == MenuItem::Unassigned).then_some(ListingQuery::Unassigned),
+                    ..Needs::of(Find::ActiveOf(from.id))
+                },
+                Button::Users { after } => page(Some(after), None, USERS_PAGE),
+                Button::UsersBack { before } => page(None, Some(before), USERS_PAGE),
+                Button::History { after } => page(Some(after), None, HISTORY_PAGE),
+                Button::HistoryBack { before } => page(None, Some(before), HISTORY_PAGE),
+                Button::HistoryOf(id) => Needs {
+                    customer: Some(id),
+                    archived_count: Some(id),
+                    ..transcript(Find::OpenOf(id))
+                },
+                Button::ArchiveLast(id) => transcript(Find::LastClosedOf(id)),
+                Button::ArchiveShow(n) | Button::ArchiveZip(n) => transcript(Find::Id(n)),
+                Button::ArchiveList { customer, before } => Needs {
+                    listing: Some(ListingQuery::Archived { customer, before }),
+                    ..Needs::default()
+                },
+                Button::Noop => Needs::default(),
+                Button::ChangeEmail | Button::ResendCode => Needs {
+                    customer: Some(from.id),
+                    codes: Some(from.id),
+                    ..Needs::default()
+                },
+            }
+        }
+        Action::IdleTimeout { communication_id } => Needs::of(Find::Id(*communication_id)),
+        Action::AlbumDue {
+            chat_id,
+            media_group_id,
+        } => Needs {
+            album: Some((*chat_id, media_group_id.clone())),
+            ..Needs::default()
+        },
+        Action::Delivered { purpose, .. } | Action::DeliveryFailed { purpose, .. } => match purpose
+        {
+            Purpose::Announcement { comm, .. } => Needs::of(Find::Id(*comm)),
+            Purpose::Relay { .. } | Purpose::Notice { .. } => Needs::default(),
+        },
+        Action::MailFailed { purpose, .. } => match purpose {
+            MailPurpose::Code { customer } => Needs {
+                customer: Some(*customer),
+                ..Needs::default()
+            },
+            MailPurpose::Alert => Needs::default(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Incoming, Member, Press, User};
+
+    fn policy() -> Policy {
+        Policy {
+            specialists: vec![Member {
+                chat_id: 5,
+                name: "Anna".into(),
+            }],
+            ..Policy::default()
+        }
+    }
+
+    fn user(id: i64) -> User {
+        User {
+            id,
+            first_name: "X".into(),
+            ..User::default()
+        }
+    }
+
+    #[test]
+    fn a_customer_message_needs_their_open_communication_codes_and_the_next_id() {
+        let m = Incoming {
+            chat_id: 42,
+            message_id: 7,
+            from: user(42),
+            reply_to: Some(3),
+            ..Incoming::default()
+        };
+        let n = needs(&Action::Message(m.clone()), &policy());
+        assert_eq!(n.communication, Some(Find::OpenOf(42)));
+        assert_eq!((n.customer, n.codes, n.next_id), (Some(42), Some(42), true));
+        assert_eq!(n.log, LogNeed::IfUnassigned);
+        assert_eq!(
+            n.reply_copy,
+            Some(Counterpart {
+                chat: 42,
+                message: 3,
+                in_customer_chat: false
+            })
+        );
+        assert_eq!(n.edit_copy, None);
+        let e = needs(&Action::Edited(m), &policy());
+        assert_eq!(e.edit_copy.map(|c| c.message), Some(7));
+    }
+
+    #[test]
+    fn a_specialist_message_needs_only_their_active_communication() {
+        let m = Incoming {
+            chat_id: 5,
+            message_id: 7,
+            from: user(5),
+            ..Incoming::default()
+        };
+        let n = needs(&Action::Message(m), &policy());
+        assert_eq!(n.communication, Some(Find::ActiveOf(5)));
+        assert_eq!((n.customer, n.codes, n.next_id), (None, None, false));
+    }
+
+    #[test]
+    fn buttons_name_what_they_need() {
+        let press = |button| Action::Press {
+            from: user(5),
+            button: Some(button),
+            press: Press::default(),
+        };
+        let take = needs(&press(Button::Take(3)), &policy());
+        assert_eq!(take.communication, Some(Find::Id(3)));
+        assert_eq!(take.actor_active, Some(5));
+        let history = needs(&press(Button::HistoryOf(42)), &policy());
+        assert_eq!(history.communication, Some(Find::OpenOf(42)));
+        assert!(history.assignments);
+        assert_eq!(history.archived_count, Some(42));
+        let page = needs(&press(Button::UsersBack { before: 9 }), &policy());
+        assert_eq!(
+            page.listing,
+            Some(ListingQuery::Customers {
+                after: None,
+                before: Some(9),
+                size: USERS_PAGE
+            })
+        );
+        let junk = Action::Press {
+            from: user(5),
+            button: None,
+            press: Press::default(),
+        };
+        assert_eq!(needs(&junk, &policy()), Needs::default());
+    }
+}
