@@ -308,12 +308,13 @@ name = "Controller Two"
                 .unwrap();
             assert_eq!(rows.len(), queued.len(), "chat {chat}: {rows:?}");
             for (method, _) in &rows {
-                assert_eq!(method, "sendMessage");
+                assert_eq!(method, "text");
             }
+            // The typed message: a plain text (no HTML) to that chat.
             let text = |i: usize| -> String {
                 let params: serde_json::Value = serde_json::from_str(&rows[i].1).unwrap();
-                assert_eq!(params["chat_id"], chat);
-                assert!(params.get("parse_mode").is_none(), "{params}");
+                assert_eq!(params["chat"], chat);
+                assert_eq!(params["format"], "plain", "{params}");
                 params["text"].as_str().unwrap().to_owned()
             };
             let first = text(0);

@@ -215,7 +215,7 @@ fn relay(m: &Incoming, comm: i64, to: i64, notify: Option<i64>, snap: &Snapshot,
         Outgoing::Copy {
             to,
             from: m.chat_id,
-            messages: vec![m.message_id],
+            message: m.message_id,
             reply_to: snap.reply_copy,
         },
         Some(Purpose::Relay {
@@ -250,11 +250,10 @@ pub fn album_due(
     let notify = env.policy.is_specialist(chat).then_some(chat);
     for chunk in ids.chunks(100) {
         d.send_for(
-            Outgoing::Copy {
+            Outgoing::Copies {
                 to: target,
                 from: chat,
                 messages: chunk.to_vec(),
-                reply_to: None,
             },
             Some(Purpose::Relay {
                 comm,
@@ -630,11 +629,10 @@ fn send_history(
     }
     for (chat, ids) in runs {
         d.send_for(
-            Outgoing::Copy {
+            Outgoing::Copies {
                 to,
                 from: chat,
                 messages: ids.clone(),
-                reply_to: None,
             },
             Some(Purpose::Relay {
                 comm,

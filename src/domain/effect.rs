@@ -67,14 +67,20 @@ pub enum Outgoing {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         buttons: Option<Keyboard>,
     },
-    /// Copies of messages of chat `from` in chat `to`, in the order given (one
-    /// source chat; an album stays an album). `reply_to` only for a single copy.
+    /// A copy of message `message` of chat `from` in chat `to`, possibly as a reply.
     Copy {
         to: i64,
         from: i64,
-        messages: Vec<i64>,
+        message: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<i64>,
+    },
+    /// Copies of a run of messages of chat `from` in chat `to`, together, in the
+    /// order given (at most 100, increasing; an album stays an album).
+    Copies {
+        to: i64,
+        from: i64,
+        messages: Vec<i64>,
     },
     /// The answer to a button press (the small notice, or an alert).
     Answer {
@@ -106,7 +112,7 @@ impl Outgoing {
             Outgoing::Text { chat, .. }
             | Outgoing::Edit { chat, .. }
             | Outgoing::Document { chat, .. } => Some(*chat),
-            Outgoing::Copy { to, .. } => Some(*to),
+            Outgoing::Copy { to, .. } | Outgoing::Copies { to, .. } => Some(*to),
             Outgoing::Answer { .. }
             | Outgoing::Commands { .. }
             | Outgoing::ClearCommands { .. } => None,
@@ -119,6 +125,7 @@ impl Outgoing {
             Outgoing::Text { .. } => "text",
             Outgoing::Edit { .. } => "edit",
             Outgoing::Copy { .. } => "copy",
+            Outgoing::Copies { .. } => "copies",
             Outgoing::Answer { .. } => "answer",
             Outgoing::Document { .. } => "document",
             Outgoing::Commands { .. } => "commands",

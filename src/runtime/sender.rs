@@ -49,12 +49,9 @@ fn mergeable(p: &store::outbox::Pending) -> Option<(i64, i64, i64)> {
         Body::Message(Outgoing::Copy {
             to,
             from,
-            messages,
+            message,
             reply_to: None,
-        }) => match messages.as_slice() {
-            [one] => Some((*to, *from, *one)),
-            _ => None,
-        },
+        }) => Some((*to, *from, *message)),
         _ => None,
     }
 }
@@ -115,12 +112,7 @@ async fn merged_call(
     }
     run.sort_by_key(|(m, _)| *m);
     let messages: Vec<i64> = run.iter().map(|(m, _)| *m).collect();
-    let merged = Outgoing::Copy {
-        to,
-        from,
-        messages,
-        reply_to: None,
-    };
+    let merged = Outgoing::Copies { to, from, messages };
     (
         run.into_iter().map(|(_, p)| p).collect(),
         Some(wire::call(&merged)),
@@ -430,7 +422,7 @@ mod tests {
         let copy = Outgoing::Copy {
             to,
             from,
-            messages: vec![message],
+            message,
             reply_to,
         };
         store::outbox::enqueue(conn, &copy.into(), 0).unwrap()

@@ -87,22 +87,20 @@ pub fn call(message: &Outgoing) -> Call {
         Outgoing::Copy {
             to,
             from,
-            messages,
+            message,
             reply_to,
-        } => match messages.as_slice() {
-            [one] => {
-                let mut params = json!({ "chat_id": to, "from_chat_id": from, "message_id": one });
-                if let Some(reply) = reply_to {
-                    set(&mut params, "reply_parameters", reply_parameters(*reply));
-                }
-                Call::new("copyMessage", Some(*to), params)
+        } => {
+            let mut params = json!({ "chat_id": to, "from_chat_id": from, "message_id": message });
+            if let Some(reply) = reply_to {
+                set(&mut params, "reply_parameters", reply_parameters(*reply));
             }
-            many => Call::new(
-                "copyMessages",
-                Some(*to),
-                json!({ "chat_id": to, "from_chat_id": from, "message_ids": many }),
-            ),
-        },
+            Call::new("copyMessage", Some(*to), params)
+        }
+        Outgoing::Copies { to, from, messages } => Call::new(
+            "copyMessages",
+            Some(*to),
+            json!({ "chat_id": to, "from_chat_id": from, "message_ids": messages }),
+        ),
         Outgoing::Answer {
             callback,
             text,
@@ -207,11 +205,11 @@ mod tests {
     }
 
     #[test]
-    fn one_copy_is_copy_message_and_several_are_copy_messages() {
+    fn a_copy_is_copy_message_and_a_run_is_copy_messages() {
         let one = call(&Outgoing::Copy {
             to: 42,
             from: 5,
-            messages: vec![7],
+            message: 7,
             reply_to: Some(77),
         });
         assert_eq!(one.method, "copyMessage");
@@ -224,14 +222,13 @@ mod tests {
             (&json!(42), &json!(5), &json!(7))
         );
         assert_eq!(one.params["reply_parameters"]["message_id"], 77);
-        let many = call(&Outgoing::Copy {
+        let many = call(&Outgoing::Copies {
             to: 42,
             from: 5,
-            messages: vec![7, 8],
-            reply_to: None,
+            messages: vec![7],
         });
         assert_eq!(many.method, "copyMessages");
-        assert_eq!(many.params["message_ids"], json!([7, 8]));
+        assert_eq!(many.params["message_ids"], json!([7]));
     }
 
     #[test]
