@@ -184,31 +184,16 @@ pub(super) fn unknown_key_message(key: &str, known: &[&str], what: &str) -> Stri
     }
 }
 
-/// The known name closest to `word`, if it is a plausible typo of it.
+/// The known name closest to `word`, if it is a plausible typo of it: at most two
+/// edits away (Levenshtein, over characters), and at most half the longer one's length.
 fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
     let word = word.to_ascii_lowercase();
     known
         .iter()
-        .map(|k| (edit_distance(&word, k), *k))
+        .map(|k| (strsim::levenshtein(&word, k), *k))
         .filter(|(d, k)| *d <= 2 && *d < k.len().max(word.len()) / 2 + 1)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur.push(v);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -218,5 +203,19 @@ mod tests {
     #[test]
     fn nothing_panics_on_odd_input() {
         assert_eq!(suggest("", &["a"]), None);
+    }
+
+    #[test]
+    fn suggestions_are_close_typos() {
+        let known = ["port", "host", "password", "timeout"];
+        assert_eq!(suggest("prot", &known), Some("port"));
+        assert_eq!(suggest("PORT", &known), Some("port"));
+        assert_eq!(suggest("hots", &known), Some("host"));
+        assert_eq!(suggest("pasword", &known), Some("password"));
+        assert_eq!(suggest("time_out", &known), Some("timeout"));
+        // too far, or too short to guess from
+        assert_eq!(suggest("colour", &known), None);
+        assert_eq!(suggest("pw", &known), None);
+        assert_eq!(suggest("ab", &["xy"]), None);
     }
 }
