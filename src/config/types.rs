@@ -454,10 +454,11 @@ impl AdminConfig {
 }
 
 impl Config {
-    /// The path part of `webhook.public_url`, e.g. `/telegram` (`/` if none).
+    /// The path part of `webhook.public_url` as Telegram will request it (the URL as
+    /// the `url` crate reads it, like `setWebhook`), e.g. `/telegram` (`/` if none).
     pub fn webhook_path(&self) -> String {
         match parse_url(&self.webhook.public_url) {
-            Ok(url) if !url.path.is_empty() => url.path.to_string(),
+            Ok(url) if !url.path().is_empty() => url.path().to_string(),
             _ => "/".to_string(),
         }
     }

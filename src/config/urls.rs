@@ -1,114 +1,153 @@
 //! The URLs of the configuration: `telegram.api_url` and `webhook.public_url`.
+//!
+//! They are parsed by the `url` crate, as reqwest (and so `setWebhook`) reads them,
+//! and then held to a stricter form than WHATWG parsing forgives: what a person
+//! writes in a configuration file should mean what it looks like.
 
-use std::net::Ipv6Addr;
+use std::cell::RefCell;
+
+use url::{Host, ParseError, SyntaxViolation, Url};
 
 /// Ports Telegram delivers webhooks to.
 pub const WEBHOOK_PORTS: [u16; 4] = [443, 80, 88, 8443];
 
-/// The parts of an absolute http(s) URL that matter here.
-pub(super) struct UrlParts<'a> {
-    scheme: String,
-    host: &'a str,
-    port: Option<u16>,
-    /// "" or starting with '/'
-    pub(super) path: &'a str,
-}
+const NOT_ABSOLUTE: &str = "must be an absolute URL starting with https://";
 
-pub(super) fn parse_url(url: &str) -> Result<UrlParts<'_>, String> {
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+/// An absolute URL with a host and nothing surprising: no spaces or backslashes,
+/// exactly `//` after the scheme, no user name or password, no query or fragment,
+/// a plain host name (or IP address) and a port other than 0.
+pub(super) fn parse_url(text: &str) -> Result<Url, String> {
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("must not contain spaces".into());
     }
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Err("must be an absolute URL starting with https://".into());
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    if tail.contains(['?', '#']) {
-        return Err("must not contain a query (?) or fragment (#)".into());
+    // What WHATWG parsing repairs quietly (`https:host`, `https:///path`, `\` for
+    // `/`, `@` in the host part) is reported as a violation: refuse those.
+    let violations = RefCell::new(Vec::new());
+    let record = |v: SyntaxViolation| violations.borrow_mut().push(v);
+    let url = Url::options()
+        .syntax_violation_callback(Some(&record))
+        .parse(text)
+        .map_err(parse_error)?;
+    let violations = violations.into_inner();
+    if !url.has_authority() {
+        // `mailto:x`, `localhost:8443/x` (a scheme "localhost")
+        return Err(NOT_ABSOLUTE.into());
     }
-    if authority.contains('@') {
+    if violations.contains(&SyntaxViolation::ExpectedDoubleSlash) {
+        let after_scheme = text.get(url.scheme().len() + 1..).unwrap_or("");
+        return Err(if after_scheme.starts_with("//") {
+            "has no host name".into()
+        } else {
+            NOT_ABSOLUTE.into()
+        });
+    }
+    if violations.contains(&SyntaxViolation::Backslash) {
+        return Err("must not contain a backslash (\\)".into());
+    }
+    if violations.iter().any(|v| {
+        matches!(
+            v,
+            SyntaxViolation::EmbeddedCredentials | SyntaxViolation::UnencodedAtSign
+        )
+    }) || !url.username().is_empty()
+        || url.password().is_some()
+    {
         return Err("must not contain a user name or password".into());
     }
-    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
-        let Some((host, after)) = inner.split_once(']') else {
-            return Err("has an unclosed [ in its host".into());
-        };
-        if host.parse::<Ipv6Addr>().is_err() {
-            return Err(format!("has an invalid IPv6 address [{host}]"));
-        }
-        let port = match after {
-            "" => None,
-            p => Some(p.strip_prefix(':').ok_or("has junk after its host")?),
-        };
-        (host, port)
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    if host.is_empty() {
-        return Err("has no host name".into());
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not contain a query (?) or fragment (#)".into());
     }
-    if !authority.starts_with('[')
-        && !host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
-    {
-        return Err(format!("has an invalid host name {host:?}"));
+    match url.host() {
+        None | Some(Host::Domain("")) => return Err("has no host name".into()),
+        Some(Host::Domain(name))
+            if !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_') =>
+        {
+            return Err(format!("has an invalid host name {name:?}"));
+        }
+        _ => {}
     }
-    let port = match port {
-        None => None,
-        Some(p) => match p.parse::<u16>() {
-            Ok(n) if n != 0 && !p.starts_with('+') => Some(n),
-            _ => return Err(format!("has an invalid port {p:?}")),
-        },
-    };
-    Ok(UrlParts {
-        scheme: scheme.to_ascii_lowercase(),
-        host,
-        port,
-        path: tail,
-    })
+    if url.port() == Some(0) {
+        return Err("has an invalid port \"0\"".into());
+    }
+    Ok(url)
+}
+
+fn parse_error(e: ParseError) -> String {
+    match e {
+        ParseError::RelativeUrlWithoutBase => NOT_ABSOLUTE.into(),
+        ParseError::EmptyHost => "has no host name".into(),
+        ParseError::InvalidPort => "has an invalid port".into(),
+        ParseError::InvalidIpv4Address => "has an invalid IPv4 address".into(),
+        ParseError::InvalidIpv6Address => "has an invalid IPv6 address".into(),
+        ParseError::IdnaError | ParseError::InvalidDomainCharacter => {
+            "has an invalid host name".into()
+        }
+        other => format!("is not a valid URL ({other})"),
+    }
+}
+
+/// The host to check the certificate against: a name, or an IP address without the
+/// brackets of an IPv6 one.
+fn host_name(url: &Url) -> String {
+    match url.host() {
+        Some(Host::Ipv6(address)) => address.to_string(),
+        Some(host) => host.to_string(),
+        None => String::new(),
+    }
+}
+
+/// The path as written (the parsed one is percent-encoded and has `.` segments
+/// resolved), for messages. Only for a URL `parse_url` accepted: `scheme://`, then
+/// a host part without `/`, then the path.
+fn written_path<'a>(text: &'a str, url: &Url) -> &'a str {
+    let after_slashes = text.get(url.scheme().len() + 3..).unwrap_or("");
+    after_slashes
+        .find('/')
+        .map_or("", |start| &after_slashes[start..])
 }
 
 /// The API base URL without a trailing slash.
-pub(super) fn check_api_url(url: &str) -> Result<String, String> {
-    let u = parse_url(url)?;
-    if u.scheme != "http" && u.scheme != "https" {
-        return Err(format!("must start with https:// or http://, got {url:?}"));
+pub(super) fn check_api_url(text: &str) -> Result<String, String> {
+    let url = parse_url(text)?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("must start with https:// or http://, got {text:?}"));
     }
-    Ok(url.trim_end_matches('/').to_string())
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 /// The host Telegram will connect to, if the URL is usable for a webhook.
-pub(super) fn check_public_url(url: &str) -> Result<String, String> {
-    let u = parse_url(url)?;
-    if u.scheme != "https" {
+pub(super) fn check_public_url(text: &str) -> Result<String, String> {
+    let url = parse_url(text)?;
+    if url.scheme() != "https" {
         return Err(format!(
-            "must start with https:// (Telegram only calls HTTPS webhooks), got {url:?}"
+            "must start with https:// (Telegram only calls HTTPS webhooks), got {text:?}"
         ));
     }
-    let port = u.port.unwrap_or(443);
+    let port = url.port_or_known_default().unwrap_or(443);
     if !WEBHOOK_PORTS.contains(&port) {
         return Err(format!(
             "port {port} is not allowed by Telegram: use 443, 80, 88 or 8443"
         ));
     }
-    if !u
-        .path
+    let path = url.path();
+    if !path
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-._~/".contains(&b))
     {
         return Err(format!(
             "the path {:?} may only contain letters, digits and - . _ ~ /",
-            u.path
+            written_path(text, &url)
         ));
     }
-    if u.path.contains("//") {
-        return Err(format!("the path {:?} must not contain //", u.path));
+    if path.contains("//") {
+        return Err(format!(
+            "the path {:?} must not contain //",
+            written_path(text, &url)
+        ));
     }
-    Ok(u.host.to_string())
+    Ok(host_name(&url))
 }
 
 #[cfg(test)]
@@ -162,5 +201,42 @@ mod tests {
         let _ = parse_url("https://[");
         let _ = parse_url("https://:");
         let _ = parse_url("://");
+    }
+
+    #[test]
+    fn what_url_parsing_would_forgive_is_refused() {
+        for (url, fragment) in [
+            ("https:bot.example.com/telegram", "https://"),
+            ("https:/bot.example.com/telegram", "https://"),
+            ("mailto:bot@example.com", "https://"),
+            ("https://user:secret@bot.example.com/telegram", "user name"),
+            ("https://@bot.example.com/telegram", "user name"),
+            ("https://bot.example.com\\telegram", "backslash"),
+            ("https://bot.example.com/#", "fragment"),
+            ("https://bot.example.com:0/telegram", "port"),
+            ("https://bot.example.com:99999/telegram", "port"),
+            ("https://bot*.example.com/telegram", "host name"),
+            ("https://[2001:db8::1/telegram", "IPv6"),
+            (
+                "https://bot.example.com/\u{e9}t\u{e9}",
+                "path \"/\u{e9}t\u{e9}\"",
+            ),
+            ("https://bot.example.com/a//b", "//"),
+        ] {
+            let p = check_public_url(url);
+            assert!(
+                p.as_ref().is_err_and(|e| e.contains(fragment)),
+                "{url}: {p:?}"
+            );
+        }
+        assert_eq!(
+            check_public_url("https://[2001:db8::1]/telegram").as_deref(),
+            Ok("2001:db8::1")
+        );
+        assert_eq!(
+            check_public_url("HTTPS://Bot.Example.COM:8443/Telegram").as_deref(),
+            Ok("bot.example.com")
+        );
+        assert!(check_api_url("localhost:8081").is_err_and(|e| e.contains("https://")));
     }
 }
