@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use config::{ConfigError, FileFormat, Map, Value, ValueKind};
 
 use super::ConfigErrors;
+use super::keys::fields;
 use super::problems::{Problem, Problems, describe};
-use super::sections::{SECTIONS, from_root};
+use super::sections::from_root;
 use super::types::Config;
 
 /// Environment variable naming the configuration file.
@@ -95,11 +96,12 @@ fn finish(config: Config, p: Problems, with_env: bool) -> Result<Config, ConfigE
         return Ok(config);
     }
     let mut problems = p.0;
+    let sections = fields::<Config>();
     problems.sort_by_key(|problem| {
         let section = problem.key.split(['.', '[']).next().unwrap_or("");
-        SECTIONS
+        sections
             .iter()
-            .position(|(name, _)| *name == section)
+            .position(|name| *name == section)
             .map_or(0, |i| i + 1)
     });
     if with_env {

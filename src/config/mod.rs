@@ -11,9 +11,13 @@
 //! 3. semantic checks run on whatever did deserialize (a key that already has a
 //!    problem is not reported twice).
 //!
+//! The known sections and keys are the fields of [`Config`] and of the section
+//! types, as their serde derives declare them (see `keys.rs`): no list is kept by hand.
+//!
 //! [`Config::check_for_webhook`] adds the checks only `relaydesk run` needs.
 
 mod checks;
+mod keys;
 mod load;
 mod problems;
 mod sections;

@@ -6,81 +6,25 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::checks::{check_members, validate};
+use super::keys::fields;
 use super::problems::{Problems, describe, ignored_path, join_key, unknown_key_message};
 use super::types::{AdminConfig, Config, Group, Locale, LogConfig, Person, TextsConfig};
-
-const TELEGRAM_KEYS: &[&str] = &["token", "api_url", "request_timeout", "poll_timeout"];
-const WEBHOOK_KEYS: &[&str] = &[
-    "listen",
-    "public_url",
-    "secret_token",
-    "tls_cert",
-    "tls_key",
-    "upload_certificate",
-    "max_connections",
-];
-const DATABASE_KEYS: &[&str] = &["path", "synchronous"];
-const ARCHIVE_KEYS: &[&str] = &["dir"];
-const SMTP_KEYS: &[&str] = &[
-    "host", "port", "security", "username", "password", "from", "timeout", "ca_file",
-];
-const AUTH_KEYS: &[&str] = &[
-    "code_ttl",
-    "max_attempts",
-    "resend_cooldown",
-    "max_codes_per_hour",
-];
-const TIMEOUTS_KEYS: &[&str] = &["idle_close"];
-const DISK_KEYS: &[&str] = &[
-    "check_interval",
-    "min_free_mb",
-    "min_free_percent",
-    "repeat_every",
-    "alert_to",
-];
-const LIMITS_KEYS: &[&str] = &[
-    "global_per_second",
-    "per_chat_per_second",
-    "per_group_per_minute",
-];
-const MEMBER_KEYS: &[&str] = &["chat_id", "name"];
-const LOG_KEYS: &[&str] = &["level"];
-const ADMIN_KEYS: &[&str] = &["listen"];
-
-/// Every top-level key with its known keys (for "did you mean" and the example test).
-pub(super) const SECTIONS: &[(&str, &[&str])] = &[
-    ("telegram", TELEGRAM_KEYS),
-    ("webhook", WEBHOOK_KEYS),
-    ("database", DATABASE_KEYS),
-    ("archive", ARCHIVE_KEYS),
-    ("smtp", SMTP_KEYS),
-    ("auth", AUTH_KEYS),
-    ("timeouts", TIMEOUTS_KEYS),
-    ("disk", DISK_KEYS),
-    ("limits", LIMITS_KEYS),
-    ("specialists", MEMBER_KEYS),
-    ("service_groups", MEMBER_KEYS),
-    ("controllers", MEMBER_KEYS),
-    ("texts", &["locale"]),
-    ("log", LOG_KEYS),
-    ("admin", ADMIN_KEYS),
-];
 
 fn table_value(table: Map<String, Value>) -> Value {
     Value::new(None, ValueKind::Table(table))
 }
 
 /// Deserialize one table (a section or a list entry) into `T`, reporting its missing
-/// required keys, unknown keys and every key that does not deserialize. Returns the
-/// value built from the keys that did (the others at their defaults), or `None` when
-/// even that fails.
+/// required keys, unknown keys (those not among `T`'s fields) and every key that does
+/// not deserialize. Returns the value built from the keys that did (the others at
+/// their defaults), or `None` when even that fails.
 fn de_table<T: DeserializeOwned>(
     prefix: &str,
     table: Map<String, Value>,
     required: &[&str],
-    known: &[&str],
     p: &mut Problems,
 ) -> Option<T> {
+    let known = fields::<T>();
     for key in required {
         let full = join_key(prefix, key);
         if !table.contains_key(*key) && !p.has(&full) {
@@ -145,7 +89,6 @@ fn de_section<T: DeserializeOwned + Default>(
     root: &mut Map<String, Value>,
     name: &str,
     required: &[&str],
-    known: &[&str],
     p: &mut Problems,
 ) -> T {
     let table = match root.remove(name) {
@@ -162,18 +105,17 @@ fn de_section<T: DeserializeOwned + Default>(
             return T::default();
         }
     };
-    de_table(name, table, required, known, p).unwrap_or_default()
+    de_table(name, table, required, p).unwrap_or_default()
 }
 
-/// An array of tables (`[[specialists]]`): the entries that deserialized, with
-/// their index.
+/// An array of tables (`[[specialists]]`), each entry needing every one of `T`'s
+/// fields: the entries that deserialized, with their index.
 fn de_list<T: DeserializeOwned>(
     root: &mut Map<String, Value>,
     name: &str,
-    required: &[&str],
-    known: &[&str],
     p: &mut Problems,
 ) -> Vec<(usize, T)> {
+    let required = fields::<T>();
     let items = match root.remove(name) {
         None => return Vec::new(),
         Some(Value {
@@ -196,7 +138,7 @@ fn de_list<T: DeserializeOwned>(
         let prefix = format!("{name}[{i}]");
         match item.kind {
             ValueKind::Table(t) => {
-                if let Some(v) = de_table(&prefix, t, required, known, p) {
+                if let Some(v) = de_table(&prefix, t, required, p) {
                     out.push((i, v));
                 }
             }
@@ -234,7 +176,7 @@ fn de_texts(root: &mut Map<String, Value>, p: &mut Problems) -> TextsConfig {
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     for (key, value) in entries {
         let full = format!("texts.{key}");
-        if key == "locale" {
+        if key == TextsConfig::LOCALE {
             match Locale::deserialize(value) {
                 Ok(locale) => texts.locale = locale,
                 Err(e) => p.config_error(&full, e),
@@ -300,7 +242,7 @@ fn reject_loose_scalars(root: &mut Map<String, Value>, p: &mut Problems) {
             p.push(format!("{prefix}.{key}"), message);
         }
     };
-    for (name, _) in SECTIONS {
+    for name in fields::<Config>() {
         if *name == "texts" {
             continue;
         }
@@ -320,7 +262,7 @@ fn reject_loose_scalars(root: &mut Map<String, Value>, p: &mut Problems) {
 
 pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Config {
     // Unknown top-level keys first: a misspelt [smpt] explains the missing smtp.host.
-    let known: Vec<&str> = SECTIONS.iter().map(|(name, _)| *name).collect();
+    let known = fields::<Config>();
     let mut unknown: Vec<(&String, &Value)> = root
         .iter()
         .filter(|(k, _)| !known.contains(&k.as_str()))
@@ -331,22 +273,22 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
             ValueKind::Table(_) | ValueKind::Array(_) => "section",
             _ => "key",
         };
-        p.push(key.clone(), unknown_key_message(key, &known, what));
+        p.push(key.clone(), unknown_key_message(key, known, what));
     }
     split_string_lists(&mut root);
     reject_loose_scalars(&mut root, p);
 
     let r = &mut root;
     let mut config = Config {
-        telegram: de_section(r, "telegram", &["token"], TELEGRAM_KEYS, p),
-        webhook: de_section(r, "webhook", &[], WEBHOOK_KEYS, p),
-        database: de_section(r, "database", &[], DATABASE_KEYS, p),
-        archive: de_section(r, "archive", &[], ARCHIVE_KEYS, p),
-        smtp: de_section(r, "smtp", &["host", "from"], SMTP_KEYS, p),
-        auth: de_section(r, "auth", &[], AUTH_KEYS, p),
-        timeouts: de_section(r, "timeouts", &[], TIMEOUTS_KEYS, p),
-        disk: de_section(r, "disk", &[], DISK_KEYS, p),
-        limits: de_section(r, "limits", &[], LIMITS_KEYS, p),
+        telegram: de_section(r, "telegram", &["token"], p),
+        webhook: de_section(r, "webhook", &[], p),
+        database: de_section(r, "database", &[], p),
+        archive: de_section(r, "archive", &[], p),
+        smtp: de_section(r, "smtp", &["host", "from"], p),
+        auth: de_section(r, "auth", &[], p),
+        timeouts: de_section(r, "timeouts", &[], p),
+        disk: de_section(r, "disk", &[], p),
+        limits: de_section(r, "limits", &[], p),
         specialists: Vec::new(),
         service_groups: Vec::new(),
         controllers: Vec::new(),
@@ -354,12 +296,12 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         log: LogConfig::default(),
         admin: AdminConfig::default(),
     };
-    let specialists = de_list::<Person>(r, "specialists", MEMBER_KEYS, MEMBER_KEYS, p);
-    let service_groups = de_list::<Group>(r, "service_groups", MEMBER_KEYS, MEMBER_KEYS, p);
-    let controllers = de_list::<Person>(r, "controllers", MEMBER_KEYS, MEMBER_KEYS, p);
+    let specialists = de_list::<Person>(r, "specialists", p);
+    let service_groups = de_list::<Group>(r, "service_groups", p);
+    let controllers = de_list::<Person>(r, "controllers", p);
     config.texts = de_texts(r, p);
-    config.log = de_section(r, "log", &[], LOG_KEYS, p);
-    config.admin = de_section(r, "admin", &[], ADMIN_KEYS, p);
+    config.log = de_section(r, "log", &[], p);
+    config.admin = de_section(r, "admin", &[], p);
 
     validate(&mut config, p);
     config.specialists = check_members(specialists, "specialists", 1, |x| (x.chat_id, &x.name), p);
@@ -380,24 +322,58 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::config::keys::fields_of_field;
     use crate::config::testing::*;
-    use crate::config::{ConfigErrors, LimitsConfig, SmtpSecurity};
+    use crate::config::{ConfigErrors, LimitsConfig, Problem, SmtpSecurity};
 
     #[test]
     fn example_documents_every_key() {
-        for (section, keys) in SECTIONS {
+        for section in fields::<Config>() {
+            let keys = fields_of_field::<Config>(section);
+            assert!(!keys.is_empty(), "no keys found for {section}");
             assert!(
                 EXAMPLE.contains(&format!("\n[{section}]"))
                     || EXAMPLE.contains(&format!("\n[[{section}]]")),
                 "section {section} missing from the example"
             );
-            for key in *keys {
+            for key in keys {
                 assert!(
                     EXAMPLE.contains(&format!("\n{key} = "))
                         || EXAMPLE.contains(&format!("\n# {key} = ")),
                     "{section}.{key} missing from the example"
                 );
             }
+        }
+    }
+
+    /// Every section of `Config` is read by `from_root` under its field's name: an
+    /// unknown key in it is reported (or, in `[texts]`, taken as a text override).
+    #[test]
+    fn every_section_is_read() {
+        const KEY: &str = "no_such_key_anywhere";
+        let unknown =
+            |p: &[Problem], key: &str| p.iter().any(|p| p.key == key && p.message == "unknown key");
+        for section in fields::<Config>() {
+            let table = format!("[{section}]\n{KEY} = \"x\"\n");
+            if *section == "texts" {
+                let c = load_ok(&format!("{MINIMAL}\n{table}"));
+                assert_eq!(c.texts.overrides[KEY], "x");
+                continue;
+            }
+            let p = problems(&table);
+            if unknown(&p, &format!("{section}.{KEY}")) {
+                continue;
+            }
+            // a list of tables
+            let entry = fields_of_field::<Config>(section)
+                .iter()
+                .map(|field| format!("{field} = 1\n"))
+                .collect::<String>();
+            let p = problems(&format!("[[{section}]]\n{entry}{KEY} = \"x\"\n"));
+            assert!(
+                unknown(&p, &format!("{section}[0].{KEY}")),
+                "{section}: {p:?}"
+            );
         }
     }
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::de::Error as _;
+use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::urls::parse_url;
@@ -50,7 +50,12 @@ impl<'de> Deserialize<'de> for Secret {
 }
 
 /// The whole configuration; see `config.toml.example` for every key and default.
-#[derive(Clone, Debug)]
+///
+/// Its fields are the sections, by name: the derived `Deserialize` is where the
+/// loader learns them (and, through each section's own derive, their keys). Load a
+/// configuration with [`Config::load`], which checks it; deserializing a `Config`
+/// directly checks nothing.
+#[derive(Clone, Debug, Deserialize)]
 pub struct Config {
     pub telegram: TelegramConfig,
     pub webhook: WebhookConfig,
@@ -420,6 +425,43 @@ pub struct TextsConfig {
     pub overrides: BTreeMap<String, String>,
 }
 
+impl TextsConfig {
+    /// The one fixed key of `[texts]`; every other key is a text override.
+    pub(super) const LOCALE: &'static str = "locale";
+    const FIELDS: &'static [&'static str] = &[TextsConfig::LOCALE];
+}
+
+impl<'de> Deserialize<'de> for TextsConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TextsConfig, D::Error> {
+        struct TextsVisitor;
+
+        impl<'de> Visitor<'de> for TextsVisitor {
+            type Value = TextsConfig;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of texts")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextsConfig, A::Error> {
+                let mut texts = TextsConfig::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == TextsConfig::LOCALE {
+                        texts.locale = map.next_value()?;
+                    } else {
+                        let text = map.next_value()?;
+                        texts.overrides.insert(key, text);
+                    }
+                }
+                Ok(texts)
+            }
+        }
+
+        // A struct with one declared field, so that `locale` is a known key like
+        // any section's; self-describing formats hand the visitor the whole table.
+        deserializer.deserialize_struct("TextsConfig", TextsConfig::FIELDS, TextsVisitor)
+    }
+}
+
 /// `[log]`
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
@@ -545,5 +587,16 @@ mod tests {
             c.smtp.password.as_ref().map(Secret::expose),
             Some("smtp-password-value")
         );
+    }
+
+    #[test]
+    fn texts_deserialize_as_locale_and_overrides() {
+        let texts: TextsConfig =
+            serde_json::from_str(r#"{"greeting": "Hi", "locale": "en", "bye": "Bye"}"#).unwrap();
+        assert_eq!(texts.locale, Locale::En);
+        assert_eq!(texts.overrides.len(), 2);
+        assert_eq!(texts.overrides["greeting"], "Hi");
+        assert!(serde_json::from_str::<TextsConfig>(r#"{"locale": "de"}"#).is_err());
+        assert!(serde_json::from_str::<TextsConfig>(r#"{"greeting": 5}"#).is_err());
     }
 }
