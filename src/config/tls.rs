@@ -6,7 +6,8 @@ use std::path::Path;
 
 use super::problems::Problems;
 
-/// Files read by [`Config::check_for_webhook`] larger than this are not PEM files.
+/// Files read by [`Config::check_for_webhook`](super::Config::check_for_webhook) larger
+/// than this are not PEM files.
 const MAX_PEM_BYTES: u64 = 1024 * 1024;
 
 fn read_small(path: &Path) -> Result<Vec<u8>, String> {
