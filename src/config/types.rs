@@ -1,0 +1,602 @@
+//! The sections of the configuration as types, with their serde derives and defaults,
+//! and the small queries on a loaded [`Config`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::de::{Error as _, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use super::urls::parse_url;
+
+/// A value that must never appear in logs: `Debug` and `Display` print `***`.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it (an HTTP header, a login).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
+/// The whole configuration; see `config.toml.example` for every key and default.
+///
+/// Its fields are the sections, by name: the derived `Deserialize` is where the
+/// loader learns them (and, through each section's own derive, their keys). Load a
+/// configuration with [`Config::load`], which checks it; deserializing a `Config`
+/// directly checks nothing.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Config {
+    pub telegram: TelegramConfig,
+    pub webhook: WebhookConfig,
+    pub database: DatabaseConfig,
+    pub archive: ArchiveConfig,
+    pub smtp: SmtpConfig,
+    pub auth: AuthConfig,
+    pub timeouts: TimeoutsConfig,
+    pub disk: DiskConfig,
+    pub limits: LimitsConfig,
+    pub specialists: Vec<Person>,
+    pub service_groups: Vec<Group>,
+    pub controllers: Vec<Person>,
+    pub texts: TextsConfig,
+    pub log: LogConfig,
+    pub admin: AdminConfig,
+}
+
+/// `[telegram]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct TelegramConfig {
+    /// Required: `<bot id digits>:<letters, digits, _ ->`.
+    pub token: Secret,
+    /// Bot API base URL, http(s), stored without a trailing slash.
+    pub api_url: String,
+    /// Timeout of one Bot API HTTP request; longer than `poll_timeout`.
+    #[serde(deserialize_with = "de_duration")]
+    pub request_timeout: Duration,
+    /// Long-poll timeout passed to getUpdates (may be zero: short polling).
+    #[serde(deserialize_with = "de_duration")]
+    pub poll_timeout: Duration,
+}
+
+impl Default for TelegramConfig {
+    fn default() -> Self {
+        TelegramConfig {
+            token: Secret::default(),
+            api_url: "https://api.telegram.org".into(),
+            request_timeout: Duration::from_secs(30),
+            poll_timeout: Duration::from_secs(25),
+        }
+    }
+}
+
+/// `[webhook]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct WebhookConfig {
+    #[serde(deserialize_with = "de_socket_addr")]
+    pub listen: SocketAddr,
+    /// The URL Telegram calls; checked by [`Config::check_for_webhook`] only.
+    pub public_url: String,
+    /// Empty unless configured; required (and checked) for the webhook.
+    pub secret_token: Secret,
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    pub upload_certificate: bool,
+    /// 1..=100
+    pub max_connections: u32,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8443)),
+            public_url: String::new(),
+            secret_token: Secret::default(),
+            tls_cert: PathBuf::from("cert/cert.pem"),
+            tls_key: PathBuf::from("cert/key.pem"),
+            upload_certificate: true,
+            max_connections: 40,
+        }
+    }
+}
+
+/// `[database]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    pub path: PathBuf,
+    /// `full`: every commit is on disk before the 200 (survives a power cut);
+    /// `normal`: on disk at the next checkpoint (survives a crash of the process,
+    /// not of the machine), with much lower latency.
+    pub synchronous: Synchronous,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            path: PathBuf::from("db/relaydesk.sqlite3"),
+            synchronous: Synchronous::Full,
+        }
+    }
+}
+
+/// SQLite's `synchronous` setting (with write-ahead logging).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl Synchronous {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// `[archive]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct ArchiveConfig {
+    pub dir: PathBuf,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            dir: PathBuf::from("archive"),
+        }
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (usually port 587).
+    #[default]
+    Starttls,
+    /// Implicit TLS from the first byte (usually port 465).
+    Tls,
+    /// No encryption at all: only for a relay on the same host.
+    None,
+}
+
+impl SmtpSecurity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpSecurity::Starttls => "starttls",
+            SmtpSecurity::Tls => "tls",
+            SmtpSecurity::None => "none",
+        }
+    }
+}
+
+impl fmt::Display for SmtpSecurity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SmtpSecurity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SmtpSecurity, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        match s.trim().to_ascii_lowercase().as_str() {
+            "starttls" => Ok(SmtpSecurity::Starttls),
+            "tls" => Ok(SmtpSecurity::Tls),
+            "none" => Ok(SmtpSecurity::None),
+            _ => Err(D::Error::custom(format!(
+                "expected \"starttls\", \"tls\" or \"none\", got {s:?}"
+            ))),
+        }
+    }
+}
+
+/// `[smtp]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct SmtpConfig {
+    /// Required, a bare host name (or IP address).
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// `None` when not set or empty; set together with `password`.
+    pub username: Option<String>,
+    /// `None` when not set or empty; set together with `username`.
+    pub password: Option<Secret>,
+    /// Required; parses as a [`lettre::message::Mailbox`] (see [`SmtpConfig::from_mailbox`]).
+    pub from: String,
+    #[serde(deserialize_with = "de_duration")]
+    pub timeout: Duration,
+    /// A PEM file of extra trusted CA certificates (a private CA or a self-signed
+    /// server certificate), added to the built-in roots; `None` when not set or empty.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            host: String::new(),
+            port: 587,
+            security: SmtpSecurity::Starttls,
+            username: None,
+            password: None,
+            from: String::new(),
+            timeout: Duration::from_secs(30),
+            ca_file: None,
+        }
+    }
+}
+
+impl SmtpConfig {
+    /// `from` as a mailbox (always `Ok` for a validated configuration).
+    pub fn from_mailbox(&self) -> Result<lettre::message::Mailbox, lettre::address::AddressError> {
+        self.from.parse()
+    }
+}
+
+/// `[auth]`: the email-code onboarding.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    #[serde(deserialize_with = "de_duration")]
+    pub code_ttl: Duration,
+    pub max_attempts: u32,
+    #[serde(deserialize_with = "de_duration")]
+    pub resend_cooldown: Duration,
+    pub max_codes_per_hour: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            code_ttl: Duration::from_secs(10 * 60),
+            max_attempts: 5,
+            resend_cooldown: Duration::from_secs(60),
+            max_codes_per_hour: 5,
+        }
+    }
+}
+
+/// `[timeouts]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct TimeoutsConfig {
+    #[serde(deserialize_with = "de_duration")]
+    pub idle_close: Duration,
+}
+
+impl Default for TimeoutsConfig {
+    fn default() -> Self {
+        TimeoutsConfig {
+            idle_close: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+/// `[disk]`: free-space alerts.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct DiskConfig {
+    #[serde(deserialize_with = "de_duration")]
+    pub check_interval: Duration,
+    pub min_free_mb: u64,
+    /// 0 up to (not including) 100.
+    pub min_free_percent: f64,
+    #[serde(deserialize_with = "de_duration")]
+    pub repeat_every: Duration,
+    /// Bare email addresses (`admin@example.com`), each parses as a [`lettre::Address`].
+    pub alert_to: Vec<String>,
+}
+
+impl Default for DiskConfig {
+    fn default() -> Self {
+        DiskConfig {
+            check_interval: Duration::from_secs(10 * 60),
+            min_free_mb: 1024,
+            min_free_percent: 5.0,
+            repeat_every: Duration::from_secs(24 * 60 * 60),
+            alert_to: Vec::new(),
+        }
+    }
+}
+
+impl DiskConfig {
+    /// `alert_to` parsed (every entry parses in a validated configuration).
+    pub fn alert_addresses(&self) -> Vec<lettre::Address> {
+        self.alert_to
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect()
+    }
+}
+
+/// `[limits]`: Telegram's send limits; 0 means unlimited.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct LimitsConfig {
+    pub global_per_second: u32,
+    pub per_chat_per_second: u32,
+    pub per_group_per_minute: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            global_per_second: 30,
+            per_chat_per_second: 1,
+            per_group_per_minute: 20,
+        }
+    }
+}
+
+/// A configured specialist or controller: a Telegram user (`chat_id > 0`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Person {
+    pub chat_id: i64,
+    pub name: String,
+}
+
+/// A configured service group: a Telegram group (`chat_id < 0`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Group {
+    pub chat_id: i64,
+    pub name: String,
+}
+
+/// Language of the bot's texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    Ru,
+    En,
+}
+
+impl Locale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::Ru => "ru",
+            Locale::En => "en",
+        }
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Locale {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Locale, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ru" => Ok(Locale::Ru),
+            "en" => Ok(Locale::En),
+            _ => Err(D::Error::custom(format!(
+                "expected \"ru\" or \"en\", got {s:?}"
+            ))),
+        }
+    }
+}
+
+/// `[texts]`: `locale` plus any number of text overrides (`name = "text"`), whose
+/// names are checked by the texts module.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TextsConfig {
+    pub locale: Locale,
+    pub overrides: BTreeMap<String, String>,
+}
+
+impl TextsConfig {
+    /// The one fixed key of `[texts]`; every other key is a text override.
+    pub(super) const LOCALE: &'static str = "locale";
+    const FIELDS: &'static [&'static str] = &[TextsConfig::LOCALE];
+}
+
+impl<'de> Deserialize<'de> for TextsConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TextsConfig, D::Error> {
+        struct TextsVisitor;
+
+        impl<'de> Visitor<'de> for TextsVisitor {
+            type Value = TextsConfig;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of texts")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextsConfig, A::Error> {
+                let mut texts = TextsConfig::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == TextsConfig::LOCALE {
+                        texts.locale = map.next_value()?;
+                    } else {
+                        let text = map.next_value()?;
+                        texts.overrides.insert(key, text);
+                    }
+                }
+                Ok(texts)
+            }
+        }
+
+        // A struct with one declared field, so that `locale` is a known key like
+        // any section's; self-describing formats hand the visitor the whole table.
+        deserializer.deserialize_struct("TextsConfig", TextsConfig::FIELDS, TextsVisitor)
+    }
+}
+
+/// `[log]`
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// A tracing filter like `info` or `relaydesk=debug,info`; `None` when unset or empty.
+    pub level: Option<String>,
+}
+
+/// `[admin]`: the local health and metrics endpoint.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct AdminConfig {
+    /// `host:port` for `GET /healthz` and `GET /metrics`; empty turns it off.
+    pub listen: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            listen: "127.0.0.1:9090".into(),
+        }
+    }
+}
+
+impl AdminConfig {
+    /// The address to listen on, `None` when turned off (or invalid, which
+    /// validation reports).
+    pub fn address(&self) -> Option<SocketAddr> {
+        let l = self.listen.trim();
+        if l.is_empty() { None } else { l.parse().ok() }
+    }
+}
+
+impl Config {
+    /// The path part of `webhook.public_url` as Telegram will request it (the URL as
+    /// the `url` crate reads it, like `setWebhook`), e.g. `/telegram` (`/` if none).
+    pub fn webhook_path(&self) -> String {
+        match parse_url(&self.webhook.public_url) {
+            Ok(url) if !url.path().is_empty() => url.path().to_string(),
+            _ => "/".to_string(),
+        }
+    }
+
+    pub fn is_specialist(&self, chat_id: i64) -> bool {
+        self.specialists.iter().any(|s| s.chat_id == chat_id)
+    }
+
+    pub fn is_controller(&self, chat_id: i64) -> bool {
+        self.controllers.iter().any(|c| c.chat_id == chat_id)
+    }
+
+    pub fn is_service_group(&self, chat_id: i64) -> bool {
+        self.service_groups.iter().any(|g| g.chat_id == chat_id)
+    }
+
+    /// The configured specialist with this id.
+    pub fn specialist(&self, chat_id: i64) -> Option<&Person> {
+        self.specialists.iter().find(|s| s.chat_id == chat_id)
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Value parsers used by the derives
+// ---------------------------------------------------------------------------------
+
+fn de_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let s = String::deserialize(deserializer)?;
+    parse_duration(&s).map_err(D::Error::custom)
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    const HOW: &str = "write a duration like \"90s\", \"10m\", \"1h\" or \"500ms\"";
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(format!("{HOW}, got an empty string"));
+    }
+    humantime::parse_duration(t).map_err(|e| format!("{HOW}, got {s:?} ({e})"))
+}
+
+fn de_socket_addr<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SocketAddr, D::Error> {
+    let s = String::deserialize(deserializer)?;
+    s.trim().parse().map_err(|_| {
+        D::Error::custom(format!(
+            "expected an IP address and port like \"0.0.0.0:8443\" or \"[::]:8443\", got {s:?}"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::testing::*;
+
+    #[test]
+    fn example_loads_without_problems() {
+        let c = load_ok(EXAMPLE);
+        assert_eq!(c.telegram.api_url, "https://api.telegram.org");
+        assert_eq!(c.webhook_path(), "/telegram");
+        assert_eq!(c.specialists.len(), 1);
+        assert!(c.is_specialist(111111111));
+        assert!(c.is_service_group(-1001234567890));
+        assert!(c.is_controller(333333333));
+        assert!(!c.is_specialist(333333333));
+        assert!(c.smtp.from_mailbox().is_ok());
+    }
+
+    #[test]
+    fn secrets_never_show() {
+        let c = load_ok(&format!(
+            "{}\n[webhook]\nsecret_token = \"webhook-secret-value\"\n",
+            MINIMAL.replace(
+                "host = \"smtp.example.com\"",
+                "host = \"smtp.example.com\"\nusername = \"bot\"\npassword = \"smtp-password-value\""
+            )
+        ));
+        let debug = format!("{c:?}");
+        for secret in ["ABC-def_ghi", "webhook-secret-value", "smtp-password-value"] {
+            assert!(!debug.contains(secret), "{secret} shown in {debug}");
+        }
+        assert!(debug.contains("***"));
+        assert_eq!(c.telegram.token.to_string(), "***");
+        assert_eq!(
+            c.smtp.password.as_ref().map(Secret::expose),
+            Some("smtp-password-value")
+        );
+    }
+
+    #[test]
+    fn texts_deserialize_as_locale_and_overrides() {
+        let texts: TextsConfig =
+            serde_json::from_str(r#"{"greeting": "Hi", "locale": "en", "bye": "Bye"}"#).unwrap();
+        assert_eq!(texts.locale, Locale::En);
+        assert_eq!(texts.overrides.len(), 2);
+        assert_eq!(texts.overrides["greeting"], "Hi");
+        assert!(serde_json::from_str::<TextsConfig>(r#"{"locale": "de"}"#).is_err());
+        assert!(serde_json::from_str::<TextsConfig>(r#"{"greeting": 5}"#).is_err());
+    }
+}
