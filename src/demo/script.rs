@@ -18,10 +18,10 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::bot_api::{self, Call, FakeBot};
-use super::mail_catcher::{Mail, SmtpSink};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use testkit::bot_api::{self, Call, FakeBot};
+use testkit::mail_catcher::{Mail, SmtpSink};
 
 /// The photo the customer sends: a small baseline JPEG (160×96) of a parcel-tracking
 /// page, drawn in flat 8×8 blocks. The archive must hold these very bytes.
