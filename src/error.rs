@@ -26,8 +26,6 @@ pub enum Error {
     Invariant(String),
     #[error("background task failed: {0}")]
     Task(String),
-    #[error("demo: {0}")]
-    Demo(String),
 }
 
 impl Error {

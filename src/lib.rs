@@ -7,7 +7,6 @@
 
 pub mod app;
 pub mod config;
-pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;

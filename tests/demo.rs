@@ -3,7 +3,8 @@
 
 use std::process::Command;
 
-use relaydesk::demo::script::DEMO_PHOTO;
+/// The photo the demo's customer sends (the binary's src/demo/tracking_page.jpg).
+const DEMO_PHOTO: &[u8] = include_bytes!("../src/demo/tracking_page.jpg");
 
 #[test]
 fn the_demo_runs_to_completion_and_archives_the_conversation() {

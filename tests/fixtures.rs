@@ -1,5 +1,5 @@
-//! Every real update payload in shared/fixtures is accepted (2xx) and the service
-//! stays healthy afterwards.
+//! Every real update payload in tests/fixtures/telegram-updates (a copy of the shared
+//! fixtures) is accepted (2xx) and the service stays healthy afterwards.
 
 mod support;
 
@@ -9,7 +9,7 @@ use support::app::{PROMPTLY, spawn_app};
 use support::fake_bot::{FakeBot, update_message};
 
 fn fixtures() -> Vec<(String, serde_json::Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/telegram-updates");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/telegram-updates");
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();

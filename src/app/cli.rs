@@ -1,23 +1,15 @@
-//! The command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`, `demo`.
+//! The service's command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`.
+//! The binary (`src/main.rs`) parses it, with `--config` and its own `demo` beside
+//! these, and hands them to [`run`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use serde_json::json;
 
 use crate::config::{Config, Problem};
 use crate::telegram::BotApi;
-
-#[derive(Debug, Parser)]
-#[command(name = "relaydesk", version, about = "Telegram help-desk relay bot")]
-pub struct Cli {
-    /// Configuration file (default: $RELAYDESK_CONFIG, else ./config.toml).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    #[command(subcommand)]
-    pub command: Command,
-}
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -41,13 +33,6 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhookAction,
     },
-    /// Play a scripted conversation against a built-in Telegram emulator and mail catcher (no account, no network).
-    Demo {
-        /// Folder for the demo's certificate, database and archive; must be empty or new
-        /// (default: a new temporary folder, kept afterwards).
-        #[arg(long, value_name = "PATH")]
-        dir: Option<PathBuf>,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,13 +48,13 @@ pub enum WebhookAction {
     Info,
 }
 
-pub fn main() -> ExitCode {
-    limit_malloc_arenas();
-    let cli = Cli::parse();
-    match cli.command {
+/// Run one of the service's subcommands, with the configuration file given by
+/// `--config` (default: $RELAYDESK_CONFIG, else ./config.toml).
+pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
+    match command {
         Command::GenCert { host, dir } => gen_cert(&host, &dir),
-        Command::CheckConfig => check_config(cli.config),
-        Command::Run => with_config(cli.config, true, |config| {
+        Command::CheckConfig => check_config(config),
+        Command::Run => with_config(config, true, |config| {
             runtime(async move {
                 let listener = std::net::TcpListener::bind(config.webhook.listen).map_err(|e| {
                     crate::Error::io(format!("listen on {}", config.webhook.listen), e)
@@ -77,38 +62,13 @@ pub fn main() -> ExitCode {
                 crate::app::run_webhook(config, listener, crate::app::shutdown::signal()).await
             })
         }),
-        Command::Poll => with_config(cli.config, false, |config| {
+        Command::Poll => with_config(config, false, |config| {
             runtime(crate::app::run_poll(config, crate::app::shutdown::signal()))
         }),
         Command::Webhook { action } => {
-            with_config(cli.config, matches!(action, WebhookAction::Set), |config| {
+            with_config(config, matches!(action, WebhookAction::Set), |config| {
                 runtime(webhook(config, action))
             })
-        }
-        Command::Demo { dir } => demo(dir),
-    }
-}
-
-/// `relaydesk demo`: the story on stdout, warnings only on stderr.
-fn demo(dir: Option<PathBuf>) -> ExitCode {
-    crate::app::logging::init(Some("warn"));
-    let played = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| crate::Error::io("start the async runtime", e))
-        .and_then(|rt| rt.block_on(crate::demo::script::run(dir)));
-    match played {
-        Ok(report) => {
-            println!("{}", report.transcript);
-            println!("Archive written to: {}", report.archive.display());
-            for file in report.archive_files() {
-                println!("  {}", file.display());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
         }
     }
 }

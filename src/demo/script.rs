@@ -18,10 +18,11 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::bot_api::{self, Call, FakeBot};
-use super::mail_catcher::{Mail, SmtpSink};
-use crate::config::Config;
-use crate::error::{Error, Result};
+use relaydesk::config::Config;
+use testkit::bot_api::{self, Call, FakeBot};
+use testkit::mail_catcher::{Mail, SmtpSink};
+
+use super::{Error, Result};
 
 /// The photo the customer sends: a small baseline JPEG (160×96) of a parcel-tracking
 /// page, drawn in flat 8×8 blocks. The archive must hold these very bytes.
@@ -108,8 +109,6 @@ fn party_name(chat: i64) -> String {
 /// What a demo run left behind.
 #[derive(Clone, Debug)]
 pub struct DemoReport {
-    /// The folder of the run: `cert/`, `db/`, `archive/`.
-    pub dir: PathBuf,
     /// The archived communication: `transcript.txt` and `files/`.
     pub archive: PathBuf,
     /// What each party saw, step by step, for people to read.
@@ -141,21 +140,20 @@ impl DemoReport {
 /// temporary folder, which is kept so the archive can be looked at.
 pub async fn run(dir: Option<PathBuf>) -> Result<DemoReport> {
     let dir = prepare_dir(dir)?;
-    crate::install_crypto_provider();
+    relaydesk::install_crypto_provider();
     let mut demo = Demo::start(dir).await?;
     let played = demo.play().await;
     let stopped = demo.stop().await;
     let archive = played?;
     stopped?;
     Ok(DemoReport {
-        dir: demo.dir,
         archive,
         transcript: demo.story,
     })
 }
 
 fn demo_error(message: impl Into<String>) -> Error {
-    Error::Demo(message.into())
+    Error::Failed(message.into())
 }
 
 fn prepare_dir(dir: Option<PathBuf>) -> Result<PathBuf> {
@@ -300,7 +298,7 @@ struct Demo {
     bot: FakeBot,
     mail: SmtpSink,
     webhook: SocketAddr,
-    service: Option<JoinHandle<Result<()>>>,
+    service: Option<JoinHandle<relaydesk::Result<()>>>,
     stop: Option<oneshot::Sender<()>>,
     next_update: i64,
     next_callback: i64,
@@ -319,7 +317,7 @@ struct Demo {
 
 impl Demo {
     async fn start(dir: PathBuf) -> Result<Demo> {
-        crate::http::tls::generate("127.0.0.1", &dir.join("cert"))?;
+        relaydesk::http::tls::generate("127.0.0.1", &dir.join("cert"))?;
         std::fs::create_dir_all(dir.join("db"))
             .map_err(|e| Error::io_path("create folder", &dir.join("db"), e))?;
         let bot = FakeBot::try_start()
@@ -329,7 +327,7 @@ impl Demo {
             .await
             .map_err(|e| Error::io("start the mail catcher", e))?;
         let toml = config_toml(&dir, &bot.url, mail.port)?;
-        let config = Config::from_toml_str(&toml)?;
+        let config = Config::from_toml_str(&toml).map_err(relaydesk::Error::from)?;
         let db_path = config.database.path.clone();
         let archive_root = config.archive.dir.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
@@ -338,7 +336,7 @@ impl Demo {
             .local_addr()
             .map_err(|e| Error::io("listener address", e))?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let service = tokio::spawn(crate::app::run_webhook(config, listener, async move {
+        let service = tokio::spawn(relaydesk::app::run_webhook(config, listener, async move {
             let _ = stopped.await;
         }));
         let mut demo = Demo {
@@ -374,7 +372,7 @@ impl Demo {
             return Ok(());
         };
         match tokio::time::timeout(STEP_TIMEOUT, service).await {
-            Ok(Ok(result)) => result,
+            Ok(Ok(result)) => Ok(result?),
             Ok(Err(e)) => Err(demo_error(format!("the service failed: {e}"))),
             Err(_) => Err(demo_error(format!(
                 "the service did not stop within {} s",
@@ -489,7 +487,7 @@ impl Demo {
         .await?;
         self.finish().await?;
 
-        let folder = crate::domain::archive::folder(&self.archive_root, MARIA.id, comm);
+        let folder = relaydesk::domain::archive::folder(&self.archive_root, MARIA.id, comm);
         let transcript = folder.join("transcript.txt");
         let files = folder.join("files");
         self.until(

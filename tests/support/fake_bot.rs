@@ -1,4 +1,4 @@
-//! The Bot API emulator now lives in the library (`relaydesk::demo::bot_api`), where
-//! `relaydesk demo` uses it too.
+//! The fake Bot API: the testkit's Bot API emulator (`testkit::bot_api`, in
+//! crates/testkit), the same one `relaydesk demo` plays against.
 
-pub use relaydesk::demo::bot_api::*;
+pub use testkit::bot_api::*;

@@ -1,4 +1,4 @@
-//! The mail catcher now lives in the library (`relaydesk::demo::mail_catcher`), where
-//! `relaydesk demo` uses it too.
+//! The SMTP sink: the testkit's mail catcher (`testkit::mail_catcher`, in
+//! crates/testkit), the same one `relaydesk demo` plays against.
 
-pub use relaydesk::demo::mail_catcher::*;
+pub use testkit::mail_catcher::*;

@@ -681,7 +681,9 @@ impl FakeBot {
 // ---------------------------------------------------------------------------
 
 fn now_unix() -> i64 {
-    chrono::Utc::now().timestamp()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn chat_json(chat_id: i64) -> Value {
