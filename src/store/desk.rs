@@ -13,7 +13,7 @@ use crate::domain::{
     UNASSIGNED_SHOWN, USERS_PAGE, User,
 };
 use crate::error::{Error, Result};
-use crate::store::outbox;
+use crate::store::{mail, outbox};
 
 const COMM_COLUMNS: &str =
     "id, customer_id, status, specialist_id, opened_at, idle_deadline, closed_at, close_reason";
@@ -569,18 +569,7 @@ pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<Enqueue
                 archive = true;
             }
             Effect::Mail(m) => {
-                conn.exec(
-                    "INSERT INTO mail_outbox (created_at, recipient, subject, body, purpose, max_attempts)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        now,
-                        m.to,
-                        m.subject,
-                        m.body,
-                        serde_json::to_string(&m.purpose).ok(),
-                        m.max_attempts
-                    ],
-                )?;
+                mail::enqueue(conn, m, now)?;
                 mails += 1;
             }
         }

@@ -6,6 +6,7 @@
 
 pub mod checkpoint;
 pub mod desk;
+pub mod mail;
 pub mod outbox;
 pub mod schema;
 pub mod updates;
