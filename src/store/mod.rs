@@ -4,6 +4,7 @@
 //! connection keeps every read consistent with the last commit. Blocking work runs on
 //! tokio's blocking pool through [`Store::run`].
 
+pub mod archive;
 pub mod checkpoint;
 pub mod desk;
 pub mod mail;
