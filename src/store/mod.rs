@@ -7,6 +7,7 @@
 pub mod archive;
 pub mod checkpoint;
 pub mod desk;
+pub mod health;
 pub mod mail;
 pub mod outbox;
 pub mod schema;
