@@ -295,6 +295,52 @@ mod tests {
     }
 
     #[test]
+    fn code_changes_touch_only_the_customers_latest_code() {
+        use crate::domain::{Change, Decision};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("x.sqlite3")).unwrap();
+        let conn = store.lock();
+        for (customer, codes) in [(1, 2), (2, 1)] {
+            conn.exec(
+                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (?1, 'C', 0, 0)",
+                [customer],
+            )
+            .unwrap();
+            for _ in 0..codes {
+                conn.exec(
+                    "INSERT INTO auth_codes (customer_id, email, code_hash, created_at, expires_at)
+                     VALUES (?1, 'c@example.com', 'h', 0, 1)",
+                    [customer],
+                )
+                .unwrap();
+            }
+        }
+        let decision = Decision {
+            changes: vec![
+                Change::CodeAttempt { customer: 1 },
+                Change::CodeAttempt { customer: 1 },
+                Change::CodeUsed { customer: 1 },
+                Change::CodeSendFailed { customer: 2 },
+            ],
+            effects: Vec::new(),
+        };
+        desk::apply(&conn, &decision, 77).unwrap();
+        let codes: Vec<(i64, i64, Option<i64>, i64)> = conn
+            .prepare(
+                "SELECT customer_id, attempts, used_at, send_failed FROM auth_codes ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            codes,
+            [(1, 0, None, 0), (1, 2, Some(77), 0), (2, 0, None, 1)]
+        );
+    }
+
+    #[test]
     fn invariants_are_enforced_by_the_database() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("x.sqlite3")).unwrap();
