@@ -24,6 +24,7 @@ use crate::domain::texts::Texts;
 use crate::telegram::{Call, ParseMode};
 
 pub use callback::CallbackData;
+pub use onboarding::{CodeKey, code_hash};
 
 /// How long album parts are gathered before they are relayed together.
 pub const ALBUM_WINDOW_MS: i64 = 1_200;
@@ -448,6 +449,8 @@ pub struct Env<'a> {
     pub now: i64,
     /// A fresh random 6-digit code, used if the decision issues one.
     pub fresh_code: &'a str,
+    /// The installation's key for the hashes of codes.
+    pub code_key: &'a CodeKey,
     pub config: &'a Config,
     pub texts: &'a Texts,
 }

@@ -216,9 +216,11 @@ mod tests {
     fn announcement_escapes_and_keeps_the_newest_within_the_limit() {
         let config = config();
         let texts = Texts::new(crate::config::Locale::En, &Default::default()).unwrap();
+        let key = crate::domain::CodeKey::new(&[0; 32]);
         let env = Env {
             now: 0,
             fresh_code: "000000",
+            code_key: &key,
             config: &config,
             texts: &texts,
         };

@@ -136,6 +136,7 @@ pub struct Wakes {
 struct Shared {
     config: Arc<Config>,
     texts: Texts,
+    code_key: domain::CodeKey,
     wakes: Wakes,
     metrics: Arc<Metrics>,
 }
@@ -175,6 +176,7 @@ impl Processor {
         let shared = Arc::new(Shared {
             config,
             texts,
+            code_key: store.code_key().clone(),
             wakes,
             metrics,
         });
@@ -526,6 +528,7 @@ fn apply_event(conn: &Connection, event: &Event, shared: &Shared, now: i64) -> R
     let env = domain::Env {
         now,
         fresh_code: &code,
+        code_key: &shared.code_key,
         config: &shared.config,
         texts: &shared.texts,
     };
@@ -682,6 +685,7 @@ mod tests {
         Shared {
             config: Arc::new(config),
             texts,
+            code_key: domain::CodeKey::new(&[0; domain::CodeKey::LEN]),
             wakes: Wakes::default(),
             metrics: Arc::default(),
         }

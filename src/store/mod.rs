@@ -11,6 +11,7 @@ pub mod health;
 pub mod mail;
 pub mod outbox;
 pub mod schema;
+pub mod secret;
 pub mod updates;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::domain::CodeKey;
 use crate::error::{Error, Result, ensure_parent};
 
 /// Statements from the connection's cache: a hot path runs the same few statements
@@ -112,6 +114,7 @@ pub struct Store {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
     checkpointer: Arc<checkpoint::Checkpointer>,
+    code_key: Arc<CodeKey>,
 }
 
 impl std::fmt::Debug for Store {
@@ -121,7 +124,8 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Open (creating if needed) the database and migrate it to the latest schema.
+    /// Open (creating if needed) the database and migrate it to the latest schema;
+    /// read the code key next to it (made if there is none).
     pub fn open(path: &Path) -> Result<Store> {
         Self::open_at(path, None, "FULL")
     }
@@ -138,6 +142,7 @@ impl Store {
 
     fn open_at(path: &Path, version: Option<usize>, synchronous: &str) -> Result<Store> {
         ensure_parent(path)?;
+        let code_key = secret::load_or_create(&secret::key_path(path))?;
         let mut conn = Connection::open(path)?;
         configure(&conn, synchronous)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -151,7 +156,14 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
             checkpointer: Arc::new(checkpointer),
+            code_key: Arc::new(code_key),
         })
+    }
+
+    /// The installation's key for the hashes of onboarding codes, kept next to the
+    /// database (see [`secret`]).
+    pub fn code_key(&self) -> &CodeKey {
+        &self.code_key
     }
 
     /// The thread that checkpoints the write-ahead log.
@@ -240,6 +252,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db/x.sqlite3")).unwrap();
         assert_eq!(store.schema_version().unwrap(), schema::latest_version());
+    }
+
+    #[test]
+    fn the_code_key_is_made_beside_the_database_and_kept_across_starts() {
+        use crate::domain::code_hash;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db/x.sqlite3");
+        let first = code_hash(Store::open(&path).unwrap().code_key(), 1, "123456");
+        let key_file = dir.path().join("db/relaydesk.key");
+        assert_eq!(
+            std::fs::metadata(&key_file).unwrap().len(),
+            crate::domain::CodeKey::LEN as u64
+        );
+        let again = code_hash(Store::open(&path).unwrap().code_key(), 1, "123456");
+        assert_eq!(first, again);
+        // A damaged key stops the start, naming the file.
+        std::fs::write(&key_file, b"short").unwrap();
+        let e = Store::open(&path).unwrap_err().to_string();
+        assert!(e.contains(&key_file.display().to_string()), "{e}");
     }
 
     #[test]
