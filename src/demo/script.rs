@@ -736,15 +736,7 @@ impl Demo {
             return false;
         };
         let _ = conn.busy_timeout(Duration::from_secs(1));
-        conn.query_row(
-            "SELECT (SELECT count(*) FROM outbox WHERE status = 'pending')
-                  + (SELECT count(*) FROM mail_outbox WHERE status = 'pending')
-                  + (SELECT count(*) FROM album_parts)
-                  + (SELECT count(*) FROM archive_files WHERE status = 'pending')",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .is_ok_and(|n| n == 0)
+        relaydesk::store::health::work_left(&conn).is_ok_and(|n| n == 0)
     }
 
     /// An error if the service has stopped on its own.

@@ -25,6 +25,7 @@ use crate::domain::texts::Texts;
 pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, User};
 pub use effect::{Effect, Format, Key, Keyboard, MailOut, MailPurpose, Outgoing, Purpose, Send};
 pub use needs::{Needs, needs};
+pub use onboarding::{CodeKey, code_hash};
 pub use policy::{AuthPolicy, Member, Policy};
 
 /// How long album parts are gathered before they are relayed together.
@@ -258,6 +259,8 @@ pub struct Env<'a> {
     /// A fresh random 6-digit code, used if the decision issues one.
     pub fresh_code: &'a str,
     pub policy: &'a Policy,
+    /// The installation's key for the hashes of codes.
+    pub code_key: &'a CodeKey,
     pub texts: &'a Texts,
 }
 

@@ -6,14 +6,58 @@ use super::{
     MailPurpose, Press, Snapshot, User, desk,
 };
 
-/// The hash stored for a code: SHA-256 of the customer id and the code, so the
-/// database never holds a usable code.
-pub fn code_hash(customer: i64, code: &str) -> String {
-    let digest = ring::digest::digest(
-        &ring::digest::SHA256,
-        format!("relaydesk:{customer}:{code}").as_bytes(),
-    );
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+/// The installation's secret key for onboarding codes. It is kept outside the
+/// database (the store keeps it in a file of its own next to the database), so
+/// what the database holds for a code cannot be checked against guesses without it.
+#[derive(Clone)]
+pub struct CodeKey(ring::hmac::Key);
+
+impl CodeKey {
+    /// How many bytes of key material a key takes.
+    pub const LEN: usize = 32;
+
+    pub fn new(bytes: &[u8; CodeKey::LEN]) -> CodeKey {
+        CodeKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes))
+    }
+}
+
+impl std::fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeKey(..)")
+    }
+}
+
+/// What starts a hash made with the installation's key: an older version stored an
+/// unkeyed SHA-256 (64 hex digits, nothing before them).
+const KEYED: &str = "hmac-sha256:";
+
+/// What is stored for a code: an HMAC-SHA-256 of the customer id and the code under
+/// the installation's key, in hex after [`KEYED`]. A 6-digit code has only a million
+/// values, so an unkeyed hash would give the code back to anyone who can read the
+/// database and tries them all; without the key, what the database holds tells
+/// nothing about the code. Whoever has both the database and the key can still find
+/// a pending code that way (until it expires or is used): the key must stay private.
+pub fn code_hash(key: &CodeKey, customer: i64, code: &str) -> String {
+    use std::fmt::Write as _;
+    let tag = ring::hmac::sign(&key.0, format!("relaydesk:{customer}:{code}").as_bytes());
+    let mut out = String::with_capacity(KEYED.len() + 2 * tag.as_ref().len());
+    out.push_str(KEYED);
+    for b in tag.as_ref() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Whether `stored` was made with [`code_hash`] (by this version, with a key).
+fn is_keyed(stored: &str) -> bool {
+    stored.starts_with(KEYED)
+}
+
+/// Whether `code` is the code `stored` was made from, compared in constant time.
+pub fn code_matches(key: &CodeKey, customer: i64, code: &str, stored: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let expected = code_hash(key, customer, code);
+    is_keyed(stored) && bool::from(expected.as_bytes().ct_eq(stored.as_bytes()))
 }
 
 fn resend_keyboard(env: &Env<'_>) -> Keyboard {
@@ -209,7 +253,7 @@ fn issue_code(customer: i64, email: &str, env: &Env<'_>, d: &mut Decision) {
     d.change(Change::NewCode {
         customer,
         email: email.to_string(),
-        code_hash: code_hash(customer, env.fresh_code),
+        code_hash: code_hash(env.code_key, customer, env.fresh_code),
         expires_at: env.now + i64::try_from(auth.code_ttl.as_millis()).unwrap_or(i64::MAX / 4),
     });
     d.change(Change::SetCustomerState {
@@ -257,11 +301,13 @@ fn code_given(
         return;
     }
     let max = env.policy.auth.max_attempts;
+    // A code an earlier version stored unkeyed is not accepted (the database alone
+    // gives it away): the customer needs a new one, as for a used one.
     let Some(code) = snap
         .codes
         .latest
         .as_ref()
-        .filter(|c| !c.used && !c.send_failed)
+        .filter(|c| !c.used && !c.send_failed && is_keyed(&c.code_hash))
     else {
         d.say_with(
             chat,
@@ -286,7 +332,7 @@ fn code_given(
         );
         return;
     }
-    if code_hash(customer, &typed) == code.code_hash {
+    if code_matches(env.code_key, customer, &typed, &code.code_hash) {
         d.change(Change::CodeUsed { customer });
         d.change(Change::SetCustomerState {
             customer,

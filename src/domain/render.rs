@@ -218,10 +218,12 @@ mod tests {
     fn announcement_escapes_and_keeps_the_newest_within_the_limit() {
         let policy = policy();
         let texts = Texts::new(crate::config::Locale::En, &Default::default()).unwrap();
+        let key = crate::domain::CodeKey::new(&[0; 32]);
         let env = Env {
             now: 0,
             fresh_code: "000000",
             policy: &policy,
+            code_key: &key,
             texts: &texts,
         };
         let mut log: Vec<LogEntry> = (0..200)

@@ -23,9 +23,15 @@ fn policy() -> Policy {
     }
 }
 
+/// The installation's code key in these tests.
+fn key() -> CodeKey {
+    CodeKey::new(&[7; CodeKey::LEN])
+}
+
 struct World {
     policy: Policy,
     texts: Texts,
+    key: CodeKey,
 }
 
 impl World {
@@ -33,6 +39,7 @@ impl World {
         World {
             policy: policy(),
             texts: Texts::new(Locale::En, &Default::default()).unwrap(),
+            key: key(),
         }
     }
 
@@ -45,6 +52,7 @@ impl World {
             now,
             fresh_code: "123456",
             policy: &self.policy,
+            code_key: &self.key,
             texts: &self.texts,
         };
         decide(event, snap, &env)
@@ -172,8 +180,10 @@ fn runs(d: &Decision) -> Vec<(i64, i64, &[i64])> {
         .collect()
 }
 
-/// Edits: (chat, message, text, buttons, coalescing key).
-fn edits(d: &Decision) -> Vec<(i64, i64, &str, Option<&Keyboard>, Option<&str>)> {
+/// An edit: (chat, message, text, buttons, coalescing key).
+type EditSeen<'a> = (i64, i64, &'a str, Option<&'a Keyboard>, Option<&'a str>);
+
+fn edits(d: &Decision) -> Vec<EditSeen<'_>> {
     sends(d)
         .into_iter()
         .filter_map(|s| match &s.message {
@@ -233,7 +243,7 @@ fn awaiting_code_snapshot(code: Code) -> Snapshot {
 fn good_code() -> Code {
     Code {
         email: "ann@example.com".into(),
-        code_hash: onboarding::code_hash(CUSTOMER, "654321"),
+        code_hash: onboarding::code_hash(&key(), CUSTOMER, "654321"),
         created_at: NOW - 120_000,
         expires_at: NOW + 480_000,
         attempts: 0,
@@ -306,6 +316,12 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
         .expect("a code");
     assert_eq!(new_code.1, "Ann@example.com");
     assert_ne!(new_code.0, "123456");
+    assert!(onboarding::code_matches(
+        &key(),
+        CUSTOMER,
+        "123456",
+        new_code.0
+    ));
     assert_eq!(*new_code.2, NOW + 600_000);
     let mail = d
         .effects
@@ -414,6 +430,91 @@ fn the_right_code_verifies_and_the_desk_is_told() {
             "{watcher}"
         );
     }
+}
+
+#[test]
+fn a_code_hash_needs_the_key_it_was_made_with() {
+    let stored = onboarding::code_hash(&key(), CUSTOMER, "654321");
+    assert!(onboarding::code_matches(
+        &key(),
+        CUSTOMER,
+        "654321",
+        &stored
+    ));
+    assert_eq!(stored, onboarding::code_hash(&key(), CUSTOMER, "654321"));
+    // Another code, another customer, another installation's key: no match.
+    assert!(!onboarding::code_matches(
+        &key(),
+        CUSTOMER,
+        "654322",
+        &stored
+    ));
+    assert!(!onboarding::code_matches(
+        &key(),
+        CUSTOMER + 1,
+        "654321",
+        &stored
+    ));
+    let other = CodeKey::new(&[8; CodeKey::LEN]);
+    assert!(!onboarding::code_matches(
+        &other, CUSTOMER, "654321", &stored
+    ));
+    assert_ne!(stored, onboarding::code_hash(&other, CUSTOMER, "654321"));
+    // Not the unkeyed SHA-256 an earlier version stored (which gives the code back
+    // to whoever tries the million codes).
+    let unkeyed: String = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("relaydesk:{CUSTOMER}:654321").as_bytes(),
+    )
+    .as_ref()
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect();
+    assert!(!stored.contains(&unkeyed), "{stored}");
+    assert!(!onboarding::code_matches(
+        &key(),
+        CUSTOMER,
+        "654321",
+        &unkeyed
+    ));
+    // HMAC-SHA-256 under the key, in hex, after its tag.
+    let tag = ring::hmac::sign(
+        &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[7; CodeKey::LEN]),
+        format!("relaydesk:{CUSTOMER}:654321").as_bytes(),
+    );
+    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(stored, format!("hmac-sha256:{hex}"));
+    // The key never shows in a debug print.
+    assert_eq!(format!("{:?}", key()), "CodeKey(..)");
+}
+
+#[test]
+fn a_code_stored_before_codes_were_keyed_needs_a_new_code() {
+    let w = World::new();
+    let unkeyed: String = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("relaydesk:{CUSTOMER}:654321").as_bytes(),
+    )
+    .as_ref()
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect();
+    let code = Code {
+        code_hash: unkeyed,
+        ..good_code()
+    };
+    let d = w.decide(
+        &Action::Message(text(CUSTOMER, 3, "654321")),
+        &awaiting_code_snapshot(code),
+    );
+    assert!(
+        texts_to(&d, CUSTOMER)[0].contains("A new code is needed"),
+        "{:?}",
+        texts_to(&d, CUSTOMER)
+    );
+    // Neither verified nor counted as a wrong try.
+    assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
+    assert!(matches!(d.changes[0], Change::TouchCustomer { .. }));
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! The admin router (`/healthz`, `/metrics`), served on a local address of its own,
 //! never on the public webhook.
 
-use crate::store::Cached;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +16,7 @@ use crate::config::Config;
 use crate::runtime::disk::{Probe, SysinfoProbe};
 use crate::runtime::metrics::Metrics;
 use crate::store::Store;
+use crate::store::health::{self, Backlog};
 
 #[derive(Clone)]
 struct AdminState {
@@ -36,42 +36,8 @@ pub fn admin_router(store: Store, metrics: Arc<Metrics>, config: Arc<Config>) ->
         })
 }
 
-struct Backlog {
-    outbox_pending: i64,
-    oldest_pending_ms: Option<i64>,
-    mail_pending: i64,
-    unassigned: i64,
-    assigned: i64,
-}
-
 async fn backlog(store: &Store) -> crate::Result<Backlog> {
-    store
-        .run(|c| {
-            let (outbox_pending, oldest_pending_ms) = c.row(
-                "SELECT count(*), min(created_at) FROM outbox WHERE status = 'pending'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            let mail_pending = c.row(
-                "SELECT count(*) FROM mail_outbox WHERE status = 'pending'",
-                [],
-                |r| r.get(0),
-            )?;
-            let (unassigned, assigned) = c.row(
-                "SELECT coalesce(sum(status = 'unassigned'), 0), coalesce(sum(status = 'assigned'), 0)
-                 FROM communications WHERE status <> 'closed'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            Ok(Backlog {
-                outbox_pending,
-                oldest_pending_ms,
-                mail_pending,
-                unassigned,
-                assigned,
-            })
-        })
-        .await
+    store.run(|c| health::backlog(c)).await
 }
 
 fn rfc3339(ms: i64) -> Option<String> {

@@ -1,12 +1,11 @@
 //! The archive worker: rewrites the transcripts of communications that changed,
 //! downloads their files through `getFile`, and builds the zips asked for.
 
-use crate::store::Cached;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -18,6 +17,7 @@ use crate::domain::archive::{MAX_DOWNLOAD, MAX_ZIP_PART, folder};
 use crate::domain::transcript::Transcript;
 use crate::error::{Error, Result};
 use crate::runtime::wake::{Backoff, Wake, sleep_until_opt};
+use crate::store::archive::{self as queue, FileStatus, PendingFile, Progress};
 use crate::store::{Store, desk};
 use crate::telegram::{ApiError, BotApi};
 
@@ -25,6 +25,8 @@ use crate::telegram::{ApiError, BotApi};
 const MAX_ATTEMPTS: i64 = 10;
 /// Exported zips are removed after a day.
 const EXPORT_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Most transcripts brought up to date in one round.
+const TRANSCRIPTS_PER_ROUND: usize = 64;
 
 pub struct ArchiveWorker {
     pub store: Store,
@@ -32,16 +34,6 @@ pub struct ArchiveWorker {
     pub config: Arc<Config>,
     pub wake: Wake,
     pub outbox_wake: Wake,
-}
-
-struct PendingFile {
-    id: i64,
-    comm: i64,
-    customer: i64,
-    file_id: String,
-    size: Option<i64>,
-    saved_name: String,
-    attempts: i64,
 }
 
 impl ArchiveWorker {
@@ -81,13 +73,7 @@ impl ArchiveWorker {
             self.clean_exports();
             let next = self
                 .store
-                .run(|c| {
-                    Ok(c.row(
-                        "SELECT min(not_before) FROM archive_files WHERE status = 'pending'",
-                        [],
-                        |r| r.get::<_, Option<i64>>(0),
-                    )?)
-                })
+                .run(|c| queue::next_file_at(c))
                 .await
                 .ok()
                 .flatten()
@@ -129,17 +115,13 @@ impl ArchiveWorker {
             };
             self.store
                 .run(move |c| {
-                    c.exec(
-                        "INSERT INTO archive_progress (communication_id, last_message, bytes) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (communication_id) DO UPDATE SET last_message = excluded.last_message, bytes = excluded.bytes",
-                        params![plan.comm, plan.last_message, i64::try_from(bytes).unwrap_or(i64::MAX)],
-                    )?;
+                    let progress = Progress {
+                        last_message: plan.last_message,
+                        bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
+                    };
+                    queue::set_progress(c, plan.comm, progress)?;
                     // Unless it changed again meanwhile.
-                    c.exec(
-                        "DELETE FROM archive_dirty WHERE communication_id = ?1 AND version = ?2",
-                        params![plan.comm, plan.version],
-                    )?;
-                    Ok(())
+                    queue::written(c, plan.comm, plan.version)
                 })
                 .await?;
         }
@@ -148,28 +130,7 @@ impl ArchiveWorker {
 
     async fn next_file(&self) -> Result<Option<PendingFile>> {
         let now = crate::now_ms();
-        self.store
-            .run(move |c| {
-                Ok(c.row(
-                    "SELECT f.id, f.communication_id, m.customer_id, f.file_id, f.size, f.saved_name, f.attempts
-                     FROM archive_files f JOIN communications m ON m.id = f.communication_id
-                     WHERE f.status = 'pending' AND f.not_before <= ?1 ORDER BY f.id LIMIT 1",
-                    [now],
-                    |r| {
-                        Ok(PendingFile {
-                            id: r.get(0)?,
-                            comm: r.get(1)?,
-                            customer: r.get(2)?,
-                            file_id: r.get(3)?,
-                            size: r.get(4)?,
-                            saved_name: r.get(5)?,
-                            attempts: r.get(6)?,
-                        })
-                    },
-                )
-                .optional()?)
-            })
-            .await
+        self.store.run(move |c| queue::next_file(c, now)).await
     }
 
     async fn download(&self, file: PendingFile, backoff: &Backoff) {
@@ -182,16 +143,16 @@ impl ArchiveWorker {
             self.fetch(&file).await
         };
         let (status, error, not_before) = match result {
-            Ok(Fetched::Saved) => ("saved", None, 0),
-            Ok(Fetched::TooLarge) => ("too_large", None, 0),
+            Ok(Fetched::Saved) => (FileStatus::Saved, None, 0),
+            Ok(Fetched::TooLarge) => (FileStatus::TooLarge, None, 0),
             Err(e) => {
                 let attempt = file.attempts + 1;
                 match e {
                     ApiError::Permanent { description, .. } => {
                         warn!(id = file.id, %description, "archive: file cannot be downloaded");
-                        ("failed", Some(description), 0)
+                        (FileStatus::Failed, Some(description), 0)
                     }
-                    e if attempt >= MAX_ATTEMPTS => ("failed", Some(e.to_string()), 0),
+                    e if attempt >= MAX_ATTEMPTS => (FileStatus::Failed, Some(e.to_string()), 0),
                     e => {
                         let wait = match &e {
                             ApiError::RetryAfter(d) => *d,
@@ -200,7 +161,7 @@ impl ArchiveWorker {
                         warn!(id = file.id, error = %e, "archive: download failed, will retry");
                         let at =
                             crate::now_ms() + i64::try_from(wait.as_millis()).unwrap_or(60_000);
-                        ("pending", Some(e.to_string()), at)
+                        (FileStatus::Pending, Some(e.to_string()), at)
                     }
                 }
             }
@@ -210,11 +171,8 @@ impl ArchiveWorker {
         let recorded = self
             .store
             .run(move |c| {
-                c.exec(
-                    "UPDATE archive_files SET status = ?2, error = ?3, not_before = ?4, attempts = attempts + 1 WHERE id = ?1",
-                    params![id, status, error, not_before],
-                )?;
-                if status != "pending" {
+                queue::record_attempt(c, id, status, error.as_deref(), not_before)?;
+                if status != FileStatus::Pending {
                     // The file's line changes: rewrite the whole transcript.
                     desk::mark_dirty(c, comm, true)?;
                 }
@@ -272,28 +230,10 @@ impl ArchiveWorker {
 
     /// Build the zip(s) of one requested communication and queue them for sending.
     async fn zip_request(&self) -> Result<bool> {
-        let request = self
-            .store
-            .run(|c| {
-                Ok(c.row(
-                    "SELECT z.id, z.communication_id, z.chat_id, m.customer_id FROM zip_requests z
-                     JOIN communications m ON m.id = z.communication_id ORDER BY z.id LIMIT 1",
-                    [],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, i64>(3)?,
-                        ))
-                    },
-                )
-                .optional()?)
-            })
-            .await?;
-        let Some((request, comm, chat, customer)) = request else {
+        let Some(request) = self.store.run(|c| queue::next_zip(c)).await? else {
             return Ok(false);
         };
+        let (comm, chat, customer) = (request.comm, request.chat, request.customer);
         // Make sure the transcript is current first.
         self.transcripts().await?;
         let source = folder(self.root(), customer, comm);
@@ -335,7 +275,7 @@ impl ArchiveWorker {
                 for message in &messages {
                     crate::store::outbox::enqueue(&tx, &message.clone().into(), now)?;
                 }
-                tx.exec("DELETE FROM zip_requests WHERE id = ?1", [request])?;
+                queue::zip_done(&tx, request.id)?;
                 tx.commit()?;
                 Ok(())
             })
@@ -434,38 +374,23 @@ impl Plan {
 }
 
 fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Result<Vec<Plan>> {
-    let dirty: Vec<(i64, bool, i64)> = conn
-        .prepare("SELECT communication_id, full, version FROM archive_dirty ORDER BY communication_id LIMIT 64")?
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
     let mut plans = Vec::new();
-    for (comm, full, version) in dirty {
+    for dirty in queue::dirty(conn, TRANSCRIPTS_PER_ROUND)? {
+        let (comm, full, version) = (dirty.comm, dirty.full, dirty.version);
         let Some(c) = desk::communication(conn, comm)? else {
-            conn.exec(
-                "DELETE FROM archive_dirty WHERE communication_id = ?1",
-                [comm],
-            )?;
+            queue::forget_dirty(conn, comm)?;
             continue;
         };
         let Some(customer) = desk::customer(conn, c.customer_id)? else {
-            conn.exec(
-                "DELETE FROM archive_dirty WHERE communication_id = ?1",
-                [comm],
-            )?;
+            queue::forget_dirty(conn, comm)?;
             continue;
         };
         let path = folder(root, customer.user.id, comm).join("transcript.txt");
-        let progress: Option<(i64, i64)> = conn
-            .row(
-                "SELECT last_message, bytes FROM archive_progress WHERE communication_id = ?1",
-                [comm],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let progress = queue::progress(conn, comm)?;
         let on_disk = std::fs::metadata(&path).map(|m| m.len()).ok();
         let append_from = match progress {
-            Some((last, bytes)) if !full && on_disk.is_some_and(|len| len >= bytes as u64) => {
-                Some((last, bytes as u64))
+            Some(p) if !full && on_disk.is_some_and(|len| len >= p.bytes as u64) => {
+                Some((p.last_message, p.bytes as u64))
             }
             _ => None,
         };

@@ -9,13 +9,11 @@
 //! table (so a restart neither repeats an alert nor forgets one) and queues the
 //! notices in the same transaction that records the new state.
 
-use crate::store::Cached;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -23,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::config::{Config, DiskConfig};
-use crate::domain::Outgoing;
+use crate::domain::{MailOut, MailPurpose, Outgoing};
 use crate::runtime::wake::Wake;
 use crate::store::{self, Store};
 
@@ -621,11 +619,14 @@ impl Worker {
                     let (subject, body) =
                         compose_email(notice, &group.space, &group.also, &thresholds, &host);
                     for to in &config.disk.alert_to {
-                        tx.exec(
-                            "INSERT INTO mail_outbox (created_at, recipient, subject, body, purpose, max_attempts)
-                             VALUES (?1, ?2, ?3, ?4, '{\"p\":\"alert\"}', 0)",
-                            params![now, to.trim(), subject, body],
-                        )?;
+                        let mail = MailOut {
+                            to: to.trim().to_string(),
+                            subject: subject.clone(),
+                            body: body.clone(),
+                            purpose: MailPurpose::Alert,
+                            max_attempts: 0,
+                        };
+                        store::mail::enqueue(&tx, &mail, now)?;
                     }
                     let text = chat_text(notice, &group.space, &group.also, &thresholds, &host);
                     for controller in &config.controllers {

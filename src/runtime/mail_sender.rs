@@ -2,11 +2,10 @@
 //! with backoff; a mail that cannot be sent is recorded and its purpose told (so a
 //! customer waiting for a code hears about it).
 
-use crate::store::Cached;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde_json::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -15,16 +14,7 @@ use tracing::{error, info, warn};
 use super::wake::{Backoff, DeliveryHook, Wake, follow_up, sleep_until_opt};
 use crate::runtime::mail::{Email, MailError, Mailer};
 use crate::store::Store;
-
-struct PendingMail {
-    id: i64,
-    to: String,
-    subject: String,
-    body: String,
-    purpose: Option<String>,
-    max_attempts: i64,
-    attempts: i64,
-}
+use crate::store::mail::{self, PendingMail};
 
 pub struct MailSender {
     store: Store,
@@ -122,32 +112,20 @@ impl MailSender {
             .run(move |c| {
                 let tx = c.transaction()?;
                 match outcome {
-                    // A sent code is no use to anyone in the database.
-                    Outcome::Sent => tx.exec(
-                        "UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, done_at = ?2,
-                             body = CASE WHEN purpose LIKE '%\"code\"%' THEN '(code removed after sending)' ELSE body END
-                         WHERE id = ?1",
-                        params![id, now],
-                    )?,
-                    Outcome::Retry(at, e) => tx.exec(
-                        "UPDATE mail_outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3 WHERE id = ?1",
-                        params![id, at, e],
-                    )?,
+                    Outcome::Sent => mail::mark_sent(&tx, id, now)?,
+                    Outcome::Retry(at, e) => mail::mark_retry(&tx, id, at, &e)?,
                     Outcome::Failed(e) => {
-                        tx.exec(
-                            "UPDATE mail_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2,
-                                 done_at = ?3, body = '(not sent)'
-                             WHERE id = ?1",
-                            params![id, e, now],
-                        )?;
-                        if let (Some(hook), Some(purpose)) =
-                            (hook, purpose.and_then(|p| serde_json::from_str::<Value>(&p).ok()))
-                        {
-                            follow_up(&tx, "a failed mail", |c| hook.mail_failed(c, &purpose, &e, now))?;
+                        mail::mark_failed(&tx, id, &e, now)?;
+                        if let (Some(hook), Some(purpose)) = (
+                            hook,
+                            purpose.and_then(|p| serde_json::from_str::<Value>(&p).ok()),
+                        ) {
+                            follow_up(&tx, "a failed mail", |c| {
+                                hook.mail_failed(c, &purpose, &e, now)
+                            })?;
                         }
-                        0
                     }
-                };
+                }
                 tx.commit()?;
                 Ok(())
             })
@@ -171,31 +149,8 @@ enum Next {
 }
 
 fn next_mail(conn: &mut Connection, now: i64) -> crate::Result<Next> {
-    let due = conn
-        .row(
-            "SELECT id, recipient, subject, body, purpose, max_attempts, attempts FROM mail_outbox
-             WHERE status = 'pending' AND not_before <= ?1 ORDER BY id LIMIT 1",
-            [now],
-            |r| {
-                Ok(PendingMail {
-                    id: r.get(0)?,
-                    to: r.get(1)?,
-                    subject: r.get(2)?,
-                    body: r.get(3)?,
-                    purpose: r.get(4)?,
-                    max_attempts: r.get(5)?,
-                    attempts: r.get(6)?,
-                })
-            },
-        )
-        .optional()?;
-    if let Some(m) = due {
+    if let Some(m) = mail::next_due(conn, now)? {
         return Ok(Next::Due(m));
     }
-    let at: Option<i64> = conn.row(
-        "SELECT min(not_before) FROM mail_outbox WHERE status = 'pending'",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok(at.map_or(Next::Nothing, Next::At))
+    Ok(mail::next_due_at(conn)?.map_or(Next::Nothing, Next::At))
 }

@@ -136,6 +136,7 @@ pub struct Wakes {
 struct Shared {
     policy: Policy,
     texts: Texts,
+    code_key: domain::CodeKey,
     wakes: Wakes,
     metrics: Arc<Metrics>,
 }
@@ -175,6 +176,7 @@ impl Processor {
         let shared = Arc::new(Shared {
             policy: policy(&config),
             texts,
+            code_key: store.code_key().clone(),
             wakes,
             metrics,
         });
@@ -554,6 +556,7 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
         now,
         fresh_code: &code,
         policy: &shared.policy,
+        code_key: &shared.code_key,
         texts: &shared.texts,
     };
     let decision = domain::decide(event, &snapshot, &env);
@@ -709,6 +712,7 @@ mod tests {
         Shared {
             policy: policy(&config),
             texts,
+            code_key: domain::CodeKey::new(&[0; domain::CodeKey::LEN]),
             wakes: Wakes::default(),
             metrics: Arc::default(),
         }

@@ -11,7 +11,7 @@ use crate::domain::{
     LogEntry, Needs, Queued, Role, Snapshot, Status, UNASSIGNED_SHOWN, User,
 };
 use crate::error::{Error, Result};
-use crate::store::outbox;
+use crate::store::{mail, outbox};
 
 const COMM_COLUMNS: &str =
     "id, customer_id, status, specialist_id, opened_at, idle_deadline, closed_at, close_reason";
@@ -225,16 +225,28 @@ fn customers_page(
     let has_next = rows.len() > size;
     rows.truncate(size);
     let has_prev = match rows.first() {
-        Some(first) => customers_exist(conn, "<", first.user.id)?,
+        Some(first) => customers_before(conn, first.user.id)?,
         None => false,
     };
     finish_page_with(conn, rows, has_prev, has_next)
 }
 
-/// Whether a customer exists with an id `<` or `>` than `id`.
-fn customers_exist(conn: &Connection, op: &str, id: i64) -> Result<bool> {
-    let sql = format!("SELECT EXISTS (SELECT 1 FROM customers WHERE id {op} ?1)");
-    Ok(conn.row(&sql, [id], |r| r.get(0))?)
+/// Whether a customer exists with an id lower than `id`.
+fn customers_before(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn.row(
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE id < ?1)",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Whether a customer exists with an id higher than `id`.
+fn customers_after(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn.row(
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE id > ?1)",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 fn finish_page(
@@ -244,7 +256,7 @@ fn finish_page(
     _backwards: bool,
 ) -> Result<Listing> {
     let has_next = match rows.last() {
-        Some(last) => customers_exist(conn, ">", last.user.id)?,
+        Some(last) => customers_after(conn, last.user.id)?,
         None => false,
     };
     finish_page_with(conn, rows, more_before, has_next)
@@ -482,18 +494,7 @@ pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<Enqueue
                 archive = true;
             }
             Effect::Mail(m) => {
-                conn.exec(
-                    "INSERT INTO mail_outbox (created_at, recipient, subject, body, purpose, max_attempts)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        now,
-                        m.to,
-                        m.subject,
-                        m.body,
-                        serde_json::to_string(&m.purpose).ok(),
-                        m.max_attempts
-                    ],
-                )?;
+                mail::enqueue(conn, m, now)?;
                 mails += 1;
             }
         }
@@ -552,10 +553,6 @@ fn expect_one(changed: usize, what: &str) -> Result<()> {
     } else {
         Err(Error::Invariant(what.to_string()))
     }
-}
-
-fn latest_code(customer: i64) -> String {
-    format!("(SELECT max(id) FROM auth_codes WHERE customer_id = {customer})")
 }
 
 /// Apply one change; `true` if the archive has new work because of it.
@@ -621,29 +618,23 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
         }
         Change::CodeAttempt { customer } => {
             conn.exec(
-                &format!(
-                    "UPDATE auth_codes SET attempts = attempts + 1 WHERE id = {}",
-                    latest_code(*customer)
-                ),
-                [],
+                "UPDATE auth_codes SET attempts = attempts + 1
+                 WHERE id = (SELECT max(id) FROM auth_codes WHERE customer_id = ?1)",
+                [customer],
             )?;
         }
         Change::CodeUsed { customer } => {
             conn.exec(
-                &format!(
-                    "UPDATE auth_codes SET used_at = ?1 WHERE id = {}",
-                    latest_code(*customer)
-                ),
-                [now],
+                "UPDATE auth_codes SET used_at = ?2
+                 WHERE id = (SELECT max(id) FROM auth_codes WHERE customer_id = ?1)",
+                params![customer, now],
             )?;
         }
         Change::CodeSendFailed { customer } => {
             conn.exec(
-                &format!(
-                    "UPDATE auth_codes SET send_failed = 1 WHERE id = {}",
-                    latest_code(*customer)
-                ),
-                [],
+                "UPDATE auth_codes SET send_failed = 1
+                 WHERE id = (SELECT max(id) FROM auth_codes WHERE customer_id = ?1)",
+                [customer],
             )?;
         }
         Change::Open { id, customer } => {

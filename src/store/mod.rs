@@ -4,10 +4,14 @@
 //! connection keeps every read consistent with the last commit. Blocking work runs on
 //! tokio's blocking pool through [`Store::run`].
 
+pub mod archive;
 pub mod checkpoint;
 pub mod desk;
+pub mod health;
+pub mod mail;
 pub mod outbox;
 pub mod schema;
+pub mod secret;
 pub mod updates;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +20,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::domain::CodeKey;
 use crate::error::{Error, Result, ensure_parent};
 
 /// Statements from the connection's cache: a hot path runs the same few statements
@@ -109,6 +114,7 @@ pub struct Store {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
     checkpointer: Arc<checkpoint::Checkpointer>,
+    code_key: Arc<CodeKey>,
 }
 
 impl std::fmt::Debug for Store {
@@ -118,7 +124,8 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Open (creating if needed) the database and migrate it to the latest schema.
+    /// Open (creating if needed) the database and migrate it to the latest schema;
+    /// read the code key next to it (made if there is none).
     pub fn open(path: &Path) -> Result<Store> {
         Self::open_at(path, None, "FULL")
     }
@@ -135,6 +142,7 @@ impl Store {
 
     fn open_at(path: &Path, version: Option<usize>, synchronous: &str) -> Result<Store> {
         ensure_parent(path)?;
+        let code_key = secret::load_or_create(&secret::key_path(path))?;
         let mut conn = Connection::open(path)?;
         configure(&conn, synchronous)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -148,7 +156,14 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
             checkpointer: Arc::new(checkpointer),
+            code_key: Arc::new(code_key),
         })
+    }
+
+    /// The installation's key for the hashes of onboarding codes, kept next to the
+    /// database (see [`secret`]).
+    pub fn code_key(&self) -> &CodeKey {
+        &self.code_key
     }
 
     /// The thread that checkpoints the write-ahead log.
@@ -240,6 +255,25 @@ mod tests {
     }
 
     #[test]
+    fn the_code_key_is_made_beside_the_database_and_kept_across_starts() {
+        use crate::domain::code_hash;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db/x.sqlite3");
+        let first = code_hash(Store::open(&path).unwrap().code_key(), 1, "123456");
+        let key_file = dir.path().join("db/relaydesk.key");
+        assert_eq!(
+            std::fs::metadata(&key_file).unwrap().len(),
+            crate::domain::CodeKey::LEN as u64
+        );
+        let again = code_hash(Store::open(&path).unwrap().code_key(), 1, "123456");
+        assert_eq!(first, again);
+        // A damaged key stops the start, naming the file.
+        std::fs::write(&key_file, b"short").unwrap();
+        let e = Store::open(&path).unwrap_err().to_string();
+        assert!(e.contains(&key_file.display().to_string()), "{e}");
+    }
+
+    #[test]
     fn older_database_migrates_forward_without_loss() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.sqlite3");
@@ -289,6 +323,52 @@ mod tests {
             [],
         )
         .unwrap();
+    }
+
+    #[test]
+    fn code_changes_touch_only_the_customers_latest_code() {
+        use crate::domain::{Change, Decision};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("x.sqlite3")).unwrap();
+        let conn = store.lock();
+        for (customer, codes) in [(1, 2), (2, 1)] {
+            conn.exec(
+                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (?1, 'C', 0, 0)",
+                [customer],
+            )
+            .unwrap();
+            for _ in 0..codes {
+                conn.exec(
+                    "INSERT INTO auth_codes (customer_id, email, code_hash, created_at, expires_at)
+                     VALUES (?1, 'c@example.com', 'h', 0, 1)",
+                    [customer],
+                )
+                .unwrap();
+            }
+        }
+        let decision = Decision {
+            changes: vec![
+                Change::CodeAttempt { customer: 1 },
+                Change::CodeAttempt { customer: 1 },
+                Change::CodeUsed { customer: 1 },
+                Change::CodeSendFailed { customer: 2 },
+            ],
+            effects: Vec::new(),
+        };
+        desk::apply(&conn, &decision, 77).unwrap();
+        let codes: Vec<(i64, i64, Option<i64>, i64)> = conn
+            .prepare(
+                "SELECT customer_id, attempts, used_at, send_failed FROM auth_codes ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            codes,
+            [(1, 0, None, 0), (1, 2, Some(77), 0), (2, 0, None, 1)]
+        );
     }
 
     #[test]
