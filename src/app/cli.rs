@@ -95,9 +95,7 @@ pub fn problems(path: Option<PathBuf>, for_webhook: bool) -> Result<Config, Vec<
     };
     let config = loaded.map_err(|e| e.problems)?;
     let mut problems = Vec::new();
-    if let Err(mut p) =
-        crate::domain::texts::Texts::new(config.texts.locale, &config.texts.overrides)
-    {
+    if let Err(mut p) = config.texts() {
         problems.append(&mut p);
     }
     if problems.is_empty() {

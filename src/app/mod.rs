@@ -18,7 +18,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
-use crate::domain::texts::Texts;
 use crate::error::{Error, Result};
 use crate::runtime::mail::Mailer;
 use crate::runtime::mail_sender::MailSender;
@@ -46,7 +45,8 @@ struct Core {
 impl Core {
     fn start(config: Config) -> Result<Core> {
         crate::install_crypto_provider();
-        let texts = Texts::new(config.texts.locale, &config.texts.overrides)
+        let texts = config
+            .texts()
             .map_err(|problems| crate::config::ConfigErrors { problems })?;
         let store = Store::open_with(&config.database)?;
         let config = Arc::new(config);

@@ -381,41 +381,7 @@ pub struct Group {
     pub name: String,
 }
 
-/// Language of the bot's texts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Locale {
-    #[default]
-    Ru,
-    En,
-}
-
-impl Locale {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::Ru => "ru",
-            Locale::En => "en",
-        }
-    }
-}
-
-impl fmt::Display for Locale {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Locale {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Locale, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ru" => Ok(Locale::Ru),
-            "en" => Ok(Locale::En),
-            _ => Err(D::Error::custom(format!(
-                "expected \"ru\" or \"en\", got {s:?}"
-            ))),
-        }
-    }
-}
+pub use crate::domain::texts::Locale;
 
 /// `[texts]`: `locale` plus any number of text overrides (`name = "text"`), whose
 /// names are checked by the texts module.
@@ -496,6 +462,16 @@ impl AdminConfig {
 }
 
 impl Config {
+    /// The texts of `[texts]`: the locale's, with the overrides; an override of a key
+    /// that names no text is a problem naming it.
+    pub fn texts(&self) -> Result<crate::domain::texts::Texts, Vec<super::Problem>> {
+        crate::domain::texts::Texts::new(self.texts.locale, &self.texts.overrides).map_err(|keys| {
+            keys.into_iter()
+                .map(|key| super::Problem::new(format!("texts.{key}"), "unknown text key"))
+                .collect()
+        })
+    }
+
     /// The path part of `webhook.public_url` as Telegram will request it (the URL as
     /// the `url` crate reads it, like `setWebhook`), e.g. `/telegram` (`/` if none).
     pub fn webhook_path(&self) -> String {

@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn announcement_escapes_and_keeps_the_newest_within_the_limit() {
         let policy = policy();
-        let texts = Texts::new(crate::config::Locale::En, &Default::default()).unwrap();
+        let texts = Texts::new(crate::domain::texts::Locale::En, &Default::default()).unwrap();
         let key = crate::domain::CodeKey::new(&[0; 32]);
         let env = Env {
             now: 0,

@@ -1,7 +1,7 @@
 //! The lifecycle without I/O: snapshots in, decisions out, the clock passed in.
 
 use super::*;
-use crate::config::Locale;
+use crate::domain::texts::Locale;
 use crate::domain::texts::Texts;
 
 const NOW: i64 = 1_700_000_000_000;

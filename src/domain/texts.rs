@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::{Locale, Problem};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use std::fmt;
 
 /// (key, Russian, English). Templates are HTML unless used for emails or button
 /// labels / popup answers (plain text); `{name}` placeholders are filled in.
@@ -426,18 +428,51 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Language of the bot's texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    Ru,
+    En,
+}
+
+impl Locale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::Ru => "ru",
+            Locale::En => "en",
+        }
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Locale {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Locale, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ru" => Ok(Locale::Ru),
+            "en" => Ok(Locale::En),
+            _ => Err(D::Error::custom(format!(
+                "expected \"ru\" or \"en\", got {s:?}"
+            ))),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Texts {
     map: HashMap<&'static str, String>,
 }
 
 impl Texts {
-    /// The texts of `locale` with `overrides` applied; an override of a key that does
-    /// not exist is a problem naming it.
-    pub fn new(
-        locale: Locale,
-        overrides: &BTreeMap<String, String>,
-    ) -> Result<Texts, Vec<Problem>> {
+    /// The texts of `locale` with `overrides` applied; the keys of overrides that
+    /// name no text are refused.
+    pub fn new(locale: Locale, overrides: &BTreeMap<String, String>) -> Result<Texts, Vec<String>> {
         let mut map: HashMap<&'static str, String> = DEFAULTS
             .iter()
             .map(|(key, ru, en)| {
@@ -454,10 +489,7 @@ impl Texts {
                 Some((k, _, _)) => {
                     map.insert(k, value.clone());
                 }
-                None => problems.push(Problem {
-                    key: format!("texts.{key}"),
-                    message: "unknown text key".to_string(),
-                }),
+                None => problems.push(key.clone()),
             }
         }
         if problems.is_empty() {
@@ -549,7 +581,7 @@ mod tests {
         assert_eq!(t.render("greeting", &[("name", "<x>")]), "Hi &lt;x&gt;");
         o.insert("nonsense".to_string(), "x".to_string());
         let problems = Texts::new(Locale::Ru, &o).unwrap_err();
-        assert_eq!(problems[0].key, "texts.nonsense");
+        assert_eq!(problems, vec!["nonsense".to_string()]);
     }
 
     #[test]

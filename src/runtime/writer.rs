@@ -708,7 +708,7 @@ mod tests {
             "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"Desk <desk@example.com>\"\n",
         )
         .unwrap();
-        let texts = Texts::new(config.texts.locale, &config.texts.overrides).unwrap();
+        let texts = config.texts().unwrap();
         Shared {
             policy: policy(&config),
             texts,
