@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use relaydesk::config::Config;
-use relaydesk::runtime::disk::{self, MB, Probe, Space};
+use relaydesk::domain::disk::{AlertState, MB, Space};
+use relaydesk::runtime::disk::{self, Probe};
 use relaydesk::runtime::mail::Mailer;
 use relaydesk::runtime::mail_sender::MailSender;
 use relaydesk::runtime::wake::Wake;
@@ -336,8 +337,8 @@ name = "Controller Two"
         let state = relaydesk::store::meta_get(&conn, &disk::state_key(Path::new(MOUNT)))
             .unwrap()
             .expect("the alert state is saved");
-        let state: disk::AlertState = serde_json::from_str(&state).unwrap();
-        assert_eq!(state, disk::AlertState::default());
+        let state: AlertState = serde_json::from_str(&state).unwrap();
+        assert_eq!(state, AlertState::default());
     }
 
     stop.cancel();

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod archive;
 mod desk;
+pub mod disk;
 pub mod effect;
 pub mod email;
 mod menus;
