@@ -87,49 +87,47 @@ async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
             let _ = writeln!(out, "relaydesk_{name}{labels} {v}");
         }
     };
-    let get = |c: &AtomicU64| i128::from(c.load(Ordering::Relaxed));
-    metric(
-        "updates_received_total",
-        "counter",
-        "Updates received by webhook or polling.",
-        &[(String::new(), get(&m.updates_received))],
-    );
-    metric(
-        "updates_duplicate_total",
-        "counter",
-        "Redelivered updates ignored.",
-        &[(String::new(), get(&m.updates_duplicate))],
-    );
-    metric(
-        "updates_rejected_total",
-        "counter",
-        "Deliveries that were not updates.",
-        &[(String::new(), get(&m.updates_rejected))],
-    );
-    metric(
-        "updates_failed_total",
-        "counter",
-        "Updates whose handling failed (recorded).",
-        &[(String::new(), get(&m.updates_failed))],
-    );
-    metric(
-        "outbox_sent_total",
-        "counter",
-        "Bot API calls delivered.",
-        &[(String::new(), get(&m.outbox_sent))],
-    );
-    metric(
-        "outbox_retried_total",
-        "counter",
-        "Bot API calls to be repeated (429, 5xx, network).",
-        &[(String::new(), get(&m.outbox_retried))],
-    );
-    metric(
-        "outbox_failed_total",
-        "counter",
-        "Bot API calls refused for good.",
-        &[(String::new(), get(&m.outbox_failed))],
-    );
+    let counters: [(&str, &str, &AtomicU64); 7] = [
+        (
+            "updates_received_total",
+            "Updates received by webhook or polling.",
+            &m.updates_received,
+        ),
+        (
+            "updates_duplicate_total",
+            "Redelivered updates ignored.",
+            &m.updates_duplicate,
+        ),
+        (
+            "updates_rejected_total",
+            "Deliveries that were not updates.",
+            &m.updates_rejected,
+        ),
+        (
+            "updates_failed_total",
+            "Updates whose handling failed (recorded).",
+            &m.updates_failed,
+        ),
+        (
+            "outbox_sent_total",
+            "Bot API calls delivered.",
+            &m.outbox_sent,
+        ),
+        (
+            "outbox_retried_total",
+            "Bot API calls to be repeated (429, 5xx, network).",
+            &m.outbox_retried,
+        ),
+        (
+            "outbox_failed_total",
+            "Bot API calls refused for good.",
+            &m.outbox_failed,
+        ),
+    ];
+    for (name, help, counter) in counters {
+        let value = i128::from(counter.load(Ordering::Relaxed));
+        metric(name, "counter", help, &[(String::new(), value)]);
+    }
     if let Ok(b) = backlog(&s.store).await {
         metric(
             "outbox_pending",
