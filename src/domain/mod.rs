@@ -10,6 +10,7 @@ pub mod archive;
 mod desk;
 pub mod effect;
 pub mod email;
+pub mod ids;
 mod menus;
 pub mod needs;
 mod onboarding;
@@ -24,6 +25,8 @@ use crate::domain::texts::Texts;
 
 pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, User};
 pub use effect::{Effect, Format, Key, Keyboard, MailOut, MailPurpose, Outgoing, Purpose, Send};
+pub use email::EmailAddress;
+pub use ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 pub use needs::{Needs, needs};
 pub use onboarding::{CodeKey, code_hash};
 pub use policy::{AuthPolicy, Member, Policy};

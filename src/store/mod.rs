@@ -8,6 +8,7 @@ pub mod archive;
 pub mod checkpoint;
 pub mod desk;
 pub mod health;
+mod ids;
 pub mod mail;
 pub mod outbox;
 pub mod schema;
