@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::{CommId, CustomerId, StaffId};
+
 /// A Telegram user as the bot sees them.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct User {
@@ -14,6 +16,16 @@ pub struct User {
 }
 
 impl User {
+    /// This user as a customer (a customer's id is their user id).
+    pub fn as_customer(&self) -> CustomerId {
+        CustomerId(self.id)
+    }
+
+    /// This user as a member of the staff (whose id is their user id).
+    pub fn as_staff(&self) -> StaffId {
+        StaffId(self.id)
+    }
+
     pub fn display_name(&self) -> String {
         match &self.last_name {
             Some(last) if !last.is_empty() => format!("{} {}", self.first_name, last),
@@ -186,7 +198,7 @@ pub enum Action {
         press: Press,
     },
     /// The idle deadline of a communication has passed.
-    IdleTimeout { communication_id: i64 },
+    IdleTimeout { communication_id: CommId },
     /// The gathering window of an album is over.
     AlbumDue {
         chat_id: i64,
@@ -216,11 +228,11 @@ pub enum Action {
 #[serde(rename_all = "snake_case")]
 pub enum Button {
     /// Take communication N.
-    Take(i64),
+    Take(CommId),
     /// Release communication N (the specialist's own).
-    Release(i64),
+    Release(CommId),
     /// Close communication N (the specialist's own).
-    Close(i64),
+    Close(CommId),
     /// Customer: change the email address (during onboarding).
     ChangeEmail,
     /// Customer: send a new code.
@@ -229,33 +241,33 @@ pub enum Button {
     Menu(MenuItem),
     /// The customers page after customer id N (0: the first page).
     Users {
-        after: i64,
+        after: CustomerId,
     },
     /// The customers page before customer id N.
     UsersBack {
-        before: i64,
+        before: CustomerId,
     },
     /// The history's customer picker, after / before customer id N.
     History {
-        after: i64,
+        after: CustomerId,
     },
     HistoryBack {
-        before: i64,
+        before: CustomerId,
     },
     /// History of one customer.
-    HistoryOf(i64),
+    HistoryOf(CustomerId),
     /// The last archived communication of a customer.
-    ArchiveLast(i64),
+    ArchiveLast(CustomerId),
     /// The archived communications of a customer, older than communication N
     /// (0: from the newest).
     ArchiveList {
-        customer: i64,
-        before: i64,
+        customer: CustomerId,
+        before: CommId,
     },
     /// Show archived communication N as text.
-    ArchiveShow(i64),
+    ArchiveShow(CommId),
     /// Send archived communication N as zip.
-    ArchiveZip(i64),
+    ArchiveZip(CommId),
     /// A button that does nothing (a page number).
     Noop,
 }

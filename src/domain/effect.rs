@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::action::Button;
+use super::ids::{CommId, CustomerId, StaffId};
 
 /// How a text is to be read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,28 +171,28 @@ impl Outgoing {
 pub enum Purpose {
     /// The announcement of `comm` in `chat`, rendered with `version` log entries.
     Announcement {
-        comm: i64,
+        comm: CommId,
         chat: i64,
         version: usize,
     },
     /// Copies of `from_msgs` (in `from_chat`) into `to_chat`. `notify`: the
     /// specialist to tell if they cannot be delivered.
     Relay {
-        comm: i64,
+        comm: CommId,
         from_chat: i64,
         from_msgs: Vec<i64>,
         to_chat: i64,
-        notify: Option<i64>,
+        notify: Option<StaffId>,
     },
     /// A notice to a customer: a refusal means they blocked the bot.
-    Notice { customer: i64 },
+    Notice { customer: CustomerId },
 }
 
 /// Why an email was sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "p", rename_all = "snake_case")]
 pub enum MailPurpose {
-    Code { customer: i64 },
+    Code { customer: CustomerId },
     Alert,
 }
 
@@ -234,7 +235,7 @@ pub enum Effect {
     Mail(MailOut),
     /// Build the zip of an archived communication and send it to a chat.
     Zip {
-        comm: i64,
+        comm: CommId,
         chat: i64,
     },
     /// A short word for whoever acted where no Telegram button can be answered

@@ -6,6 +6,7 @@ use super::{
     Button, Communication, CustomerRow, CustomerState, Decision, Env, Format, Key, Keyboard,
     Listing, MenuItem, Outgoing, Press, Snapshot, Status,
 };
+use super::{CommId, CustomerId, StaffId};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 use crate::domain::texts::escape_html;
 use crate::domain::transcript::Transcript;
@@ -29,8 +30,20 @@ pub fn service_menu(chat: i64, env: &Env<'_>, d: &mut Decision) {
             button(env, "menu_close", Button::Menu(MenuItem::Close)),
         ],
         vec![
-            button(env, "menu_users", Button::Users { after: 0 }),
-            button(env, "menu_history", Button::History { after: 0 }),
+            button(
+                env,
+                "menu_users",
+                Button::Users {
+                    after: CustomerId(0),
+                },
+            ),
+            button(
+                env,
+                "menu_history",
+                Button::History {
+                    after: CustomerId(0),
+                },
+            ),
         ],
     ]);
     d.say_with(chat, env.texts.render("specialist_menu", &[]), k);
@@ -128,15 +141,23 @@ fn nav(
     has_prev: bool,
     has_next: bool,
     env: &Env<'_>,
-    back: fn(i64) -> Button,
-    next: fn(i64) -> Button,
+    back: fn(CustomerId) -> Button,
+    next: fn(CustomerId) -> Button,
 ) -> Vec<Key> {
     let mut row = Vec::new();
     if let (true, Some(first)) = (has_prev, rows.first()) {
-        row.push(button(env, "button_prev", back(first.customer.user.id)));
+        row.push(button(
+            env,
+            "button_prev",
+            back(first.customer.user.as_customer()),
+        ));
     }
     if let (true, Some(last)) = (has_next, rows.last()) {
-        row.push(button(env, "button_next", next(last.customer.user.id)));
+        row.push(button(
+            env,
+            "button_next",
+            next(last.customer.user.as_customer()),
+        ));
     }
     row
 }
@@ -226,7 +247,7 @@ pub fn history_picker(
             if let Some(open) = &row.open {
                 label.push_str(&format!(" · #{}", open.id));
             }
-            vec![Key::new(label, Button::HistoryOf(c.user.id))]
+            vec![Key::new(label, Button::HistoryOf(c.user.as_customer()))]
         })
         .collect();
     let nav = nav(
@@ -266,7 +287,7 @@ fn send_transcript(chat: i64, text: &str, keyboard: Option<Keyboard>, d: &mut De
 
 fn transcript(comm: &Communication, snap: &Snapshot, env: &Env<'_>) -> Option<String> {
     let customer = snap.customer.as_ref()?;
-    let name = |id: i64| env.specialist_name(id);
+    let name = |id: StaffId| env.specialist_name(id);
     Some(
         Transcript {
             comm,
@@ -286,7 +307,7 @@ pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &
         return;
     };
     d.answer(press, String::new(), false);
-    let id = customer.user.id;
+    let id = customer.user.as_customer();
     let archive_buttons = |d: &mut Decision, text: String| {
         let k = Keyboard::row(vec![
             button(env, "button_archive_last", Button::ArchiveLast(id)),
@@ -295,7 +316,7 @@ pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &
                 "button_archive_all",
                 Button::ArchiveList {
                     customer: id,
-                    before: 0,
+                    before: CommId(0),
                 },
             ),
         ]);
@@ -309,7 +330,7 @@ pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &
                     "button_archive_earlier",
                     Button::ArchiveList {
                         customer: id,
-                        before: 0,
+                        before: CommId(0),
                     },
                 )])
             });
@@ -355,7 +376,7 @@ pub fn archive_list(
     chat: i64,
     origin: Origin,
     press: &Press,
-    customer: i64,
+    customer: CustomerId,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,

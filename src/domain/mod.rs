@@ -114,10 +114,10 @@ impl Status {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Communication {
-    pub id: i64,
-    pub customer_id: i64,
+    pub id: CommId,
+    pub customer_id: CustomerId,
     pub status: Status,
-    pub specialist_id: Option<i64>,
+    pub specialist_id: Option<StaffId>,
     pub opened_at: i64,
     pub idle_deadline: Option<i64>,
     pub closed_at: Option<i64>,
@@ -127,7 +127,7 @@ pub struct Communication {
 /// A specialist's turn on a communication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
-    pub specialist_id: i64,
+    pub specialist_id: StaffId,
     pub taken_at: i64,
     pub released_at: Option<i64>,
 }
@@ -240,15 +240,15 @@ pub struct Snapshot {
     pub log: Vec<LogEntry>,
     pub announcements: Vec<Announcement>,
     /// The acting specialist's active communication (for Take).
-    pub actor_active: Option<i64>,
+    pub actor_active: Option<CommId>,
     /// The copy, in the other party's chat, of the message being replied to.
     pub reply_copy: Option<i64>,
     /// The copy, in the other party's chat, of the message being edited.
     pub edit_copy: Option<i64>,
     /// Album parts due, by message id.
-    pub album: Vec<(i64, i64, i64)>,
+    pub album: Vec<(CommId, i64, i64)>,
     /// The id a new communication would get.
-    pub next_communication_id: i64,
+    pub next_communication_id: CommId,
     /// Who held the communication when.
     pub assignments: Vec<Assignment>,
     /// How many closed communications the customer has.
@@ -268,8 +268,8 @@ pub struct Env<'a> {
 }
 
 impl Env<'_> {
-    pub fn specialist_name(&self, id: i64) -> String {
-        self.policy.specialist_name(id)
+    pub fn specialist_name(&self, id: StaffId) -> String {
+        self.policy.specialist_name(id.0)
     }
 
     /// Service groups and controllers: everyone who is told about the desk.
@@ -287,73 +287,73 @@ pub enum Change {
         state_if_new: CustomerState,
     },
     SetCustomerState {
-        customer: i64,
+        customer: CustomerId,
         state: CustomerState,
         email: Option<String>,
     },
     MarkBlocked {
-        customer: i64,
+        customer: CustomerId,
     },
     NewCode {
-        customer: i64,
+        customer: CustomerId,
         email: String,
         code_hash: String,
         expires_at: i64,
     },
     CodeAttempt {
-        customer: i64,
+        customer: CustomerId,
     },
     CodeUsed {
-        customer: i64,
+        customer: CustomerId,
     },
     CodeSendFailed {
-        customer: i64,
+        customer: CustomerId,
     },
     Open {
-        id: i64,
-        customer: i64,
+        id: CommId,
+        customer: CustomerId,
     },
     Log {
-        comm: i64,
+        comm: CommId,
         role: Role,
         message: Incoming,
     },
     Assign {
-        comm: i64,
-        specialist: i64,
+        comm: CommId,
+        specialist: StaffId,
     },
     Release {
-        comm: i64,
+        comm: CommId,
     },
     Close {
-        comm: i64,
+        comm: CommId,
         reason: String,
     },
     SetDeadline {
-        comm: i64,
+        comm: CommId,
         at: Option<i64>,
     },
     NewAnnouncement {
-        comm: i64,
+        comm: CommId,
         chat: i64,
     },
     AnnouncementSent {
-        comm: i64,
+        comm: CommId,
         chat: i64,
         message_id: i64,
     },
     DeactivateAnnouncements {
-        comm: i64,
+        comm: CommId,
     },
     MapCopy {
-        comm: i64,
+        comm: CommId,
         orig_chat: i64,
         orig_msg: i64,
         copy_chat: i64,
         copy_msg: i64,
     },
     AlbumPart {
-        comm: i64,
+        comm: CommId,
         chat: i64,
         media_group_id: String,
         message_id: i64,
@@ -407,9 +407,9 @@ impl Decision {
     }
 
     /// A notice to a customer (a refusal marks them as having blocked the bot).
-    pub fn tell_customer(&mut self, customer: i64, text: String) {
+    pub fn tell_customer(&mut self, customer: CustomerId, text: String) {
         self.send_for(
-            Outgoing::html(customer, text),
+            Outgoing::html(customer.chat().0, text),
             Some(Purpose::Notice { customer }),
             None,
         );

@@ -1,5 +1,6 @@
 //! Onboarding: a new customer proves their email address with a one-time code.
 
+use super::CustomerId;
 use super::email::EmailAddress;
 use super::{
     Button, Change, Command, CustomerState, Decision, Env, Incoming, Key, Keyboard, Kind, MailOut,
@@ -37,7 +38,7 @@ const KEYED: &str = "hmac-sha256:";
 /// database and tries them all; without the key, what the database holds tells
 /// nothing about the code. Whoever has both the database and the key can still find
 /// a pending code that way (until it expires or is used): the key must stay private.
-pub fn code_hash(key: &CodeKey, customer: i64, code: &str) -> String {
+pub fn code_hash(key: &CodeKey, customer: CustomerId, code: &str) -> String {
     use std::fmt::Write as _;
     let tag = ring::hmac::sign(&key.0, format!("relaydesk:{customer}:{code}").as_bytes());
     let mut out = String::with_capacity(KEYED.len() + 2 * tag.as_ref().len());
@@ -54,7 +55,7 @@ fn is_keyed(stored: &str) -> bool {
 }
 
 /// Whether `code` is the code `stored` was made from, compared in constant time.
-pub fn code_matches(key: &CodeKey, customer: i64, code: &str, stored: &str) -> bool {
+pub fn code_matches(key: &CodeKey, customer: CustomerId, code: &str, stored: &str) -> bool {
     use subtle::ConstantTimeEq;
     let expected = code_hash(key, customer, code);
     is_keyed(stored) && bool::from(expected.as_bytes().ct_eq(stored.as_bytes()))
@@ -89,13 +90,17 @@ pub fn customer_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut De
     });
     match customer.state {
         CustomerState::AwaitingEmail => match (m.kind(), m.text.as_deref()) {
-            (Kind::Text, Some(text)) => email_given(m.from.id, m.chat_id, text, snap, env, d),
+            (Kind::Text, Some(text)) => {
+                email_given(m.from.as_customer(), m.chat_id, text, snap, env, d)
+            }
             _ => {
                 d.say(m.chat_id, env.texts.render("email_as_text", &[]));
             }
         },
         CustomerState::AwaitingCode => match (m.kind(), m.text.as_deref()) {
-            (Kind::Text, Some(text)) => code_given(m.from.id, m.chat_id, text, snap, env, d),
+            (Kind::Text, Some(text)) => {
+                code_given(m.from.as_customer(), m.chat_id, text, snap, env, d)
+            }
             _ => d.say(m.chat_id, env.texts.render("enter_code", &[])),
         },
         CustomerState::Verified => desk::customer_request(m, customer, snap, env, d),
@@ -169,14 +174,15 @@ pub fn customer_button(
         d.answer(id, env.texts.render_plain("start_first", &[]), true);
         return;
     };
-    let chat = from.id;
+    let me = from.as_customer();
+    let chat = me.chat().0;
     match data {
         Button::ChangeEmail => {
             if customer.state == CustomerState::Verified {
                 d.answer(id, env.texts.render_plain("email_locked", &[]), true);
             } else {
                 d.change(Change::SetCustomerState {
-                    customer: chat,
+                    customer: me,
                     state: CustomerState::AwaitingEmail,
                     email: None,
                 });
@@ -190,7 +196,7 @@ pub fn customer_button(
                     d.answer(id, refusal, true);
                 } else {
                     d.answer(id, String::new(), false);
-                    issue_code(chat, email, env, d);
+                    issue_code(me, email, env, d);
                 }
             }
             (CustomerState::Verified, _) => {
@@ -225,7 +231,7 @@ fn send_refusal(snap: &Snapshot, env: &Env<'_>) -> Option<String> {
 }
 
 fn email_given(
-    customer: i64,
+    customer: CustomerId,
     chat: i64,
     text: &str,
     snap: &Snapshot,
@@ -248,7 +254,7 @@ fn email_given(
 }
 
 /// A new code by email; the customer now waits for it.
-fn issue_code(customer: i64, email: &str, env: &Env<'_>, d: &mut Decision) {
+fn issue_code(customer: CustomerId, email: &str, env: &Env<'_>, d: &mut Decision) {
     let auth = &env.policy.auth;
     d.change(Change::NewCode {
         customer,
@@ -273,7 +279,7 @@ fn issue_code(customer: i64, email: &str, env: &Env<'_>, d: &mut Decision) {
         max_attempts: 2,
     });
     d.say_with(
-        customer,
+        customer.chat().0,
         env.texts
             .render("code_sent", &[("email", email), ("minutes", &minutes)]),
         resend_keyboard(env),
@@ -281,7 +287,7 @@ fn issue_code(customer: i64, email: &str, env: &Env<'_>, d: &mut Decision) {
 }
 
 fn code_given(
-    customer: i64,
+    customer: CustomerId,
     chat: i64,
     text: &str,
     snap: &Snapshot,
@@ -387,7 +393,7 @@ pub fn mail_failed(purpose: &MailPurpose, snap: &Snapshot, env: &Env<'_>, d: &mu
             .is_some_and(|c| c.state == CustomerState::AwaitingCode)
         {
             d.say_with(
-                *customer,
+                customer.chat().0,
                 env.texts.render("code_send_failed", &[]),
                 resend_keyboard(env),
             );

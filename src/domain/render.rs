@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Communication, Customer, Env, Kind, LogEntry, Role};
+use super::{Communication, Customer, Env, Kind, LogEntry, Role, StaffId};
 use crate::domain::split::{MESSAGE_LIMIT, utf16_len};
 use crate::domain::texts::escape_html;
 
@@ -95,7 +95,7 @@ fn truncate_chars(s: &str, max: usize) -> String {
 pub fn log_line(e: &LogEntry, customer: &Customer, env: &Env<'_>) -> String {
     let who = match e.role {
         Role::Customer => customer.user.display_name(),
-        Role::Specialist => env.specialist_name(e.sender_id),
+        Role::Specialist => env.specialist_name(StaffId(e.sender_id)),
     };
     let what = truncate_chars(
         &describe(e.kind, e.text.as_deref(), e.file_name.as_deref()),
@@ -161,7 +161,7 @@ pub fn announcement(
 mod tests {
     use super::*;
     use crate::domain::texts::Texts;
-    use crate::domain::{CustomerState, Member, Policy, Status, User};
+    use crate::domain::{CommId, CustomerId, CustomerState, Member, Policy, Status, User};
 
     fn policy() -> Policy {
         Policy {
@@ -189,8 +189,8 @@ mod tests {
 
     fn comm() -> Communication {
         Communication {
-            id: 7,
-            customer_id: 42,
+            id: CommId(7),
+            customer_id: CustomerId(42),
             status: Status::Unassigned,
             specialist_id: None,
             opened_at: 0,

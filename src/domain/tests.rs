@@ -89,10 +89,10 @@ fn customer(state: CustomerState) -> Customer {
 
 fn comm(status: Status, specialist: Option<i64>) -> Communication {
     Communication {
-        id: 3,
-        customer_id: CUSTOMER,
+        id: CommId(3),
+        customer_id: CustomerId(CUSTOMER),
         status,
-        specialist_id: specialist,
+        specialist_id: specialist.map(StaffId),
         opened_at: NOW - 60_000,
         idle_deadline: None,
         closed_at: None,
@@ -243,7 +243,7 @@ fn awaiting_code_snapshot(code: Code) -> Snapshot {
 fn good_code() -> Code {
     Code {
         email: "ann@example.com".into(),
-        code_hash: onboarding::code_hash(&key(), CUSTOMER, "654321"),
+        code_hash: onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321"),
         created_at: NOW - 120_000,
         expires_at: NOW + 480_000,
         attempts: 0,
@@ -318,7 +318,7 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
     assert_ne!(new_code.0, "123456");
     assert!(onboarding::code_matches(
         &key(),
-        CUSTOMER,
+        CustomerId(CUSTOMER),
         "123456",
         new_code.0
     ));
@@ -334,7 +334,7 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
     assert!(mail.body.contains("123456"));
     assert_eq!(mail.to, "Ann@example.com");
     assert!(d.changes.contains(&Change::SetCustomerState {
-        customer: CUSTOMER,
+        customer: CustomerId(CUSTOMER),
         state: CustomerState::AwaitingCode,
         email: Some("Ann@example.com".into()),
     }));
@@ -373,10 +373,9 @@ fn wrong_codes_count_down_then_lock() {
         &Action::Message(text(CUSTOMER, 3, "111111")),
         &awaiting_code_snapshot(code.clone()),
     );
-    assert!(
-        d.changes
-            .contains(&Change::CodeAttempt { customer: CUSTOMER })
-    );
+    assert!(d.changes.contains(&Change::CodeAttempt {
+        customer: CustomerId(CUSTOMER)
+    }));
     assert!(texts_to(&d, CUSTOMER)[0].contains("Tries left: 4"));
     code.attempts = 4;
     let d = w.decide(
@@ -416,7 +415,9 @@ fn the_right_code_verifies_and_the_desk_is_told() {
         &Action::Message(text(CUSTOMER, 3, "654 321")),
         &awaiting_code_snapshot(good_code()),
     );
-    assert!(d.changes.contains(&Change::CodeUsed { customer: CUSTOMER }));
+    assert!(d.changes.contains(&Change::CodeUsed {
+        customer: CustomerId(CUSTOMER)
+    }));
     assert!(d.changes.iter().any(|c| matches!(
         c,
         Change::SetCustomerState {
@@ -434,32 +435,41 @@ fn the_right_code_verifies_and_the_desk_is_told() {
 
 #[test]
 fn a_code_hash_needs_the_key_it_was_made_with() {
-    let stored = onboarding::code_hash(&key(), CUSTOMER, "654321");
+    let stored = onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321");
     assert!(onboarding::code_matches(
         &key(),
-        CUSTOMER,
+        CustomerId(CUSTOMER),
         "654321",
         &stored
     ));
-    assert_eq!(stored, onboarding::code_hash(&key(), CUSTOMER, "654321"));
+    assert_eq!(
+        stored,
+        onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321")
+    );
     // Another code, another customer, another installation's key: no match.
     assert!(!onboarding::code_matches(
         &key(),
-        CUSTOMER,
+        CustomerId(CUSTOMER),
         "654322",
         &stored
     ));
     assert!(!onboarding::code_matches(
         &key(),
-        CUSTOMER + 1,
+        CustomerId(CUSTOMER + 1),
         "654321",
         &stored
     ));
     let other = CodeKey::new(&[8; CodeKey::LEN]);
     assert!(!onboarding::code_matches(
-        &other, CUSTOMER, "654321", &stored
+        &other,
+        CustomerId(CUSTOMER),
+        "654321",
+        &stored
     ));
-    assert_ne!(stored, onboarding::code_hash(&other, CUSTOMER, "654321"));
+    assert_ne!(
+        stored,
+        onboarding::code_hash(&other, CustomerId(CUSTOMER), "654321")
+    );
     // Not the unkeyed SHA-256 an earlier version stored (which gives the code back
     // to whoever tries the million codes).
     let unkeyed: String = ring::digest::digest(
@@ -473,7 +483,7 @@ fn a_code_hash_needs_the_key_it_was_made_with() {
     assert!(!stored.contains(&unkeyed), "{stored}");
     assert!(!onboarding::code_matches(
         &key(),
-        CUSTOMER,
+        CustomerId(CUSTOMER),
         "654321",
         &unkeyed
     ));
@@ -547,7 +557,7 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
     let w = World::new();
     let snap = Snapshot {
         customer: Some(customer(CustomerState::Verified)),
-        next_communication_id: 3,
+        next_communication_id: CommId(3),
         ..Snapshot::default()
     };
     let d = w.decide(
@@ -555,8 +565,8 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
         &snap,
     );
     assert!(d.changes.contains(&Change::Open {
-        id: 3,
-        customer: CUSTOMER
+        id: CommId(3),
+        customer: CustomerId(CUSTOMER)
     }));
     for watcher in [-100, -200, 9] {
         let (text, buttons) = texts_with_buttons(&d, watcher)
@@ -570,7 +580,7 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
         if watcher == 9 {
             assert!(buttons.is_none(), "controllers only watch");
         } else {
-            assert_eq!(first_button(buttons), Some(&Button::Take(3)));
+            assert_eq!(first_button(buttons), Some(&Button::Take(CommId(3))));
         }
     }
     assert!(texts_to(&d, CUSTOMER)[0].contains("#3"));
@@ -602,7 +612,7 @@ fn further_messages_edit_the_announcements() {
     let (chat, message, text, buttons, coalesce) = edits[0];
     assert_eq!((chat, message), (-100, 11));
     assert!(text.contains("more details"));
-    assert_eq!(first_button(buttons), Some(&Button::Take(3)));
+    assert_eq!(first_button(buttons), Some(&Button::Take(CommId(3))));
     assert_eq!(coalesce, Some("ann:3:-100"));
 }
 
@@ -615,20 +625,25 @@ fn take_refusals_name_the_reason() {
         ..Snapshot::default()
     };
     assert!(
-        answer(&w.decide(&press(ANNA, Button::Take(3)), &snap)).contains("already taken by Boris")
+        answer(&w.decide(&press(ANNA, Button::Take(CommId(3))), &snap))
+            .contains("already taken by Boris")
     );
-    assert!(answer(&w.decide(&press(BORIS, Button::Take(3)), &snap)).contains("already yours"));
     assert!(
-        answer(&w.decide(&press(CUSTOMER, Button::Take(3)), &snap))
+        answer(&w.decide(&press(BORIS, Button::Take(CommId(3))), &snap)).contains("already yours")
+    );
+    assert!(
+        answer(&w.decide(&press(CUSTOMER, Button::Take(CommId(3))), &snap))
             .contains("Only support specialists")
     );
     snap.communication = Some(comm(Status::Unassigned, None));
-    snap.actor_active = Some(2);
-    let d = w.decide(&press(ANNA, Button::Take(3)), &snap);
+    snap.actor_active = Some(CommId(2));
+    let d = w.decide(&press(ANNA, Button::Take(CommId(3))), &snap);
     assert!(answer(&d).contains("Finish request #2 first"));
     assert!(d.changes.is_empty());
     snap.communication = None;
-    assert!(answer(&w.decide(&press(ANNA, Button::Take(99)), &snap)).contains("no longer open"));
+    assert!(
+        answer(&w.decide(&press(ANNA, Button::Take(CommId(99))), &snap)).contains("no longer open")
+    );
     assert!(answer(&w.decide(&junk_press(ANNA), &snap)).contains("no longer valid"));
 }
 
@@ -670,14 +685,14 @@ fn take_assigns_and_tells_everyone() {
         }],
         ..Snapshot::default()
     };
-    let d = w.decide(&press(ANNA, Button::Take(3)), &snap);
+    let d = w.decide(&press(ANNA, Button::Take(CommId(3))), &snap);
     assert!(d.changes.contains(&Change::Assign {
-        comm: 3,
-        specialist: ANNA
+        comm: CommId(3),
+        specialist: StaffId(ANNA)
     }));
     assert!(
         d.changes
-            .contains(&Change::DeactivateAnnouncements { comm: 3 })
+            .contains(&Change::DeactivateAnnouncements { comm: CommId(3) })
     );
     assert!(answer(&d).contains("#3 is yours"));
     let to_anna = texts_to(&d, ANNA);
@@ -705,7 +720,7 @@ fn relay_both_ways_and_the_idle_deadline() {
     reply.reply_to = Some(19);
     let d = w.decide(&Action::Message(reply), &snap);
     assert!(d.changes.contains(&Change::SetDeadline {
-        comm: 3,
+        comm: CommId(3),
         at: Some(NOW + 3_600_000)
     }));
     assert_eq!(copies(&d), vec![(CUSTOMER, ANNA, 20, Some(77))]);
@@ -717,10 +732,10 @@ fn relay_both_ways_and_the_idle_deadline() {
         ..Snapshot::default()
     };
     let d = w.decide(&Action::Message(text(CUSTOMER, 21, "it worked")), &snap);
-    assert!(
-        d.changes
-            .contains(&Change::SetDeadline { comm: 3, at: None })
-    );
+    assert!(d.changes.contains(&Change::SetDeadline {
+        comm: CommId(3),
+        at: None
+    }));
     assert_eq!(copies(&d), vec![(ANNA, CUSTOMER, 21, None)]);
 }
 
@@ -744,7 +759,11 @@ fn album_parts_are_gathered_then_copied_together() {
     assert!(messages(&d).is_empty());
 
     let snap = Snapshot {
-        album: vec![(3, ANNA, 32), (3, ANNA, 30), (3, ANNA, 31)],
+        album: vec![
+            (CommId(3), ANNA, 32),
+            (CommId(3), ANNA, 30),
+            (CommId(3), ANNA, 31),
+        ],
         ..Snapshot::default()
     };
     let d = w.decide(
@@ -772,12 +791,12 @@ fn timeout_closes_only_when_due() {
         ..Snapshot::default()
     };
     let event = Action::IdleTimeout {
-        communication_id: 3,
+        communication_id: CommId(3),
     };
     assert!(w.decide(&event, &snap).changes.is_empty());
     let d = w.decide_at(&event, &snap, NOW + 1_000);
     assert!(d.changes.contains(&Change::Close {
-        comm: 3,
+        comm: CommId(3),
         reason: "timeout".into()
     }));
     assert!(texts_to(&d, CUSTOMER)[0].contains("no reply"));
@@ -801,19 +820,19 @@ fn release_puts_it_back_with_a_fresh_announcement() {
         },
         &snap,
     );
-    assert!(d.changes.contains(&Change::Release { comm: 3 }));
+    assert!(d.changes.contains(&Change::Release { comm: CommId(3) }));
     assert!(d.changes.contains(&Change::NewAnnouncement {
-        comm: 3,
+        comm: CommId(3),
         chat: -100
     }));
     let (_, buttons) = texts_with_buttons(&d, -100)
         .into_iter()
         .find(|(_, b)| b.is_some())
         .expect("a new announcement with a button");
-    assert_eq!(first_button(buttons), Some(&Button::Take(3)));
+    assert_eq!(first_button(buttons), Some(&Button::Take(CommId(3))));
     assert!(texts_to(&d, CUSTOMER)[0].contains("back in the queue"));
     // Boris cannot release Anna's communication by a forged button.
-    let d = w.decide(&press(BORIS, Button::Release(3)), &snap);
+    let d = w.decide(&press(BORIS, Button::Release(CommId(3))), &snap);
     assert!(d.changes.is_empty());
     assert!(answer(&d).contains("not yours"));
 }
@@ -822,11 +841,11 @@ fn release_puts_it_back_with_a_fresh_announcement() {
 fn a_blocked_customer_is_reported_to_the_specialist() {
     let w = World::new();
     let purpose = Purpose::Relay {
-        comm: 3,
+        comm: CommId(3),
         from_chat: ANNA,
         from_msgs: vec![20],
         to_chat: CUSTOMER,
-        notify: Some(ANNA),
+        notify: Some(StaffId(ANNA)),
     };
     let d = w.decide(
         &Action::DeliveryFailed {
@@ -836,10 +855,9 @@ fn a_blocked_customer_is_reported_to_the_specialist() {
         },
         &Snapshot::default(),
     );
-    assert!(
-        d.changes
-            .contains(&Change::MarkBlocked { customer: CUSTOMER })
-    );
+    assert!(d.changes.contains(&Change::MarkBlocked {
+        customer: CustomerId(CUSTOMER)
+    }));
     assert!(texts_to(&d, ANNA)[0].contains("blocked the bot"));
 }
 

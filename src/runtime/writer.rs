@@ -562,7 +562,7 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
     let decision = domain::decide(event, &snapshot, &env);
     debug!(
         customer = snapshot.customer.as_ref().map(|c| c.user.id),
-        communication = snapshot.communication.as_ref().map(|c| c.id),
+        communication = snapshot.communication.as_ref().map(|c| c.id.0),
         changes = decision.changes.len(),
         effects = decision.effects.len(),
         "decided"

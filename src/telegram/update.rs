@@ -245,6 +245,7 @@ pub fn command_name(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CommId;
     use serde_json::json;
 
     fn parse(raw: &Value) -> Result<Action, Ignored> {
@@ -364,7 +365,7 @@ mod tests {
             panic!("press expected");
         };
         assert_eq!(from.id, 5);
-        assert_eq!(button, Some(crate::domain::Button::Take(3)));
+        assert_eq!(button, Some(crate::domain::Button::Take(CommId(3))));
         assert_eq!(at.callback.as_deref(), Some("q7"));
         assert_eq!(at.message, Some((-100, 30)));
         let Ok(Action::Press { button, .. }) = parse(&press("t:zz")) else {

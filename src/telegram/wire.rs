@@ -162,7 +162,7 @@ pub fn sent_ids(result: &Value) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Button, Key};
+    use crate::domain::{Button, CommId, Key};
 
     #[test]
     fn a_text_with_buttons_and_a_reply_is_one_send_message() {
@@ -171,8 +171,8 @@ mod tests {
             text: "<b>hi</b>".into(),
             format: Format::Html,
             buttons: Some(Keyboard::row(vec![
-                Key::new("Take".into(), Button::Take(3)),
-                Key::new("Close".into(), Button::Close(3)),
+                Key::new("Take".into(), Button::Take(CommId(3))),
+                Key::new("Close".into(), Button::Close(CommId(3))),
             ])),
             reply_to: Some(9),
         };
