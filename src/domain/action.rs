@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{CommId, CustomerId, StaffId};
+use super::ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 
 /// A Telegram user as the bot sees them.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -117,8 +117,8 @@ pub struct FileRef {
 /// A message in a private chat with the bot.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Incoming {
-    pub chat_id: i64,
-    pub message_id: i64,
+    pub chat_id: ChatId,
+    pub message_id: MessageId,
     pub from: User,
     pub kind: Option<Kind>,
     /// The text, or the caption of a media message.
@@ -126,7 +126,7 @@ pub struct Incoming {
     pub file: Option<FileRef>,
     pub media_group_id: Option<String>,
     /// The message this one replies to, in the same chat.
-    pub reply_to: Option<i64>,
+    pub reply_to: Option<MessageId>,
 }
 
 impl Incoming {
@@ -174,7 +174,7 @@ impl Command {
 pub struct Press {
     pub callback: Option<String>,
     /// (chat, message) of the message with the button.
-    pub message: Option<(i64, i64)>,
+    pub message: Option<(ChatId, MessageId)>,
 }
 
 /// Something that happened, as far as the help desk is concerned.
@@ -187,7 +187,7 @@ pub enum Action {
     /// A bot command in a private chat.
     Command {
         from: User,
-        chat_id: i64,
+        chat_id: ChatId,
         command: Command,
     },
     /// A button was pressed; `button` is `None` when its data is junk (forged,
@@ -201,14 +201,14 @@ pub enum Action {
     IdleTimeout { communication_id: CommId },
     /// The gathering window of an album is over.
     AlbumDue {
-        chat_id: i64,
+        chat_id: ChatId,
         media_group_id: String,
     },
     /// An outbox message with a purpose was sent; `copies` are the ids of the
     /// messages it created, in order.
     Delivered {
         purpose: super::Purpose,
-        copies: Vec<i64>,
+        copies: Vec<MessageId>,
     },
     /// An outbox message with a purpose was refused for good.
     DeliveryFailed {

@@ -2,17 +2,17 @@
 //! directions, release, close and timeout close.
 
 use super::{
-    Button, Change, CommId, Command, Communication, Customer, CustomerId, Decision, Env, Format,
-    Incoming, Key, Keyboard, Kind, LogEntry, MenuItem, Outgoing, Press, Purpose, Role, Snapshot,
-    StaffId, Status, User,
+    Button, Change, ChatId, CommId, Command, Communication, Customer, CustomerId, Decision, Env,
+    Format, Incoming, Key, Keyboard, Kind, LogEntry, MenuItem, MessageId, Outgoing, Press, Purpose,
+    Role, Snapshot, StaffId, Status, User,
 };
 use super::{menus, render};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 
 /// The Take button, for a chat whose members may take (service groups and
 /// specialists; not controllers who only watch).
-fn take_keyboard_for(chat: i64, comm: CommId, env: &Env<'_>) -> Option<Keyboard> {
-    let watcher_only = env.policy.is_controller(chat) && !env.policy.is_specialist(chat);
+fn take_keyboard_for(chat: ChatId, comm: CommId, env: &Env<'_>) -> Option<Keyboard> {
+    let watcher_only = env.policy.is_controller(chat.0) && !env.policy.is_specialist(chat.0);
     (!watcher_only).then(|| take_keyboard(comm, env))
 }
 
@@ -119,8 +119,8 @@ fn refresh_announcements(
 }
 
 fn edit_announcement(
-    chat: i64,
-    message_id: i64,
+    chat: ChatId,
+    message_id: MessageId,
     text: &str,
     keyboard: Option<Keyboard>,
 ) -> Outgoing {
@@ -194,7 +194,7 @@ pub fn customer_request(
                 });
             }
             if let Some(specialist) = comm.specialist_id {
-                relay(m, comm.id, specialist.chat().0, None, snap, d);
+                relay(m, comm.id, specialist.chat(), None, snap, d);
             }
         }
     }
@@ -204,7 +204,7 @@ pub fn customer_request(
 fn relay(
     m: &Incoming,
     comm: CommId,
-    to: i64,
+    to: ChatId,
     notify: Option<StaffId>,
     snap: &Snapshot,
     d: &mut Decision,
@@ -239,7 +239,7 @@ fn relay(
 
 /// The gathering window of an album is over: relay its parts together.
 pub fn album_due(
-    chat: i64,
+    chat: ChatId,
     media_group_id: &str,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -252,10 +252,10 @@ pub fn album_due(
         chat,
         media_group_id: media_group_id.to_string(),
     });
-    let mut ids: Vec<i64> = snap.album.iter().map(|(_, _, id)| *id).collect();
+    let mut ids: Vec<MessageId> = snap.album.iter().map(|(_, _, id)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let notify = env.policy.is_specialist(chat).then_some(StaffId(chat));
+    let notify = env.policy.is_specialist(chat.0).then_some(StaffId(chat.0));
     for chunk in ids.chunks(100) {
         d.send_for(
             Outgoing::Copies {
@@ -297,7 +297,7 @@ pub fn specialist_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut 
     relay(
         m,
         comm.id,
-        comm.customer_id.chat().0,
+        comm.customer_id.chat(),
         Some(m.from.as_staff()),
         snap,
         d,
@@ -338,8 +338,7 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
             } else {
                 comm.specialist_id
                     .map_or(comm.customer_id.chat(), StaffId::chat)
-            }
-            .0;
+            };
             let text = env.texts.render(
                 "edited_notice",
                 &[("text", m.text.as_deref().unwrap_or(""))],
@@ -366,7 +365,7 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
 
 pub fn specialist_command(
     from: &User,
-    chat: i64,
+    chat: ChatId,
     command: &Command,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -403,7 +402,7 @@ enum Own {
 fn own_action(
     what: Own,
     me: StaffId,
-    chat: i64,
+    chat: ChatId,
     press: Option<&Press>,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -446,7 +445,7 @@ pub fn specialist_button(
     let me = from.as_staff();
     let origin = press.message;
     // Lists and menus answer in the specialist's private chat.
-    let chat = me.chat().0;
+    let chat = me.chat();
     let target = snap.communication.as_ref();
     match data {
         Button::Take(n) => take(press, me, *n, snap, env, d),
@@ -569,11 +568,11 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
     assigned.status = Status::Assigned;
     assigned.specialist_id = Some(me);
     d.say_with(
-        me.chat().0,
+        me.chat(),
         render::card(&assigned, customer, env),
         controls_keyboard(comm.id, env),
     );
-    send_history(comm.id, me.chat().0, customer, snap, env, d);
+    send_history(comm.id, me.chat(), customer, snap, env, d);
     // The customer.
     d.tell_customer(
         customer.user.as_customer(),
@@ -595,7 +594,7 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
 /// summary, then copies of the messages themselves (media included), in order.
 fn send_history(
     comm: CommId,
-    to: i64,
+    to: ChatId,
     customer: &Customer,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -633,7 +632,7 @@ fn send_history(
     }
     // Copies, grouped in runs from the same chat (copyMessages takes one source chat
     // and at most 100 increasing ids).
-    let mut runs: Vec<(i64, Vec<i64>)> = Vec::new();
+    let mut runs: Vec<(ChatId, Vec<MessageId>)> = Vec::new();
     for e in messages {
         match runs.last_mut() {
             Some((chat, ids))
@@ -668,10 +667,7 @@ fn send_history(
 fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let id_text = comm.id.to_string();
     d.change(Change::Release { comm: comm.id });
-    d.say(
-        me.chat().0,
-        env.texts.render("released", &[("id", &id_text)]),
-    );
+    d.say(me.chat(), env.texts.render("released", &[("id", &id_text)]));
     if let Some(customer) = &snap.customer {
         d.tell_customer(
             customer.user.as_customer(),
@@ -710,7 +706,7 @@ fn close(comm: &Communication, reason: &str, timeout: bool, env: &Env<'_>, d: &m
         } else {
             "closed_specialist"
         };
-        d.say(s.chat().0, env.texts.render(key, &[("id", &id_text)]));
+        d.say(s.chat(), env.texts.render(key, &[("id", &id_text)]));
     }
     let customer_key = if timeout {
         "closed_timeout_customer"
@@ -748,7 +744,7 @@ pub fn idle_timeout(snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
 /// An outbox call with a purpose went through.
 pub fn delivered(
     purpose: &Purpose,
-    copies: &[i64],
+    copies: &[MessageId],
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
@@ -838,15 +834,15 @@ pub fn delivery_failed(
             if code == 403 {
                 // The relay went to the customer's private chat: its id is theirs.
                 d.change(Change::MarkBlocked {
-                    customer: CustomerId(*to_chat),
+                    customer: CustomerId(to_chat.0),
                 });
                 d.say(
-                    specialist.chat().0,
+                    specialist.chat(),
                     env.texts.render("not_delivered_blocked", &[]),
                 );
             } else {
                 d.say(
-                    specialist.chat().0,
+                    specialist.chat(),
                     env.texts
                         .render("not_delivered", &[("reason", description)]),
                 );

@@ -6,20 +6,20 @@ use super::{
     Button, Communication, CustomerRow, CustomerState, Decision, Env, Format, Key, Keyboard,
     Listing, MenuItem, Outgoing, Press, Snapshot, Status,
 };
-use super::{CommId, CustomerId, StaffId};
+use super::{ChatId, CommId, CustomerId, MessageId, StaffId};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 use crate::domain::texts::escape_html;
 use crate::domain::transcript::Transcript;
 
 /// Where a menu was pressed: its message is edited instead of sending a new one.
-pub type Origin = Option<(i64, i64)>;
+pub type Origin = Option<(ChatId, MessageId)>;
 
 fn button(env: &Env<'_>, key: &str, data: Button) -> Key {
     Key::new(env.texts.render_plain(key, &[]), data)
 }
 
 /// The specialist's `/service` menu.
-pub fn service_menu(chat: i64, env: &Env<'_>, d: &mut Decision) {
+pub fn service_menu(chat: ChatId, env: &Env<'_>, d: &mut Decision) {
     let k = Keyboard(vec![
         vec![
             button(env, "menu_current", Button::Menu(MenuItem::Current)),
@@ -50,7 +50,7 @@ pub fn service_menu(chat: i64, env: &Env<'_>, d: &mut Decision) {
 }
 
 /// Send a text, or edit the menu message it was asked from.
-fn show(chat: i64, origin: Origin, text: String, keyboard: Keyboard, d: &mut Decision) {
+fn show(chat: ChatId, origin: Origin, text: String, keyboard: Keyboard, d: &mut Decision) {
     match origin {
         Some((c, message_id)) if c == chat => d.send(Outgoing::Edit {
             chat,
@@ -75,7 +75,7 @@ fn waiting(env: &Env<'_>, since: i64) -> String {
 }
 
 /// `/unassigned`: each waiting communication, oldest first, with a Take button.
-pub fn unassigned(chat: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn unassigned(chat: ChatId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(Listing::Unassigned { rows, total }) = &snap.listing else {
         return;
     };
@@ -165,7 +165,7 @@ fn nav(
 /// The page of customers a list shows, after answering the button that asked for
 /// it; `None` (with a clear answer) when there is nothing to show.
 fn customer_page<'a>(
-    chat: i64,
+    chat: ChatId,
     origin: Origin,
     press: Option<&Press>,
     snap: &'a Snapshot,
@@ -197,7 +197,7 @@ fn customer_page<'a>(
 
 /// `/users`: a page of customers with their state.
 pub fn users(
-    chat: i64,
+    chat: ChatId,
     origin: Origin,
     press: Option<&Press>,
     snap: &Snapshot,
@@ -229,7 +229,7 @@ pub fn users(
 
 /// `/history`: pick a customer (a page of buttons).
 pub fn history_picker(
-    chat: i64,
+    chat: ChatId,
     origin: Origin,
     press: Option<&Press>,
     snap: &Snapshot,
@@ -271,7 +271,7 @@ pub fn history_picker(
 }
 
 /// Send a transcript as plain-text messages, the last with `keyboard`.
-fn send_transcript(chat: i64, text: &str, keyboard: Option<Keyboard>, d: &mut Decision) {
+fn send_transcript(chat: ChatId, text: &str, keyboard: Option<Keyboard>, d: &mut Decision) {
     let parts = split(text, MESSAGE_LIMIT);
     let n = parts.len();
     for (i, part) in parts.into_iter().enumerate() {
@@ -301,7 +301,7 @@ fn transcript(comm: &Communication, snap: &Snapshot, env: &Env<'_>) -> Option<St
 }
 
 /// One customer's history: the open communication, or buttons for the archive.
-pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn history_of(chat: ChatId, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(customer) = &snap.customer else {
         d.answer(press, env.texts.render_plain("page_gone", &[]), true);
         return;
@@ -359,7 +359,7 @@ pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &
 }
 
 /// An archived communication as text, with a Download (zip) button.
-pub fn archive_show(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn archive_show(chat: ChatId, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(comm) = &snap.communication else {
         d.answer(press, env.texts.render_plain("archive_gone", &[]), true);
         return;
@@ -373,7 +373,7 @@ pub fn archive_show(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d:
 
 /// The list of a customer's archived communications (newest first).
 pub fn archive_list(
-    chat: i64,
+    chat: ChatId,
     origin: Origin,
     press: &Press,
     customer: CustomerId,
@@ -419,7 +419,7 @@ pub fn archive_list(
 }
 
 /// Ask for the zip of a communication.
-pub fn archive_zip(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn archive_zip(chat: ChatId, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     match &snap.communication {
         Some(comm) => {
             d.answer(press, env.texts.render_plain("zip_preparing", &[]), false);

@@ -211,8 +211,8 @@ pub struct LogEntry {
     pub at: i64,
     pub role: Role,
     pub sender_id: i64,
-    pub chat_id: i64,
-    pub message_id: i64,
+    pub chat_id: ChatId,
+    pub message_id: MessageId,
     pub kind: Kind,
     pub text: Option<String>,
     pub file_name: Option<String>,
@@ -222,8 +222,8 @@ pub struct LogEntry {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Announcement {
-    pub chat_id: i64,
-    pub message_id: Option<i64>,
+    pub chat_id: ChatId,
+    pub message_id: Option<MessageId>,
     pub active: bool,
 }
 
@@ -242,11 +242,11 @@ pub struct Snapshot {
     /// The acting specialist's active communication (for Take).
     pub actor_active: Option<CommId>,
     /// The copy, in the other party's chat, of the message being replied to.
-    pub reply_copy: Option<i64>,
+    pub reply_copy: Option<MessageId>,
     /// The copy, in the other party's chat, of the message being edited.
-    pub edit_copy: Option<i64>,
+    pub edit_copy: Option<MessageId>,
     /// Album parts due, by message id.
-    pub album: Vec<(CommId, i64, i64)>,
+    pub album: Vec<(CommId, ChatId, MessageId)>,
     /// The id a new communication would get.
     pub next_communication_id: CommId,
     /// Who held the communication when.
@@ -273,8 +273,8 @@ impl Env<'_> {
     }
 
     /// Service groups and controllers: everyone who is told about the desk.
-    pub fn watchers(&self) -> Vec<i64> {
-        self.policy.watchers()
+    pub fn watchers(&self) -> Vec<ChatId> {
+        self.policy.watchers().into_iter().map(ChatId).collect()
     }
 }
 
@@ -335,32 +335,32 @@ pub enum Change {
     },
     NewAnnouncement {
         comm: CommId,
-        chat: i64,
+        chat: ChatId,
     },
     AnnouncementSent {
         comm: CommId,
-        chat: i64,
-        message_id: i64,
+        chat: ChatId,
+        message_id: MessageId,
     },
     DeactivateAnnouncements {
         comm: CommId,
     },
     MapCopy {
         comm: CommId,
-        orig_chat: i64,
-        orig_msg: i64,
-        copy_chat: i64,
-        copy_msg: i64,
+        orig_chat: ChatId,
+        orig_msg: MessageId,
+        copy_chat: ChatId,
+        copy_msg: MessageId,
     },
     AlbumPart {
         comm: CommId,
-        chat: i64,
+        chat: ChatId,
         media_group_id: String,
-        message_id: i64,
-        target: i64,
+        message_id: MessageId,
+        target: ChatId,
     },
     AlbumSent {
-        chat: i64,
+        chat: ChatId,
         media_group_id: String,
     },
 }
@@ -397,19 +397,19 @@ impl Decision {
     }
 
     /// Send an HTML text to a chat.
-    pub fn say(&mut self, chat: i64, text: String) {
+    pub fn say(&mut self, chat: ChatId, text: String) {
         self.send(Outgoing::html(chat, text));
     }
 
     /// Send an HTML text with buttons.
-    pub fn say_with(&mut self, chat: i64, text: String, keyboard: Keyboard) {
+    pub fn say_with(&mut self, chat: ChatId, text: String, keyboard: Keyboard) {
         self.send(Outgoing::html(chat, text).with_buttons(keyboard));
     }
 
     /// A notice to a customer (a refusal marks them as having blocked the bot).
     pub fn tell_customer(&mut self, customer: CustomerId, text: String) {
         self.send_for(
-            Outgoing::html(customer.chat().0, text),
+            Outgoing::html(customer.chat(), text),
             Some(Purpose::Notice { customer }),
             None,
         );

@@ -3,7 +3,7 @@
 //! of the action.
 
 use super::action::{Action, Button, Command, MenuItem};
-use super::ids::{CommId, CustomerId, StaffId};
+use super::ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 use super::policy::Policy;
 use super::{HISTORY_PAGE, MailPurpose, Purpose, USERS_PAGE};
 
@@ -52,8 +52,8 @@ pub enum ListingQuery {
 /// The copy, in the other party's chat, of message `message` of `chat`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counterpart {
-    pub chat: i64,
-    pub message: i64,
+    pub chat: ChatId,
+    pub message: MessageId,
     /// Whose chat the copy is in: the customer's (the actor is the specialist) or
     /// the assigned specialist's.
     pub in_customer_chat: bool,
@@ -75,7 +75,7 @@ pub struct Needs {
     pub reply_copy: Option<Counterpart>,
     pub edit_copy: Option<Counterpart>,
     /// The parts of this album (chat, media group).
-    pub album: Option<(i64, String)>,
+    pub album: Option<(ChatId, String)>,
     /// How many closed communications this customer has.
     pub archived_count: Option<CustomerId>,
     pub listing: Option<ListingQuery>,
@@ -239,10 +239,10 @@ mod tests {
     #[test]
     fn a_customer_message_needs_their_open_communication_codes_and_the_next_id() {
         let m = Incoming {
-            chat_id: 42,
-            message_id: 7,
+            chat_id: ChatId(42),
+            message_id: MessageId(7),
             from: user(42),
-            reply_to: Some(3),
+            reply_to: Some(MessageId(3)),
             ..Incoming::default()
         };
         let n = needs(&Action::Message(m.clone()), &policy());
@@ -255,21 +255,21 @@ mod tests {
         assert_eq!(
             n.reply_copy,
             Some(Counterpart {
-                chat: 42,
-                message: 3,
+                chat: ChatId(42),
+                message: MessageId(3),
                 in_customer_chat: false
             })
         );
         assert_eq!(n.edit_copy, None);
         let e = needs(&Action::Edited(m), &policy());
-        assert_eq!(e.edit_copy.map(|c| c.message), Some(7));
+        assert_eq!(e.edit_copy.map(|c| c.message), Some(MessageId(7)));
     }
 
     #[test]
     fn a_specialist_message_needs_only_their_active_communication() {
         let m = Incoming {
-            chat_id: 5,
-            message_id: 7,
+            chat_id: ChatId(5),
+            message_id: MessageId(7),
             from: user(5),
             ..Incoming::default()
         };

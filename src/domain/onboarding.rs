@@ -1,11 +1,11 @@
 //! Onboarding: a new customer proves their email address with a one-time code.
 
-use super::CustomerId;
 use super::email::EmailAddress;
 use super::{
     Button, Change, Command, CustomerState, Decision, Env, Incoming, Key, Keyboard, Kind, MailOut,
     MailPurpose, Press, Snapshot, User, desk,
 };
+use super::{ChatId, CustomerId};
 
 /// The installation's secret key for onboarding codes. It is kept outside the
 /// database (the store keeps it in a file of its own next to the database), so
@@ -74,7 +74,7 @@ fn resend_keyboard(env: &Env<'_>) -> Keyboard {
     ])
 }
 
-fn ask_email(chat: i64, env: &Env<'_>, d: &mut Decision) {
+fn ask_email(chat: ChatId, env: &Env<'_>, d: &mut Decision) {
     d.say(chat, env.texts.render("ask_email", &[]));
 }
 
@@ -107,7 +107,7 @@ pub fn customer_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut De
     }
 }
 
-fn welcome_new(user: &User, chat: i64, env: &Env<'_>, d: &mut Decision) {
+fn welcome_new(user: &User, chat: ChatId, env: &Env<'_>, d: &mut Decision) {
     d.change(Change::TouchCustomer {
         user: user.clone(),
         state_if_new: CustomerState::AwaitingEmail,
@@ -122,7 +122,7 @@ fn welcome_new(user: &User, chat: i64, env: &Env<'_>, d: &mut Decision) {
 
 pub fn customer_command(
     from: &User,
-    chat: i64,
+    chat: ChatId,
     command: &Command,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -175,7 +175,7 @@ pub fn customer_button(
         return;
     };
     let me = from.as_customer();
-    let chat = me.chat().0;
+    let chat = me.chat();
     match data {
         Button::ChangeEmail => {
             if customer.state == CustomerState::Verified {
@@ -232,7 +232,7 @@ fn send_refusal(snap: &Snapshot, env: &Env<'_>) -> Option<String> {
 
 fn email_given(
     customer: CustomerId,
-    chat: i64,
+    chat: ChatId,
     text: &str,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -279,7 +279,7 @@ fn issue_code(customer: CustomerId, email: &str, env: &Env<'_>, d: &mut Decision
         max_attempts: 2,
     });
     d.say_with(
-        customer.chat().0,
+        customer.chat(),
         env.texts
             .render("code_sent", &[("email", email), ("minutes", &minutes)]),
         resend_keyboard(env),
@@ -288,7 +288,7 @@ fn issue_code(customer: CustomerId, email: &str, env: &Env<'_>, d: &mut Decision
 
 fn code_given(
     customer: CustomerId,
-    chat: i64,
+    chat: ChatId,
     text: &str,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -393,7 +393,7 @@ pub fn mail_failed(purpose: &MailPurpose, snap: &Snapshot, env: &Env<'_>, d: &mu
             .is_some_and(|c| c.state == CustomerState::AwaitingCode)
         {
             d.say_with(
-                customer.chat().0,
+                customer.chat(),
                 env.texts.render("code_send_failed", &[]),
                 resend_keyboard(env),
             );

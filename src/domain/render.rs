@@ -161,7 +161,9 @@ pub fn announcement(
 mod tests {
     use super::*;
     use crate::domain::texts::Texts;
-    use crate::domain::{CommId, CustomerId, CustomerState, Member, Policy, Status, User};
+    use crate::domain::{
+        ChatId, CommId, CustomerId, CustomerState, Member, MessageId, Policy, Status, User,
+    };
 
     fn policy() -> Policy {
         Policy {
@@ -205,8 +207,8 @@ mod tests {
             at: 0,
             role: Role::Customer,
             sender_id: 42,
-            chat_id: 42,
-            message_id: 1,
+            chat_id: ChatId(42),
+            message_id: MessageId(1),
             kind: Kind::Text,
             text: Some(text.into()),
             file_name: None,

@@ -69,8 +69,8 @@ fn user(id: i64, name: &str) -> User {
 
 fn text(from: i64, msg: i64, text: &str) -> Incoming {
     Incoming {
-        chat_id: from,
-        message_id: msg,
+        chat_id: ChatId(from),
+        message_id: MessageId(msg),
         from: user(from, if from == CUSTOMER { "Ann" } else { "Staff" }),
         kind: Some(Kind::Text),
         text: Some(text.into()),
@@ -124,7 +124,7 @@ fn texts_with_buttons(d: &Decision, chat: i64) -> Vec<(&str, Option<&Keyboard>)>
                 text,
                 buttons,
                 ..
-            } if *c == chat => Some((text.as_str(), buttons.as_ref())),
+            } if *c == ChatId(chat) => Some((text.as_str(), buttons.as_ref())),
             _ => None,
         })
         .collect()
@@ -163,18 +163,20 @@ fn copies(d: &Decision) -> Vec<(i64, i64, i64, Option<i64>)> {
                 from,
                 message,
                 reply_to,
-            } => Some((*to, *from, *message, *reply_to)),
+            } => Some((to.0, from.0, message.0, reply_to.map(|r| r.0))),
             _ => None,
         })
         .collect()
 }
 
 /// Runs copied together (copyMessages): (to, from, messages).
-fn runs(d: &Decision) -> Vec<(i64, i64, &[i64])> {
+fn runs(d: &Decision) -> Vec<(i64, i64, Vec<i64>)> {
     messages(d)
         .into_iter()
         .filter_map(|m| match m {
-            Outgoing::Copies { to, from, messages } => Some((*to, *from, messages.as_slice())),
+            Outgoing::Copies { to, from, messages } => {
+                Some((to.0, from.0, messages.iter().map(|m| m.0).collect()))
+            }
             _ => None,
         })
         .collect()
@@ -194,8 +196,8 @@ fn edits(d: &Decision) -> Vec<EditSeen<'_>> {
                 buttons,
                 ..
             } => Some((
-                *chat,
-                *message,
+                chat.0,
+                message.0,
                 text.as_str(),
                 buttons.as_ref(),
                 s.coalesce.as_deref(),
@@ -211,7 +213,7 @@ fn press(from: i64, button: Button) -> Action {
         button: Some(button),
         press: Press {
             callback: Some("q1".into()),
-            message: Some((-100, 1)),
+            message: Some((ChatId(-100), MessageId(1))),
         },
     }
 }
@@ -223,7 +225,7 @@ fn junk_press(from: i64) -> Action {
         button: None,
         press: Press {
             callback: Some("q1".into()),
-            message: Some((-100, 1)),
+            message: Some((ChatId(-100), MessageId(1))),
         },
     }
 }
@@ -594,12 +596,12 @@ fn further_messages_edit_the_announcements() {
         communication: Some(comm(Status::Unassigned, None)),
         announcements: vec![
             Announcement {
-                chat_id: -100,
-                message_id: Some(11),
+                chat_id: ChatId(-100),
+                message_id: Some(MessageId(11)),
                 active: true,
             },
             Announcement {
-                chat_id: -200,
+                chat_id: ChatId(-200),
                 message_id: None,
                 active: true,
             },
@@ -655,8 +657,8 @@ fn take_assigns_and_tells_everyone() {
             at: NOW,
             role: Role::Customer,
             sender_id: CUSTOMER,
-            chat_id: CUSTOMER,
-            message_id: 7,
+            chat_id: ChatId(CUSTOMER),
+            message_id: MessageId(7),
             kind: Kind::Text,
             text: Some("hello".into()),
             file_name: None,
@@ -666,8 +668,8 @@ fn take_assigns_and_tells_everyone() {
             at: NOW,
             role: Role::Customer,
             sender_id: CUSTOMER,
-            chat_id: CUSTOMER,
-            message_id: 8,
+            chat_id: ChatId(CUSTOMER),
+            message_id: MessageId(8),
             kind: Kind::Photo,
             text: None,
             file_name: None,
@@ -679,8 +681,8 @@ fn take_assigns_and_tells_everyone() {
         communication: Some(comm(Status::Unassigned, None)),
         log,
         announcements: vec![Announcement {
-            chat_id: -100,
-            message_id: Some(11),
+            chat_id: ChatId(-100),
+            message_id: Some(MessageId(11)),
             active: true,
         }],
         ..Snapshot::default()
@@ -697,7 +699,7 @@ fn take_assigns_and_tells_everyone() {
     assert!(answer(&d).contains("#3 is yours"));
     let to_anna = texts_to(&d, ANNA);
     assert!(to_anna[0].contains("Request #3") && to_anna[0].contains("ann@example.com"));
-    assert_eq!(runs(&d), vec![(ANNA, CUSTOMER, &[7, 8][..])]);
+    assert_eq!(runs(&d), vec![(ANNA, CUSTOMER, vec![7, 8])]);
     assert!(texts_to(&d, CUSTOMER)[0].contains("Anna is handling"));
     let edits = edits(&d);
     let (_, _, text, buttons, _) = edits.first().expect("the announcement is edited");
@@ -713,11 +715,11 @@ fn relay_both_ways_and_the_idle_deadline() {
     let snap = Snapshot {
         customer: Some(customer(CustomerState::Verified)),
         communication: Some(assigned.clone()),
-        reply_copy: Some(77),
+        reply_copy: Some(MessageId(77)),
         ..Snapshot::default()
     };
     let mut reply = text(ANNA, 20, "try turning it off");
-    reply.reply_to = Some(19);
+    reply.reply_to = Some(MessageId(19));
     let d = w.decide(&Action::Message(reply), &snap);
     assert!(d.changes.contains(&Change::SetDeadline {
         comm: CommId(3),
@@ -751,31 +753,33 @@ fn album_parts_are_gathered_then_copied_together() {
     part.kind = Some(Kind::Photo);
     part.media_group_id = Some("alb".into());
     let d = w.decide(&Action::Message(part), &snap);
-    assert!(
-        d.changes
-            .iter()
-            .any(|c| matches!(c, Change::AlbumPart { target: ANNA, .. }))
-    );
+    assert!(d.changes.iter().any(|c| matches!(
+        c,
+        Change::AlbumPart {
+            target: ChatId(ANNA),
+            ..
+        }
+    )));
     assert!(messages(&d).is_empty());
 
     let snap = Snapshot {
         album: vec![
-            (CommId(3), ANNA, 32),
-            (CommId(3), ANNA, 30),
-            (CommId(3), ANNA, 31),
+            (CommId(3), ChatId(ANNA), MessageId(32)),
+            (CommId(3), ChatId(ANNA), MessageId(30)),
+            (CommId(3), ChatId(ANNA), MessageId(31)),
         ],
         ..Snapshot::default()
     };
     let d = w.decide(
         &Action::AlbumDue {
-            chat_id: CUSTOMER,
+            chat_id: ChatId(CUSTOMER),
             media_group_id: "alb".into(),
         },
         &snap,
     );
-    assert_eq!(runs(&d), vec![(ANNA, CUSTOMER, &[30, 31, 32][..])]);
+    assert_eq!(runs(&d), vec![(ANNA, CUSTOMER, vec![30, 31, 32])]);
     assert!(d.changes.contains(&Change::AlbumSent {
-        chat: CUSTOMER,
+        chat: ChatId(CUSTOMER),
         media_group_id: "alb".into()
     }));
 }
@@ -815,7 +819,7 @@ fn release_puts_it_back_with_a_fresh_announcement() {
     let d = w.decide(
         &Action::Command {
             from: user(ANNA, "Anna"),
-            chat_id: ANNA,
+            chat_id: ChatId(ANNA),
             command: Command::Release,
         },
         &snap,
@@ -823,7 +827,7 @@ fn release_puts_it_back_with_a_fresh_announcement() {
     assert!(d.changes.contains(&Change::Release { comm: CommId(3) }));
     assert!(d.changes.contains(&Change::NewAnnouncement {
         comm: CommId(3),
-        chat: -100
+        chat: ChatId(-100)
     }));
     let (_, buttons) = texts_with_buttons(&d, -100)
         .into_iter()
@@ -842,9 +846,9 @@ fn a_blocked_customer_is_reported_to_the_specialist() {
     let w = World::new();
     let purpose = Purpose::Relay {
         comm: CommId(3),
-        from_chat: ANNA,
-        from_msgs: vec![20],
-        to_chat: CUSTOMER,
+        from_chat: ChatId(ANNA),
+        from_msgs: vec![MessageId(20)],
+        to_chat: ChatId(CUSTOMER),
         notify: Some(StaffId(ANNA)),
     };
     let d = w.decide(

@@ -117,7 +117,9 @@ impl Transcript<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CommId, CustomerId, CustomerState, FileNote, Kind, User};
+    use crate::domain::{
+        ChatId, CommId, CustomerId, CustomerState, FileNote, Kind, MessageId, User,
+    };
 
     #[test]
     fn header_and_lines() {
@@ -147,8 +149,8 @@ mod tests {
                 at: 1000,
                 role: Role::Customer,
                 sender_id: 42,
-                chat_id: 42,
-                message_id: 7,
+                chat_id: ChatId(42),
+                message_id: MessageId(7),
                 kind: Kind::Text,
                 text: Some("hello\nthere".into()),
                 file_name: None,
@@ -158,8 +160,8 @@ mod tests {
                 at: 2000,
                 role: Role::Specialist,
                 sender_id: 5,
-                chat_id: 5,
-                message_id: 9,
+                chat_id: ChatId(5),
+                message_id: MessageId(9),
                 kind: Kind::Document,
                 text: Some("the manual".into()),
                 file_name: Some("manual.pdf".into()),

@@ -1,6 +1,7 @@
 //! The archive worker: rewrites the transcripts of communications that changed,
 //! downloads their files through `getFile`, and builds the zips asked for.
 
+use crate::domain::ChatId;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -264,7 +265,7 @@ impl ArchiveWorker {
             Err(e) => {
                 error!(comm, error = %e, "archive: zip failed");
                 vec![Outgoing::plain(
-                    chat,
+                    ChatId(chat),
                     format!("The archive of #{comm} could not be packed: {e}"),
                 )]
             }
@@ -320,7 +321,7 @@ fn upload(chat: i64, comm: i64, path: &Path, i: usize, n: usize) -> Outgoing {
         format!("Archive of #{comm}, part {i} of {n}")
     };
     Outgoing::Document {
-        chat,
+        chat: ChatId(chat),
         path: path.to_string_lossy().into_owned(),
         file_name: name,
         caption,

@@ -6,10 +6,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::domain::needs::{Counterpart, Find, ListingQuery, LogNeed};
 use crate::domain::{
-    ALBUM_WINDOW_MS, ARCHIVE_PAGE, Action, Announcement, Assignment, Change, Code, Codes, CommId,
-    Communication, Customer, CustomerId, CustomerRow, CustomerState, Decision, Effect, FileNote,
-    Kind, Listing, LogEntry, Needs, Queued, Role, Snapshot, StaffId, Status, UNASSIGNED_SHOWN,
-    User,
+    ALBUM_WINDOW_MS, ARCHIVE_PAGE, Action, Announcement, Assignment, Change, ChatId, Code, Codes,
+    CommId, Communication, Customer, CustomerId, CustomerRow, CustomerState, Decision, Effect,
+    FileNote, Kind, Listing, LogEntry, MessageId, Needs, Queued, Role, Snapshot, StaffId, Status,
+    UNASSIGNED_SHOWN, User,
 };
 use crate::error::{Error, Result};
 use crate::store::{mail, outbox};
@@ -168,7 +168,12 @@ fn announcements(conn: &Connection, comm: CommId) -> Result<Vec<Announcement>> {
 
 /// The copy in `other_chat` that corresponds to message `msg` of `chat` (either its
 /// copy, or the original it is a copy of).
-fn counterpart(conn: &Connection, chat: i64, msg: i64, other_chat: i64) -> Result<Option<i64>> {
+fn counterpart(
+    conn: &Connection,
+    chat: ChatId,
+    msg: MessageId,
+    other_chat: ChatId,
+) -> Result<Option<MessageId>> {
     Ok(conn
         .row(
             "SELECT copy_msg FROM message_map WHERE orig_chat = ?1 AND orig_msg = ?2 AND copy_chat = ?3
@@ -379,7 +384,11 @@ fn last_closed_of(conn: &Connection, customer: CustomerId) -> Result<Option<Comm
         .optional()?)
 }
 
-fn album(conn: &Connection, chat: i64, media_group_id: &str) -> Result<Vec<(CommId, i64, i64)>> {
+fn album(
+    conn: &Connection,
+    chat: ChatId,
+    media_group_id: &str,
+) -> Result<Vec<(CommId, ChatId, MessageId)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT communication_id, target_chat, message_id FROM album_parts
          WHERE chat_id = ?1 AND media_group_id = ?2 ORDER BY message_id",
@@ -396,7 +405,7 @@ fn counterpart_in(
     conn: &Connection,
     comm: Option<&Communication>,
     c: Option<Counterpart>,
-) -> Result<Option<i64>> {
+) -> Result<Option<MessageId>> {
     let (Some(comm), Some(c)) = (comm, c) else {
         return Ok(None);
     };
@@ -406,7 +415,7 @@ fn counterpart_in(
         comm.specialist_id.map(StaffId::chat)
     };
     match other {
-        Some(other) => counterpart(conn, c.chat, c.message, other.0),
+        Some(other) => counterpart(conn, c.chat, c.message, other),
         None => Ok(None),
     }
 }
@@ -692,7 +701,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
                         row,
                         file.file_id,
                         size,
-                        saved_name(message.message_id, message.kind(), file.file_name.as_deref())
+                        saved_name(message.message_id.0, message.kind(), file.file_name.as_deref())
                     ],
                 )?;
             }
@@ -845,7 +854,9 @@ pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Action>> {
     let mut stmt = conn.prepare_cached(
         "SELECT chat_id, media_group_id FROM album_parts GROUP BY chat_id, media_group_id HAVING max(due_at) <= ?1",
     )?;
-    for row in stmt.query_map([now], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+    for row in stmt.query_map([now], |r| {
+        Ok((r.get::<_, ChatId>(0)?, r.get::<_, String>(1)?))
+    })? {
         let (chat_id, media_group_id) = row?;
         events.push(Action::AlbumDue {
             chat_id,
