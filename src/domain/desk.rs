@@ -12,7 +12,9 @@ use crate::domain::split::{MESSAGE_LIMIT, split};
 /// The Take button, for a chat whose members may take (service groups and
 /// specialists; not controllers who only watch).
 fn take_keyboard_for(chat: ChatId, comm: CommId, env: &Env<'_>) -> Option<Keyboard> {
-    let watcher_only = env.policy.is_controller(chat.0) && !env.policy.is_specialist(chat.0);
+    // A watcher's chat is a group or a person's private chat (whose id is theirs).
+    let person = StaffId(chat.0);
+    let watcher_only = env.policy.is_controller(person) && !env.policy.is_specialist(person);
     (!watcher_only).then(|| take_keyboard(comm, env))
 }
 
@@ -255,7 +257,9 @@ pub fn album_due(
     let mut ids: Vec<MessageId> = snap.album.iter().map(|(_, _, id)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let notify = env.policy.is_specialist(chat.0).then_some(StaffId(chat.0));
+    // The album came from this private chat: whose it is, is the chat's id.
+    let sender = StaffId(chat.0);
+    let notify = env.policy.is_specialist(sender).then_some(sender);
     for chunk in ids.chunks(100) {
         d.send_for(
             Outgoing::Copies {
@@ -309,7 +313,7 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(comm) = &snap.communication else {
         return;
     };
-    let specialist = env.policy.is_specialist(m.from.id);
+    let specialist = env.policy.is_specialist(m.from.as_staff());
     let role = if specialist {
         Role::Specialist
     } else {

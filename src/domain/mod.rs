@@ -269,12 +269,12 @@ pub struct Env<'a> {
 
 impl Env<'_> {
     pub fn specialist_name(&self, id: StaffId) -> String {
-        self.policy.specialist_name(id.0)
+        self.policy.specialist_name(id)
     }
 
     /// Service groups and controllers: everyone who is told about the desk.
     pub fn watchers(&self) -> Vec<ChatId> {
-        self.policy.watchers().into_iter().map(ChatId).collect()
+        self.policy.watchers()
     }
 }
 
@@ -450,9 +450,9 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
     let policy = env.policy;
     match action {
         Action::Message(m) => {
-            if policy.is_specialist(m.from.id) {
+            if policy.is_specialist(m.from.as_staff()) {
                 desk::specialist_message(m, snap, env, &mut d);
-            } else if policy.is_controller(m.from.id) {
+            } else if policy.is_controller(m.from.as_staff()) {
                 d.say(m.chat_id, env.texts.render("controller_info", &[]));
             } else {
                 onboarding::customer_message(m, snap, env, &mut d);
@@ -464,9 +464,9 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             chat_id,
             command,
         } => {
-            if policy.is_specialist(from.id) {
+            if policy.is_specialist(from.as_staff()) {
                 desk::specialist_command(from, *chat_id, command, snap, env, &mut d);
-            } else if policy.is_controller(from.id) {
+            } else if policy.is_controller(from.as_staff()) {
                 d.say(*chat_id, env.texts.render("controller_info", &[]));
             } else {
                 onboarding::customer_command(from, *chat_id, command, snap, env, &mut d);
@@ -479,10 +479,10 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
         } => match button {
             None => d.answer(press, env.texts.render_plain("button_unknown", &[]), false),
             Some(button) => {
-                if policy.is_specialist(from.id) {
+                if policy.is_specialist(from.as_staff()) {
                     desk::specialist_button(press, from, button, snap, env, &mut d);
                 } else if matches!(button, Button::ChangeEmail | Button::ResendCode)
-                    && !policy.is_controller(from.id)
+                    && !policy.is_controller(from.as_staff())
                 {
                     onboarding::customer_button(press, from, button, snap, env, &mut d);
                 } else {

@@ -96,7 +96,7 @@ impl Needs {
 pub fn needs(action: &Action, policy: &Policy) -> Needs {
     match action {
         Action::Message(m) | Action::Edited(m) => {
-            let specialist = policy.is_specialist(m.from.id);
+            let specialist = policy.is_specialist(m.from.as_staff());
             let mut n = if specialist {
                 Needs::of(Find::ActiveOf(m.from.as_staff()))
             } else {
@@ -121,7 +121,7 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
             n
         }
         Action::Command { from, command, .. } => {
-            if !policy.is_specialist(from.id) {
+            if !policy.is_specialist(from.as_staff()) {
                 return Needs {
                     customer: Some(from.as_customer()),
                     ..Needs::default()
@@ -221,7 +221,7 @@ mod tests {
     fn policy() -> Policy {
         Policy {
             specialists: vec![Member {
-                chat_id: 5,
+                chat_id: StaffId(5),
                 name: "Anna".into(),
             }],
             ..Policy::default()

@@ -168,7 +168,7 @@ mod tests {
     fn policy() -> Policy {
         Policy {
             specialists: vec![Member {
-                chat_id: 5,
+                chat_id: StaffId(5),
                 name: "Anna".into(),
             }],
             ..Policy::default()

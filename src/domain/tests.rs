@@ -15,9 +15,9 @@ fn policy() -> Policy {
         name: name.into(),
     };
     Policy {
-        specialists: vec![member(5, "Anna"), member(6, "Boris")],
-        service_groups: vec![-100, -200],
-        controllers: vec![9],
+        specialists: vec![member(StaffId(5), "Anna"), member(StaffId(6), "Boris")],
+        service_groups: vec![ChatId(-100), ChatId(-200)],
+        controllers: vec![StaffId(9)],
         auth: AuthPolicy::default(),
         idle_close: std::time::Duration::from_secs(3600),
     }
