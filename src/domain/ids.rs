@@ -65,4 +65,35 @@ mod tests {
         assert_eq!(StaffId(5).chat(), ChatId(5));
         assert_eq!(CustomerId(6).chat(), ChatId(6));
     }
+
+    #[test]
+    fn stored_json_keeps_its_form() {
+        use crate::domain::{Button, Outgoing, Purpose};
+        let purpose = Purpose::Relay {
+            comm: CommId(3),
+            from_chat: ChatId(42),
+            from_msgs: vec![MessageId(7), MessageId(8)],
+            to_chat: ChatId(5),
+            notify: Some(StaffId(5)),
+        };
+        let json =
+            r#"{"p":"relay","comm":3,"from_chat":42,"from_msgs":[7,8],"to_chat":5,"notify":5}"#;
+        assert_eq!(serde_json::to_string(&purpose).unwrap(), json);
+        assert_eq!(serde_json::from_str::<Purpose>(json).unwrap(), purpose);
+        let copy = Outgoing::Copy {
+            to: ChatId(5),
+            from: ChatId(42),
+            message: MessageId(7),
+            reply_to: Some(MessageId(3)),
+        };
+        let json = r#"{"kind":"copy","to":5,"from":42,"message":7,"reply_to":3}"#;
+        assert_eq!(serde_json::to_string(&copy).unwrap(), json);
+        assert_eq!(serde_json::from_str::<Outgoing>(json).unwrap(), copy);
+        let button = Button::ArchiveList {
+            customer: CustomerId(42),
+            before: CommId(0),
+        };
+        let json = r#"{"archive_list":{"customer":42,"before":0}}"#;
+        assert_eq!(serde_json::to_string(&button).unwrap(), json);
+    }
 }

@@ -62,7 +62,7 @@ impl CustomerState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Customer {
     pub user: User,
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     pub state: CustomerState,
     pub blocked: bool,
 }
@@ -79,7 +79,7 @@ pub struct Codes {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Code {
-    pub email: String,
+    pub email: EmailAddress,
     pub code_hash: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -289,14 +289,14 @@ pub enum Change {
     SetCustomerState {
         customer: CustomerId,
         state: CustomerState,
-        email: Option<String>,
+        email: Option<EmailAddress>,
     },
     MarkBlocked {
         customer: CustomerId,
     },
     NewCode {
         customer: CustomerId,
-        email: String,
+        email: EmailAddress,
         code_hash: String,
         expires_at: i64,
     },

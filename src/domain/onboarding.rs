@@ -190,7 +190,7 @@ pub fn customer_button(
                 ask_email(chat, env, d);
             }
         }
-        Button::ResendCode => match (customer.state, customer.email.as_deref()) {
+        Button::ResendCode => match (customer.state, customer.email.as_ref()) {
             (CustomerState::AwaitingCode, Some(email)) => {
                 if let Some(refusal) = send_refusal(snap, env) {
                     d.answer(id, refusal, true);
@@ -248,24 +248,24 @@ fn email_given(
                 d.say(chat, refusal);
                 return;
             }
-            issue_code(customer, email.as_str(), env, d);
+            issue_code(customer, &email, env, d);
         }
     }
 }
 
 /// A new code by email; the customer now waits for it.
-fn issue_code(customer: CustomerId, email: &str, env: &Env<'_>, d: &mut Decision) {
+fn issue_code(customer: CustomerId, email: &EmailAddress, env: &Env<'_>, d: &mut Decision) {
     let auth = &env.policy.auth;
     d.change(Change::NewCode {
         customer,
-        email: email.to_string(),
+        email: email.clone(),
         code_hash: code_hash(env.code_key, customer, env.fresh_code),
         expires_at: env.now + i64::try_from(auth.code_ttl.as_millis()).unwrap_or(i64::MAX / 4),
     });
     d.change(Change::SetCustomerState {
         customer,
         state: CustomerState::AwaitingCode,
-        email: Some(email.to_string()),
+        email: Some(email.clone()),
     });
     let minutes = auth.code_ttl.as_secs().div_ceil(60).to_string();
     d.mail(MailOut {
@@ -280,8 +280,10 @@ fn issue_code(customer: CustomerId, email: &str, env: &Env<'_>, d: &mut Decision
     });
     d.say_with(
         customer.chat(),
-        env.texts
-            .render("code_sent", &[("email", email), ("minutes", &minutes)]),
+        env.texts.render(
+            "code_sent",
+            &[("email", email.as_str()), ("minutes", &minutes)],
+        ),
         resend_keyboard(env),
     );
 }
@@ -347,7 +349,8 @@ fn code_given(
         });
         d.say(
             chat,
-            env.texts.render("verified", &[("email", &code.email)]),
+            env.texts
+                .render("verified", &[("email", code.email.as_str())]),
         );
         if let Some(c) = &snap.customer {
             let mut verified = c.clone();

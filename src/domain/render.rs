@@ -30,7 +30,7 @@ pub fn customer_line(c: &Customer) -> String {
     }
     s.push_str(&format!(" · id <code>{}</code>", c.user.id));
     if let Some(e) = &c.email {
-        s.push_str(&format!(" · {}", escape_html(e)));
+        s.push_str(&format!(" · {}", escape_html(e.as_str())));
     }
     s
 }
@@ -162,7 +162,8 @@ mod tests {
     use super::*;
     use crate::domain::texts::Texts;
     use crate::domain::{
-        ChatId, CommId, CustomerId, CustomerState, Member, MessageId, Policy, Status, User,
+        ChatId, CommId, CustomerId, CustomerState, EmailAddress, Member, MessageId, Policy, Status,
+        User,
     };
 
     fn policy() -> Policy {
@@ -183,7 +184,7 @@ mod tests {
                 username: Some("ann".into()),
                 ..User::default()
             },
-            email: Some("ann@example.com".into()),
+            email: Some(EmailAddress::parse("ann@example.com").unwrap()),
             state: CustomerState::Verified,
             blocked: false,
         }

@@ -81,7 +81,7 @@ fn text(from: i64, msg: i64, text: &str) -> Incoming {
 fn customer(state: CustomerState) -> Customer {
     Customer {
         user: user(CUSTOMER, "Ann"),
-        email: Some("ann@example.com".into()),
+        email: Some(EmailAddress::parse("ann@example.com").unwrap()),
         state,
         blocked: false,
     }
@@ -244,7 +244,7 @@ fn awaiting_code_snapshot(code: Code) -> Snapshot {
 
 fn good_code() -> Code {
     Code {
-        email: "ann@example.com".into(),
+        email: EmailAddress::parse("ann@example.com").unwrap(),
         code_hash: onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321"),
         created_at: NOW - 120_000,
         expires_at: NOW + 480_000,
@@ -316,7 +316,7 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
             _ => None,
         })
         .expect("a code");
-    assert_eq!(new_code.1, "Ann@example.com");
+    assert_eq!(new_code.1.as_str(), "Ann@example.com");
     assert_ne!(new_code.0, "123456");
     assert!(onboarding::code_matches(
         &key(),
@@ -338,7 +338,7 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
     assert!(d.changes.contains(&Change::SetCustomerState {
         customer: CustomerId(CUSTOMER),
         state: CustomerState::AwaitingCode,
-        email: Some("Ann@example.com".into()),
+        email: Some(EmailAddress::parse("Ann@example.com").unwrap()),
     }));
     // The code itself never goes to Telegram.
     assert!(

@@ -118,7 +118,7 @@ impl Transcript<'_> {
 mod tests {
     use super::*;
     use crate::domain::{
-        ChatId, CommId, CustomerId, CustomerState, FileNote, Kind, MessageId, User,
+        ChatId, CommId, CustomerId, CustomerState, EmailAddress, FileNote, Kind, MessageId, User,
     };
 
     #[test]
@@ -140,7 +140,7 @@ mod tests {
                 username: Some("ann".into()),
                 ..User::default()
             },
-            email: Some("ann@example.com".into()),
+            email: Some(EmailAddress::parse("ann@example.com").unwrap()),
             state: CustomerState::Verified,
             blocked: false,
         };
