@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
+
 /// A Telegram user as the bot sees them.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct User {
@@ -14,6 +16,16 @@ pub struct User {
 }
 
 impl User {
+    /// This user as a customer (a customer's id is their user id).
+    pub fn as_customer(&self) -> CustomerId {
+        CustomerId(self.id)
+    }
+
+    /// This user as a member of the staff (whose id is their user id).
+    pub fn as_staff(&self) -> StaffId {
+        StaffId(self.id)
+    }
+
     pub fn display_name(&self) -> String {
         match &self.last_name {
             Some(last) if !last.is_empty() => format!("{} {}", self.first_name, last),
@@ -105,8 +117,8 @@ pub struct FileRef {
 /// A message in a private chat with the bot.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Incoming {
-    pub chat_id: i64,
-    pub message_id: i64,
+    pub chat_id: ChatId,
+    pub message_id: MessageId,
     pub from: User,
     pub kind: Option<Kind>,
     /// The text, or the caption of a media message.
@@ -114,7 +126,7 @@ pub struct Incoming {
     pub file: Option<FileRef>,
     pub media_group_id: Option<String>,
     /// The message this one replies to, in the same chat.
-    pub reply_to: Option<i64>,
+    pub reply_to: Option<MessageId>,
 }
 
 impl Incoming {
@@ -162,7 +174,7 @@ impl Command {
 pub struct Press {
     pub callback: Option<String>,
     /// (chat, message) of the message with the button.
-    pub message: Option<(i64, i64)>,
+    pub message: Option<(ChatId, MessageId)>,
 }
 
 /// Something that happened, as far as the help desk is concerned.
@@ -175,7 +187,7 @@ pub enum Action {
     /// A bot command in a private chat.
     Command {
         from: User,
-        chat_id: i64,
+        chat_id: ChatId,
         command: Command,
     },
     /// A button was pressed; `button` is `None` when its data is junk (forged,
@@ -186,17 +198,17 @@ pub enum Action {
         press: Press,
     },
     /// The idle deadline of a communication has passed.
-    IdleTimeout { communication_id: i64 },
+    IdleTimeout { communication_id: CommId },
     /// The gathering window of an album is over.
     AlbumDue {
-        chat_id: i64,
+        chat_id: ChatId,
         media_group_id: String,
     },
     /// An outbox message with a purpose was sent; `copies` are the ids of the
     /// messages it created, in order.
     Delivered {
         purpose: super::Purpose,
-        copies: Vec<i64>,
+        copies: Vec<MessageId>,
     },
     /// An outbox message with a purpose was refused for good.
     DeliveryFailed {
@@ -216,11 +228,11 @@ pub enum Action {
 #[serde(rename_all = "snake_case")]
 pub enum Button {
     /// Take communication N.
-    Take(i64),
+    Take(CommId),
     /// Release communication N (the specialist's own).
-    Release(i64),
+    Release(CommId),
     /// Close communication N (the specialist's own).
-    Close(i64),
+    Close(CommId),
     /// Customer: change the email address (during onboarding).
     ChangeEmail,
     /// Customer: send a new code.
@@ -229,33 +241,33 @@ pub enum Button {
     Menu(MenuItem),
     /// The customers page after customer id N (0: the first page).
     Users {
-        after: i64,
+        after: CustomerId,
     },
     /// The customers page before customer id N.
     UsersBack {
-        before: i64,
+        before: CustomerId,
     },
     /// The history's customer picker, after / before customer id N.
     History {
-        after: i64,
+        after: CustomerId,
     },
     HistoryBack {
-        before: i64,
+        before: CustomerId,
     },
     /// History of one customer.
-    HistoryOf(i64),
+    HistoryOf(CustomerId),
     /// The last archived communication of a customer.
-    ArchiveLast(i64),
+    ArchiveLast(CustomerId),
     /// The archived communications of a customer, older than communication N
     /// (0: from the newest).
     ArchiveList {
-        customer: i64,
-        before: i64,
+        customer: CustomerId,
+        before: CommId,
     },
     /// Show archived communication N as text.
-    ArchiveShow(i64),
+    ArchiveShow(CommId),
     /// Send archived communication N as zip.
-    ArchiveZip(i64),
+    ArchiveZip(CommId),
     /// A button that does nothing (a page number).
     Noop,
 }

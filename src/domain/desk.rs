@@ -2,27 +2,30 @@
 //! directions, release, close and timeout close.
 
 use super::{
-    Button, Change, Command, Communication, Customer, Decision, Env, Format, Incoming, Key,
-    Keyboard, Kind, LogEntry, MenuItem, Outgoing, Press, Purpose, Role, Snapshot, Status, User,
+    Button, Change, ChatId, CommId, Command, Communication, Customer, CustomerId, Decision, Env,
+    Format, Incoming, Key, Keyboard, Kind, LogEntry, MenuItem, MessageId, Outgoing, Press, Purpose,
+    Role, Snapshot, StaffId, Status, User,
 };
 use super::{menus, render};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 
 /// The Take button, for a chat whose members may take (service groups and
 /// specialists; not controllers who only watch).
-fn take_keyboard_for(chat: i64, comm: i64, env: &Env<'_>) -> Option<Keyboard> {
-    let watcher_only = env.policy.is_controller(chat) && !env.policy.is_specialist(chat);
+fn take_keyboard_for(chat: ChatId, comm: CommId, env: &Env<'_>) -> Option<Keyboard> {
+    // A watcher's chat is a group or a person's private chat (whose id is theirs).
+    let person = StaffId(chat.0);
+    let watcher_only = env.policy.is_controller(person) && !env.policy.is_specialist(person);
     (!watcher_only).then(|| take_keyboard(comm, env))
 }
 
-fn take_keyboard(comm: i64, env: &Env<'_>) -> Keyboard {
+fn take_keyboard(comm: CommId, env: &Env<'_>) -> Keyboard {
     Keyboard::single(
         env.texts.render_plain("button_take", &[]),
         Button::Take(comm),
     )
 }
 
-fn controls_keyboard(comm: i64, env: &Env<'_>) -> Keyboard {
+fn controls_keyboard(comm: CommId, env: &Env<'_>) -> Keyboard {
     Keyboard::row(vec![
         Key::new(
             env.texts.render_plain("button_release", &[]),
@@ -118,8 +121,8 @@ fn refresh_announcements(
 }
 
 fn edit_announcement(
-    chat: i64,
-    message_id: i64,
+    chat: ChatId,
+    message_id: MessageId,
     text: &str,
     keyboard: Option<Keyboard>,
 ) -> Outgoing {
@@ -145,7 +148,7 @@ pub fn customer_request(
         None => {
             let comm = Communication {
                 id: snap.next_communication_id,
-                customer_id: customer.user.id,
+                customer_id: customer.user.as_customer(),
                 status: Status::Unassigned,
                 specialist_id: None,
                 opened_at: env.now,
@@ -155,7 +158,7 @@ pub fn customer_request(
             };
             d.change(Change::Open {
                 id: comm.id,
-                customer: customer.user.id,
+                customer: customer.user.as_customer(),
             });
             d.change(Change::Log {
                 comm: comm.id,
@@ -164,7 +167,7 @@ pub fn customer_request(
             });
             announce(&comm, customer, &[this], env, d);
             d.tell_customer(
-                customer.user.id,
+                customer.user.as_customer(),
                 env.texts
                     .render("request_received", &[("id", &comm.id.to_string())]),
             );
@@ -193,14 +196,21 @@ pub fn customer_request(
                 });
             }
             if let Some(specialist) = comm.specialist_id {
-                relay(m, comm.id, specialist, None, snap, d);
+                relay(m, comm.id, specialist.chat(), None, snap, d);
             }
         }
     }
 }
 
 /// Copy a message to the other party (albums are gathered first).
-fn relay(m: &Incoming, comm: i64, to: i64, notify: Option<i64>, snap: &Snapshot, d: &mut Decision) {
+fn relay(
+    m: &Incoming,
+    comm: CommId,
+    to: ChatId,
+    notify: Option<StaffId>,
+    snap: &Snapshot,
+    d: &mut Decision,
+) {
     if let Some(group) = &m.media_group_id {
         d.change(Change::AlbumPart {
             comm,
@@ -231,7 +241,7 @@ fn relay(m: &Incoming, comm: i64, to: i64, notify: Option<i64>, snap: &Snapshot,
 
 /// The gathering window of an album is over: relay its parts together.
 pub fn album_due(
-    chat: i64,
+    chat: ChatId,
     media_group_id: &str,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -244,10 +254,12 @@ pub fn album_due(
         chat,
         media_group_id: media_group_id.to_string(),
     });
-    let mut ids: Vec<i64> = snap.album.iter().map(|(_, _, id)| *id).collect();
+    let mut ids: Vec<MessageId> = snap.album.iter().map(|(_, _, id)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let notify = env.policy.is_specialist(chat).then_some(chat);
+    // The album came from this private chat: whose it is, is the chat's id.
+    let sender = StaffId(chat.0);
+    let notify = env.policy.is_specialist(sender).then_some(sender);
     for chunk in ids.chunks(100) {
         d.send_for(
             Outgoing::Copies {
@@ -286,7 +298,14 @@ pub fn specialist_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut 
         comm: comm.id,
         at: Some(env.now + ms(env.policy.idle_close)),
     });
-    relay(m, comm.id, comm.customer_id, Some(m.from.id), snap, d);
+    relay(
+        m,
+        comm.id,
+        comm.customer_id.chat(),
+        Some(m.from.as_staff()),
+        snap,
+        d,
+    );
 }
 
 /// An edited message: the other party gets an edit notice replying to the copy.
@@ -294,7 +313,7 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(comm) = &snap.communication else {
         return;
     };
-    let specialist = env.policy.is_specialist(m.from.id);
+    let specialist = env.policy.is_specialist(m.from.as_staff());
     let role = if specialist {
         Role::Specialist
     } else {
@@ -319,9 +338,10 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
         }
         Status::Assigned => {
             let to = if specialist {
-                comm.customer_id
+                comm.customer_id.chat()
             } else {
-                comm.specialist_id.unwrap_or(comm.customer_id)
+                comm.specialist_id
+                    .map_or(comm.customer_id.chat(), StaffId::chat)
             };
             let text = env.texts.render(
                 "edited_notice",
@@ -339,7 +359,7 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
                 from_chat: m.chat_id,
                 from_msgs: Vec::new(),
                 to_chat: to,
-                notify: Some(m.from.id),
+                notify: Some(m.from.as_staff()),
             });
             d.send_for(notice, purpose, None);
         }
@@ -349,7 +369,7 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
 
 pub fn specialist_command(
     from: &User,
-    chat: i64,
+    chat: ChatId,
     command: &Command,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -360,13 +380,13 @@ pub fn specialist_command(
             chat,
             env.texts.render(
                 "specialist_greeting",
-                &[("name", &env.specialist_name(from.id))],
+                &[("name", &env.specialist_name(from.as_staff()))],
             ),
         ),
         Command::Service => menus::service_menu(chat, env, d),
-        Command::Release => own_action(Own::Release, from.id, chat, None, snap, env, d),
-        Command::Close => own_action(Own::Close, from.id, chat, None, snap, env, d),
-        Command::Current => own_action(Own::Current, from.id, chat, None, snap, env, d),
+        Command::Release => own_action(Own::Release, from.as_staff(), chat, None, snap, env, d),
+        Command::Close => own_action(Own::Close, from.as_staff(), chat, None, snap, env, d),
+        Command::Current => own_action(Own::Current, from.as_staff(), chat, None, snap, env, d),
         Command::Unassigned => menus::unassigned(chat, snap, env, d),
         Command::Users => menus::users(chat, None, None, snap, env, d),
         Command::History => menus::history_picker(chat, None, None, snap, env, d),
@@ -385,8 +405,8 @@ enum Own {
 /// Current / release / close of the specialist's own active communication.
 fn own_action(
     what: Own,
-    me: i64,
-    chat: i64,
+    me: StaffId,
+    chat: ChatId,
     press: Option<&Press>,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -426,10 +446,10 @@ pub fn specialist_button(
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let me = from.id;
+    let me = from.as_staff();
     let origin = press.message;
     // Lists and menus answer in the specialist's private chat.
-    let chat = me;
+    let chat = me.chat();
     let target = snap.communication.as_ref();
     match data {
         Button::Take(n) => take(press, me, *n, snap, env, d),
@@ -466,13 +486,15 @@ pub fn specialist_button(
             menus::unassigned(chat, snap, env, d);
         }
         // A first page opens as a new message; turning pages edits it in place.
-        Button::Users { after: 0 } => menus::users(chat, None, Some(press), snap, env, d),
+        Button::Users {
+            after: CustomerId(0),
+        } => menus::users(chat, None, Some(press), snap, env, d),
         Button::Users { .. } | Button::UsersBack { .. } => {
             menus::users(chat, origin, Some(press), snap, env, d)
         }
-        Button::History { after: 0 } => {
-            menus::history_picker(chat, None, Some(press), snap, env, d)
-        }
+        Button::History {
+            after: CustomerId(0),
+        } => menus::history_picker(chat, None, Some(press), snap, env, d),
         Button::History { .. } | Button::HistoryBack { .. } => {
             menus::history_picker(chat, origin, Some(press), snap, env, d)
         }
@@ -481,7 +503,7 @@ pub fn specialist_button(
             menus::archive_show(chat, press, snap, env, d)
         }
         Button::ArchiveList { customer, before } => {
-            let origin = if *before == 0 { None } else { origin };
+            let origin = if *before == CommId(0) { None } else { origin };
             menus::archive_list(chat, origin, press, *customer, snap, env, d)
         }
         Button::ArchiveZip(_) => menus::archive_zip(chat, press, snap, env, d),
@@ -492,7 +514,7 @@ pub fn specialist_button(
     }
 }
 
-fn take(press: &Press, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let id_text = n.to_string();
     let Some(comm) = snap
         .communication
@@ -550,14 +572,14 @@ fn take(press: &Press, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut 
     assigned.status = Status::Assigned;
     assigned.specialist_id = Some(me);
     d.say_with(
-        me,
+        me.chat(),
         render::card(&assigned, customer, env),
         controls_keyboard(comm.id, env),
     );
-    send_history(comm.id, me, customer, snap, env, d);
+    send_history(comm.id, me.chat(), customer, snap, env, d);
     // The customer.
     d.tell_customer(
-        customer.user.id,
+        customer.user.as_customer(),
         env.texts.render("specialist_assigned", &[("name", &name)]),
     );
     // The groups: told, and the announcement loses its button.
@@ -575,8 +597,8 @@ fn take(press: &Press, me: i64, n: i64, snap: &Snapshot, env: &Env<'_>, d: &mut 
 /// The history so far, for the specialist who takes a communication: a text
 /// summary, then copies of the messages themselves (media included), in order.
 fn send_history(
-    comm: i64,
-    to: i64,
+    comm: CommId,
+    to: ChatId,
     customer: &Customer,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -614,7 +636,7 @@ fn send_history(
     }
     // Copies, grouped in runs from the same chat (copyMessages takes one source chat
     // and at most 100 increasing ids).
-    let mut runs: Vec<(i64, Vec<i64>)> = Vec::new();
+    let mut runs: Vec<(ChatId, Vec<MessageId>)> = Vec::new();
     for e in messages {
         match runs.last_mut() {
             Some((chat, ids))
@@ -646,12 +668,15 @@ fn send_history(
     }
 }
 
-fn release(comm: &Communication, me: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let id_text = comm.id.to_string();
     d.change(Change::Release { comm: comm.id });
-    d.say(me, env.texts.render("released", &[("id", &id_text)]));
+    d.say(me.chat(), env.texts.render("released", &[("id", &id_text)]));
     if let Some(customer) = &snap.customer {
-        d.tell_customer(customer.user.id, env.texts.render("back_in_queue", &[]));
+        d.tell_customer(
+            customer.user.as_customer(),
+            env.texts.render("back_in_queue", &[]),
+        );
         let mut back = comm.clone();
         back.status = Status::Unassigned;
         back.specialist_id = None;
@@ -685,7 +710,7 @@ fn close(comm: &Communication, reason: &str, timeout: bool, env: &Env<'_>, d: &m
         } else {
             "closed_specialist"
         };
-        d.say(s, env.texts.render(key, &[("id", &id_text)]));
+        d.say(s.chat(), env.texts.render(key, &[("id", &id_text)]));
     }
     let customer_key = if timeout {
         "closed_timeout_customer"
@@ -723,7 +748,7 @@ pub fn idle_timeout(snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
 /// An outbox call with a purpose went through.
 pub fn delivered(
     purpose: &Purpose,
-    copies: &[i64],
+    copies: &[MessageId],
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
@@ -811,11 +836,17 @@ pub fn delivery_failed(
             ..
         } => {
             if code == 403 {
-                d.change(Change::MarkBlocked { customer: *to_chat });
-                d.say(*specialist, env.texts.render("not_delivered_blocked", &[]));
+                // The relay went to the customer's private chat: its id is theirs.
+                d.change(Change::MarkBlocked {
+                    customer: CustomerId(to_chat.0),
+                });
+                d.say(
+                    specialist.chat(),
+                    env.texts.render("not_delivered_blocked", &[]),
+                );
             } else {
                 d.say(
-                    *specialist,
+                    specialist.chat(),
                     env.texts
                         .render("not_delivered", &[("reason", description)]),
                 );

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::action::Button;
+use super::ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 
 /// How a text is to be read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,19 +49,19 @@ impl Keyboard {
 pub enum Outgoing {
     /// A text message, with buttons, possibly as a reply to a message of that chat.
     Text {
-        chat: i64,
+        chat: ChatId,
         text: String,
         #[serde(default)]
         format: Format,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         buttons: Option<Keyboard>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        reply_to: Option<i64>,
+        reply_to: Option<MessageId>,
     },
     /// A new text (and buttons: none removes them) for a message the bot sent.
     Edit {
-        chat: i64,
-        message: i64,
+        chat: ChatId,
+        message: MessageId,
         text: String,
         #[serde(default)]
         format: Format,
@@ -69,18 +70,18 @@ pub enum Outgoing {
     },
     /// A copy of message `message` of chat `from` in chat `to`, possibly as a reply.
     Copy {
-        to: i64,
-        from: i64,
-        message: i64,
+        to: ChatId,
+        from: ChatId,
+        message: MessageId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        reply_to: Option<i64>,
+        reply_to: Option<MessageId>,
     },
     /// Copies of a run of messages of chat `from` in chat `to`, together, in the
     /// order given (at most 100, increasing; an album stays an album).
     Copies {
-        to: i64,
-        from: i64,
-        messages: Vec<i64>,
+        to: ChatId,
+        from: ChatId,
+        messages: Vec<MessageId>,
     },
     /// The answer to a button press (the small notice, or an alert).
     Answer {
@@ -90,14 +91,14 @@ pub enum Outgoing {
     },
     /// A file on this machine, uploaded as a document.
     Document {
-        chat: i64,
+        chat: ChatId,
         path: String,
         file_name: String,
         caption: String,
     },
     /// The command list a chat sees (`None`: everyone's default list).
     Commands {
-        chat: Option<i64>,
+        chat: Option<ChatId>,
         commands: Vec<(String, String)>,
     },
     /// Remove a chat's own command list (it falls back to the default).
@@ -107,7 +108,7 @@ pub enum Outgoing {
 impl Outgoing {
     /// The chat this message writes to: messages to one chat go in order and are
     /// paced. `None` for those bound to no chat.
-    pub fn chat(&self) -> Option<i64> {
+    pub fn chat(&self) -> Option<ChatId> {
         match self {
             Outgoing::Text { chat, .. }
             | Outgoing::Edit { chat, .. }
@@ -134,7 +135,7 @@ impl Outgoing {
     }
 
     /// A text message in HTML.
-    pub fn html(chat: i64, text: String) -> Outgoing {
+    pub fn html(chat: ChatId, text: String) -> Outgoing {
         Outgoing::Text {
             chat,
             text,
@@ -145,7 +146,7 @@ impl Outgoing {
     }
 
     /// A text message shown as it is.
-    pub fn plain(chat: i64, text: String) -> Outgoing {
+    pub fn plain(chat: ChatId, text: String) -> Outgoing {
         Outgoing::Text {
             chat,
             text,
@@ -170,28 +171,28 @@ impl Outgoing {
 pub enum Purpose {
     /// The announcement of `comm` in `chat`, rendered with `version` log entries.
     Announcement {
-        comm: i64,
-        chat: i64,
+        comm: CommId,
+        chat: ChatId,
         version: usize,
     },
     /// Copies of `from_msgs` (in `from_chat`) into `to_chat`. `notify`: the
     /// specialist to tell if they cannot be delivered.
     Relay {
-        comm: i64,
-        from_chat: i64,
-        from_msgs: Vec<i64>,
-        to_chat: i64,
-        notify: Option<i64>,
+        comm: CommId,
+        from_chat: ChatId,
+        from_msgs: Vec<MessageId>,
+        to_chat: ChatId,
+        notify: Option<StaffId>,
     },
     /// A notice to a customer: a refusal means they blocked the bot.
-    Notice { customer: i64 },
+    Notice { customer: CustomerId },
 }
 
 /// Why an email was sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "p", rename_all = "snake_case")]
 pub enum MailPurpose {
-    Code { customer: i64 },
+    Code { customer: CustomerId },
     Alert,
 }
 
@@ -234,8 +235,8 @@ pub enum Effect {
     Mail(MailOut),
     /// Build the zip of an archived communication and send it to a chat.
     Zip {
-        comm: i64,
-        chat: i64,
+        comm: CommId,
+        chat: ChatId,
     },
     /// A short word for whoever acted where no Telegram button can be answered
     /// (a front end other than Telegram shows it).

@@ -6,19 +6,20 @@ use super::{
     Button, Communication, CustomerRow, CustomerState, Decision, Env, Format, Key, Keyboard,
     Listing, MenuItem, Outgoing, Press, Snapshot, Status,
 };
+use super::{ChatId, CommId, CustomerId, MessageId, StaffId};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 use crate::domain::texts::escape_html;
 use crate::domain::transcript::Transcript;
 
 /// Where a menu was pressed: its message is edited instead of sending a new one.
-pub type Origin = Option<(i64, i64)>;
+pub type Origin = Option<(ChatId, MessageId)>;
 
 fn button(env: &Env<'_>, key: &str, data: Button) -> Key {
     Key::new(env.texts.render_plain(key, &[]), data)
 }
 
 /// The specialist's `/service` menu.
-pub fn service_menu(chat: i64, env: &Env<'_>, d: &mut Decision) {
+pub fn service_menu(chat: ChatId, env: &Env<'_>, d: &mut Decision) {
     let k = Keyboard(vec![
         vec![
             button(env, "menu_current", Button::Menu(MenuItem::Current)),
@@ -29,15 +30,27 @@ pub fn service_menu(chat: i64, env: &Env<'_>, d: &mut Decision) {
             button(env, "menu_close", Button::Menu(MenuItem::Close)),
         ],
         vec![
-            button(env, "menu_users", Button::Users { after: 0 }),
-            button(env, "menu_history", Button::History { after: 0 }),
+            button(
+                env,
+                "menu_users",
+                Button::Users {
+                    after: CustomerId(0),
+                },
+            ),
+            button(
+                env,
+                "menu_history",
+                Button::History {
+                    after: CustomerId(0),
+                },
+            ),
         ],
     ]);
     d.say_with(chat, env.texts.render("specialist_menu", &[]), k);
 }
 
 /// Send a text, or edit the menu message it was asked from.
-fn show(chat: i64, origin: Origin, text: String, keyboard: Keyboard, d: &mut Decision) {
+fn show(chat: ChatId, origin: Origin, text: String, keyboard: Keyboard, d: &mut Decision) {
     match origin {
         Some((c, message_id)) if c == chat => d.send(Outgoing::Edit {
             chat,
@@ -62,7 +75,7 @@ fn waiting(env: &Env<'_>, since: i64) -> String {
 }
 
 /// `/unassigned`: each waiting communication, oldest first, with a Take button.
-pub fn unassigned(chat: i64, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn unassigned(chat: ChatId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(Listing::Unassigned { rows, total }) = &snap.listing else {
         return;
     };
@@ -128,15 +141,23 @@ fn nav(
     has_prev: bool,
     has_next: bool,
     env: &Env<'_>,
-    back: fn(i64) -> Button,
-    next: fn(i64) -> Button,
+    back: fn(CustomerId) -> Button,
+    next: fn(CustomerId) -> Button,
 ) -> Vec<Key> {
     let mut row = Vec::new();
     if let (true, Some(first)) = (has_prev, rows.first()) {
-        row.push(button(env, "button_prev", back(first.customer.user.id)));
+        row.push(button(
+            env,
+            "button_prev",
+            back(first.customer.user.as_customer()),
+        ));
     }
     if let (true, Some(last)) = (has_next, rows.last()) {
-        row.push(button(env, "button_next", next(last.customer.user.id)));
+        row.push(button(
+            env,
+            "button_next",
+            next(last.customer.user.as_customer()),
+        ));
     }
     row
 }
@@ -144,7 +165,7 @@ fn nav(
 /// The page of customers a list shows, after answering the button that asked for
 /// it; `None` (with a clear answer) when there is nothing to show.
 fn customer_page<'a>(
-    chat: i64,
+    chat: ChatId,
     origin: Origin,
     press: Option<&Press>,
     snap: &'a Snapshot,
@@ -176,7 +197,7 @@ fn customer_page<'a>(
 
 /// `/users`: a page of customers with their state.
 pub fn users(
-    chat: i64,
+    chat: ChatId,
     origin: Origin,
     press: Option<&Press>,
     snap: &Snapshot,
@@ -208,7 +229,7 @@ pub fn users(
 
 /// `/history`: pick a customer (a page of buttons).
 pub fn history_picker(
-    chat: i64,
+    chat: ChatId,
     origin: Origin,
     press: Option<&Press>,
     snap: &Snapshot,
@@ -226,7 +247,7 @@ pub fn history_picker(
             if let Some(open) = &row.open {
                 label.push_str(&format!(" · #{}", open.id));
             }
-            vec![Key::new(label, Button::HistoryOf(c.user.id))]
+            vec![Key::new(label, Button::HistoryOf(c.user.as_customer()))]
         })
         .collect();
     let nav = nav(
@@ -250,7 +271,7 @@ pub fn history_picker(
 }
 
 /// Send a transcript as plain-text messages, the last with `keyboard`.
-fn send_transcript(chat: i64, text: &str, keyboard: Option<Keyboard>, d: &mut Decision) {
+fn send_transcript(chat: ChatId, text: &str, keyboard: Option<Keyboard>, d: &mut Decision) {
     let parts = split(text, MESSAGE_LIMIT);
     let n = parts.len();
     for (i, part) in parts.into_iter().enumerate() {
@@ -266,7 +287,7 @@ fn send_transcript(chat: i64, text: &str, keyboard: Option<Keyboard>, d: &mut De
 
 fn transcript(comm: &Communication, snap: &Snapshot, env: &Env<'_>) -> Option<String> {
     let customer = snap.customer.as_ref()?;
-    let name = |id: i64| env.specialist_name(id);
+    let name = |id: StaffId| env.specialist_name(id);
     Some(
         Transcript {
             comm,
@@ -280,13 +301,13 @@ fn transcript(comm: &Communication, snap: &Snapshot, env: &Env<'_>) -> Option<St
 }
 
 /// One customer's history: the open communication, or buttons for the archive.
-pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn history_of(chat: ChatId, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(customer) = &snap.customer else {
         d.answer(press, env.texts.render_plain("page_gone", &[]), true);
         return;
     };
     d.answer(press, String::new(), false);
-    let id = customer.user.id;
+    let id = customer.user.as_customer();
     let archive_buttons = |d: &mut Decision, text: String| {
         let k = Keyboard::row(vec![
             button(env, "button_archive_last", Button::ArchiveLast(id)),
@@ -295,7 +316,7 @@ pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &
                 "button_archive_all",
                 Button::ArchiveList {
                     customer: id,
-                    before: 0,
+                    before: CommId(0),
                 },
             ),
         ]);
@@ -309,7 +330,7 @@ pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &
                     "button_archive_earlier",
                     Button::ArchiveList {
                         customer: id,
-                        before: 0,
+                        before: CommId(0),
                     },
                 )])
             });
@@ -338,7 +359,7 @@ pub fn history_of(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &
 }
 
 /// An archived communication as text, with a Download (zip) button.
-pub fn archive_show(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn archive_show(chat: ChatId, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let Some(comm) = &snap.communication else {
         d.answer(press, env.texts.render_plain("archive_gone", &[]), true);
         return;
@@ -352,10 +373,10 @@ pub fn archive_show(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d:
 
 /// The list of a customer's archived communications (newest first).
 pub fn archive_list(
-    chat: i64,
+    chat: ChatId,
     origin: Origin,
     press: &Press,
-    customer: i64,
+    customer: CustomerId,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
@@ -398,7 +419,7 @@ pub fn archive_list(
 }
 
 /// Ask for the zip of a communication.
-pub fn archive_zip(chat: i64, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub fn archive_zip(chat: ChatId, press: &Press, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     match &snap.communication {
         Some(comm) => {
             d.answer(press, env.texts.render_plain("zip_preparing", &[]), false);

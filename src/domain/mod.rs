@@ -11,6 +11,7 @@ mod desk;
 pub mod disk;
 pub mod effect;
 pub mod email;
+pub mod ids;
 mod menus;
 pub mod needs;
 mod onboarding;
@@ -25,6 +26,8 @@ use crate::domain::texts::Texts;
 
 pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, User};
 pub use effect::{Effect, Format, Key, Keyboard, MailOut, MailPurpose, Outgoing, Purpose, Send};
+pub use email::EmailAddress;
+pub use ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 pub use needs::{Needs, needs};
 pub use onboarding::{CodeKey, code_hash};
 pub use policy::{AuthPolicy, Member, Policy};
@@ -60,7 +63,7 @@ impl CustomerState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Customer {
     pub user: User,
-    pub email: Option<String>,
+    pub email: Option<EmailAddress>,
     pub state: CustomerState,
     pub blocked: bool,
 }
@@ -77,7 +80,7 @@ pub struct Codes {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Code {
-    pub email: String,
+    pub email: EmailAddress,
     pub code_hash: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -112,10 +115,10 @@ impl Status {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Communication {
-    pub id: i64,
-    pub customer_id: i64,
+    pub id: CommId,
+    pub customer_id: CustomerId,
     pub status: Status,
-    pub specialist_id: Option<i64>,
+    pub specialist_id: Option<StaffId>,
     pub opened_at: i64,
     pub idle_deadline: Option<i64>,
     pub closed_at: Option<i64>,
@@ -125,7 +128,7 @@ pub struct Communication {
 /// A specialist's turn on a communication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
-    pub specialist_id: i64,
+    pub specialist_id: StaffId,
     pub taken_at: i64,
     pub released_at: Option<i64>,
 }
@@ -209,8 +212,8 @@ pub struct LogEntry {
     pub at: i64,
     pub role: Role,
     pub sender_id: i64,
-    pub chat_id: i64,
-    pub message_id: i64,
+    pub chat_id: ChatId,
+    pub message_id: MessageId,
     pub kind: Kind,
     pub text: Option<String>,
     pub file_name: Option<String>,
@@ -220,8 +223,8 @@ pub struct LogEntry {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Announcement {
-    pub chat_id: i64,
-    pub message_id: Option<i64>,
+    pub chat_id: ChatId,
+    pub message_id: Option<MessageId>,
     pub active: bool,
 }
 
@@ -238,15 +241,15 @@ pub struct Snapshot {
     pub log: Vec<LogEntry>,
     pub announcements: Vec<Announcement>,
     /// The acting specialist's active communication (for Take).
-    pub actor_active: Option<i64>,
+    pub actor_active: Option<CommId>,
     /// The copy, in the other party's chat, of the message being replied to.
-    pub reply_copy: Option<i64>,
+    pub reply_copy: Option<MessageId>,
     /// The copy, in the other party's chat, of the message being edited.
-    pub edit_copy: Option<i64>,
+    pub edit_copy: Option<MessageId>,
     /// Album parts due, by message id.
-    pub album: Vec<(i64, i64, i64)>,
+    pub album: Vec<(CommId, ChatId, MessageId)>,
     /// The id a new communication would get.
-    pub next_communication_id: i64,
+    pub next_communication_id: CommId,
     /// Who held the communication when.
     pub assignments: Vec<Assignment>,
     /// How many closed communications the customer has.
@@ -266,12 +269,12 @@ pub struct Env<'a> {
 }
 
 impl Env<'_> {
-    pub fn specialist_name(&self, id: i64) -> String {
+    pub fn specialist_name(&self, id: StaffId) -> String {
         self.policy.specialist_name(id)
     }
 
     /// Service groups and controllers: everyone who is told about the desk.
-    pub fn watchers(&self) -> Vec<i64> {
+    pub fn watchers(&self) -> Vec<ChatId> {
         self.policy.watchers()
     }
 }
@@ -285,80 +288,80 @@ pub enum Change {
         state_if_new: CustomerState,
     },
     SetCustomerState {
-        customer: i64,
+        customer: CustomerId,
         state: CustomerState,
-        email: Option<String>,
+        email: Option<EmailAddress>,
     },
     MarkBlocked {
-        customer: i64,
+        customer: CustomerId,
     },
     NewCode {
-        customer: i64,
-        email: String,
+        customer: CustomerId,
+        email: EmailAddress,
         code_hash: String,
         expires_at: i64,
     },
     CodeAttempt {
-        customer: i64,
+        customer: CustomerId,
     },
     CodeUsed {
-        customer: i64,
+        customer: CustomerId,
     },
     CodeSendFailed {
-        customer: i64,
+        customer: CustomerId,
     },
     Open {
-        id: i64,
-        customer: i64,
+        id: CommId,
+        customer: CustomerId,
     },
     Log {
-        comm: i64,
+        comm: CommId,
         role: Role,
         message: Incoming,
     },
     Assign {
-        comm: i64,
-        specialist: i64,
+        comm: CommId,
+        specialist: StaffId,
     },
     Release {
-        comm: i64,
+        comm: CommId,
     },
     Close {
-        comm: i64,
+        comm: CommId,
         reason: String,
     },
     SetDeadline {
-        comm: i64,
+        comm: CommId,
         at: Option<i64>,
     },
     NewAnnouncement {
-        comm: i64,
-        chat: i64,
+        comm: CommId,
+        chat: ChatId,
     },
     AnnouncementSent {
-        comm: i64,
-        chat: i64,
-        message_id: i64,
+        comm: CommId,
+        chat: ChatId,
+        message_id: MessageId,
     },
     DeactivateAnnouncements {
-        comm: i64,
+        comm: CommId,
     },
     MapCopy {
-        comm: i64,
-        orig_chat: i64,
-        orig_msg: i64,
-        copy_chat: i64,
-        copy_msg: i64,
+        comm: CommId,
+        orig_chat: ChatId,
+        orig_msg: MessageId,
+        copy_chat: ChatId,
+        copy_msg: MessageId,
     },
     AlbumPart {
-        comm: i64,
-        chat: i64,
+        comm: CommId,
+        chat: ChatId,
         media_group_id: String,
-        message_id: i64,
-        target: i64,
+        message_id: MessageId,
+        target: ChatId,
     },
     AlbumSent {
-        chat: i64,
+        chat: ChatId,
         media_group_id: String,
     },
 }
@@ -395,19 +398,19 @@ impl Decision {
     }
 
     /// Send an HTML text to a chat.
-    pub fn say(&mut self, chat: i64, text: String) {
+    pub fn say(&mut self, chat: ChatId, text: String) {
         self.send(Outgoing::html(chat, text));
     }
 
     /// Send an HTML text with buttons.
-    pub fn say_with(&mut self, chat: i64, text: String, keyboard: Keyboard) {
+    pub fn say_with(&mut self, chat: ChatId, text: String, keyboard: Keyboard) {
         self.send(Outgoing::html(chat, text).with_buttons(keyboard));
     }
 
     /// A notice to a customer (a refusal marks them as having blocked the bot).
-    pub fn tell_customer(&mut self, customer: i64, text: String) {
+    pub fn tell_customer(&mut self, customer: CustomerId, text: String) {
         self.send_for(
-            Outgoing::html(customer, text),
+            Outgoing::html(customer.chat(), text),
             Some(Purpose::Notice { customer }),
             None,
         );
@@ -448,9 +451,9 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
     let policy = env.policy;
     match action {
         Action::Message(m) => {
-            if policy.is_specialist(m.from.id) {
+            if policy.is_specialist(m.from.as_staff()) {
                 desk::specialist_message(m, snap, env, &mut d);
-            } else if policy.is_controller(m.from.id) {
+            } else if policy.is_controller(m.from.as_staff()) {
                 d.say(m.chat_id, env.texts.render("controller_info", &[]));
             } else {
                 onboarding::customer_message(m, snap, env, &mut d);
@@ -462,9 +465,9 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             chat_id,
             command,
         } => {
-            if policy.is_specialist(from.id) {
+            if policy.is_specialist(from.as_staff()) {
                 desk::specialist_command(from, *chat_id, command, snap, env, &mut d);
-            } else if policy.is_controller(from.id) {
+            } else if policy.is_controller(from.as_staff()) {
                 d.say(*chat_id, env.texts.render("controller_info", &[]));
             } else {
                 onboarding::customer_command(from, *chat_id, command, snap, env, &mut d);
@@ -477,10 +480,10 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
         } => match button {
             None => d.answer(press, env.texts.render_plain("button_unknown", &[]), false),
             Some(button) => {
-                if policy.is_specialist(from.id) {
+                if policy.is_specialist(from.as_staff()) {
                     desk::specialist_button(press, from, button, snap, env, &mut d);
                 } else if matches!(button, Button::ChangeEmail | Button::ResendCode)
-                    && !policy.is_controller(from.id)
+                    && !policy.is_controller(from.as_staff())
                 {
                     onboarding::customer_button(press, from, button, snap, env, &mut d);
                 } else {

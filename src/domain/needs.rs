@@ -3,19 +3,20 @@
 //! of the action.
 
 use super::action::{Action, Button, Command, MenuItem};
+use super::ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 use super::policy::Policy;
 use super::{HISTORY_PAGE, MailPurpose, Purpose, USERS_PAGE};
 
 /// Which communication an action concerns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Find {
-    Id(i64),
+    Id(CommId),
     /// The customer's open one.
-    OpenOf(i64),
+    OpenOf(CustomerId),
     /// The specialist's active (assigned) one.
-    ActiveOf(i64),
+    ActiveOf(StaffId),
     /// The customer's most recently closed one.
-    LastClosedOf(i64),
+    LastClosedOf(CustomerId),
 }
 
 /// How much of the communication's log.
@@ -37,19 +38,22 @@ pub enum ListingQuery {
     Unassigned,
     /// A page of customers by id: after `after`, or before `before`.
     Customers {
-        after: Option<i64>,
-        before: Option<i64>,
+        after: Option<CustomerId>,
+        before: Option<CustomerId>,
         size: usize,
     },
     /// A page of a customer's closed communications older than `before` (0: newest).
-    Archived { customer: i64, before: i64 },
+    Archived {
+        customer: CustomerId,
+        before: CommId,
+    },
 }
 
 /// The copy, in the other party's chat, of message `message` of `chat`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counterpart {
-    pub chat: i64,
-    pub message: i64,
+    pub chat: ChatId,
+    pub message: MessageId,
     /// Whose chat the copy is in: the customer's (the actor is the specialist) or
     /// the assigned specialist's.
     pub in_customer_chat: bool,
@@ -63,17 +67,17 @@ pub struct Needs {
     /// Who held the communication when (transcripts).
     pub assignments: bool,
     /// The customer concerned, when no communication names one.
-    pub customer: Option<i64>,
+    pub customer: Option<CustomerId>,
     /// The onboarding codes of this customer.
-    pub codes: Option<i64>,
+    pub codes: Option<CustomerId>,
     /// The active communication of this specialist (Take refuses a busy one).
-    pub actor_active: Option<i64>,
+    pub actor_active: Option<StaffId>,
     pub reply_copy: Option<Counterpart>,
     pub edit_copy: Option<Counterpart>,
     /// The parts of this album (chat, media group).
-    pub album: Option<(i64, String)>,
+    pub album: Option<(ChatId, String)>,
     /// How many closed communications this customer has.
-    pub archived_count: Option<i64>,
+    pub archived_count: Option<CustomerId>,
     pub listing: Option<ListingQuery>,
     /// The id a new communication would get.
     pub next_id: bool,
@@ -92,11 +96,11 @@ impl Needs {
 pub fn needs(action: &Action, policy: &Policy) -> Needs {
     match action {
         Action::Message(m) | Action::Edited(m) => {
-            let actor = m.from.id;
-            let specialist = policy.is_specialist(actor);
+            let specialist = policy.is_specialist(m.from.as_staff());
             let mut n = if specialist {
-                Needs::of(Find::ActiveOf(actor))
+                Needs::of(Find::ActiveOf(m.from.as_staff()))
             } else {
+                let actor = m.from.as_customer();
                 Needs {
                     customer: Some(actor),
                     codes: Some(actor),
@@ -117,9 +121,9 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
             n
         }
         Action::Command { from, command, .. } => {
-            if !policy.is_specialist(from.id) {
+            if !policy.is_specialist(from.as_staff()) {
                 return Needs {
-                    customer: Some(from.id),
+                    customer: Some(from.as_customer()),
                     ..Needs::default()
                 };
             }
@@ -135,7 +139,7 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
                     Command::History => Some(page(HISTORY_PAGE)),
                     _ => None,
                 },
-                ..Needs::of(Find::ActiveOf(from.id))
+                ..Needs::of(Find::ActiveOf(from.as_staff()))
             }
         }
         Action::Press { from, button, .. } => {
@@ -156,12 +160,12 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
             };
             match *button {
                 Button::Take(n) | Button::Release(n) | Button::Close(n) => Needs {
-                    actor_active: Some(from.id),
+                    actor_active: Some(from.as_staff()),
                     ..Needs::of(Find::Id(n))
                 },
                 Button::Menu(item) => Needs {
                     listing: (item == MenuItem::Unassigned).then_some(ListingQuery::Unassigned),
-                    ..Needs::of(Find::ActiveOf(from.id))
+                    ..Needs::of(Find::ActiveOf(from.as_staff()))
                 },
                 Button::Users { after } => page(Some(after), None, USERS_PAGE),
                 Button::UsersBack { before } => page(None, Some(before), USERS_PAGE),
@@ -180,8 +184,8 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
                 },
                 Button::Noop => Needs::default(),
                 Button::ChangeEmail | Button::ResendCode => Needs {
-                    customer: Some(from.id),
-                    codes: Some(from.id),
+                    customer: Some(from.as_customer()),
+                    codes: Some(from.as_customer()),
                     ..Needs::default()
                 },
             }
@@ -217,7 +221,7 @@ mod tests {
     fn policy() -> Policy {
         Policy {
             specialists: vec![Member {
-                chat_id: 5,
+                chat_id: StaffId(5),
                 name: "Anna".into(),
             }],
             ..Policy::default()
@@ -235,39 +239,42 @@ mod tests {
     #[test]
     fn a_customer_message_needs_their_open_communication_codes_and_the_next_id() {
         let m = Incoming {
-            chat_id: 42,
-            message_id: 7,
+            chat_id: ChatId(42),
+            message_id: MessageId(7),
             from: user(42),
-            reply_to: Some(3),
+            reply_to: Some(MessageId(3)),
             ..Incoming::default()
         };
         let n = needs(&Action::Message(m.clone()), &policy());
-        assert_eq!(n.communication, Some(Find::OpenOf(42)));
-        assert_eq!((n.customer, n.codes, n.next_id), (Some(42), Some(42), true));
+        assert_eq!(n.communication, Some(Find::OpenOf(CustomerId(42))));
+        assert_eq!(
+            (n.customer, n.codes, n.next_id),
+            (Some(CustomerId(42)), Some(CustomerId(42)), true)
+        );
         assert_eq!(n.log, LogNeed::IfUnassigned);
         assert_eq!(
             n.reply_copy,
             Some(Counterpart {
-                chat: 42,
-                message: 3,
+                chat: ChatId(42),
+                message: MessageId(3),
                 in_customer_chat: false
             })
         );
         assert_eq!(n.edit_copy, None);
         let e = needs(&Action::Edited(m), &policy());
-        assert_eq!(e.edit_copy.map(|c| c.message), Some(7));
+        assert_eq!(e.edit_copy.map(|c| c.message), Some(MessageId(7)));
     }
 
     #[test]
     fn a_specialist_message_needs_only_their_active_communication() {
         let m = Incoming {
-            chat_id: 5,
-            message_id: 7,
+            chat_id: ChatId(5),
+            message_id: MessageId(7),
             from: user(5),
             ..Incoming::default()
         };
         let n = needs(&Action::Message(m), &policy());
-        assert_eq!(n.communication, Some(Find::ActiveOf(5)));
+        assert_eq!(n.communication, Some(Find::ActiveOf(StaffId(5))));
         assert_eq!((n.customer, n.codes, n.next_id), (None, None, false));
     }
 
@@ -278,19 +285,24 @@ mod tests {
             button: Some(button),
             press: Press::default(),
         };
-        let take = needs(&press(Button::Take(3)), &policy());
-        assert_eq!(take.communication, Some(Find::Id(3)));
-        assert_eq!(take.actor_active, Some(5));
-        let history = needs(&press(Button::HistoryOf(42)), &policy());
-        assert_eq!(history.communication, Some(Find::OpenOf(42)));
+        let take = needs(&press(Button::Take(CommId(3))), &policy());
+        assert_eq!(take.communication, Some(Find::Id(CommId(3))));
+        assert_eq!(take.actor_active, Some(StaffId(5)));
+        let history = needs(&press(Button::HistoryOf(CustomerId(42))), &policy());
+        assert_eq!(history.communication, Some(Find::OpenOf(CustomerId(42))));
         assert!(history.assignments);
-        assert_eq!(history.archived_count, Some(42));
-        let page = needs(&press(Button::UsersBack { before: 9 }), &policy());
+        assert_eq!(history.archived_count, Some(CustomerId(42)));
+        let page = needs(
+            &press(Button::UsersBack {
+                before: CustomerId(9),
+            }),
+            &policy(),
+        );
         assert_eq!(
             page.listing,
             Some(ListingQuery::Customers {
                 after: None,
-                before: Some(9),
+                before: Some(CustomerId(9)),
                 size: USERS_PAGE
             })
         );

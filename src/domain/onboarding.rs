@@ -5,6 +5,7 @@ use super::{
     Button, Change, Command, CustomerState, Decision, Env, Incoming, Key, Keyboard, Kind, MailOut,
     MailPurpose, Press, Snapshot, User, desk,
 };
+use super::{ChatId, CustomerId};
 
 /// The installation's secret key for onboarding codes. It is kept outside the
 /// database (the store keeps it in a file of its own next to the database), so
@@ -37,7 +38,7 @@ const KEYED: &str = "hmac-sha256:";
 /// database and tries them all; without the key, what the database holds tells
 /// nothing about the code. Whoever has both the database and the key can still find
 /// a pending code that way (until it expires or is used): the key must stay private.
-pub fn code_hash(key: &CodeKey, customer: i64, code: &str) -> String {
+pub fn code_hash(key: &CodeKey, customer: CustomerId, code: &str) -> String {
     use std::fmt::Write as _;
     let tag = ring::hmac::sign(&key.0, format!("relaydesk:{customer}:{code}").as_bytes());
     let mut out = String::with_capacity(KEYED.len() + 2 * tag.as_ref().len());
@@ -54,7 +55,7 @@ fn is_keyed(stored: &str) -> bool {
 }
 
 /// Whether `code` is the code `stored` was made from, compared in constant time.
-pub fn code_matches(key: &CodeKey, customer: i64, code: &str, stored: &str) -> bool {
+pub fn code_matches(key: &CodeKey, customer: CustomerId, code: &str, stored: &str) -> bool {
     use subtle::ConstantTimeEq;
     let expected = code_hash(key, customer, code);
     is_keyed(stored) && bool::from(expected.as_bytes().ct_eq(stored.as_bytes()))
@@ -73,7 +74,7 @@ fn resend_keyboard(env: &Env<'_>) -> Keyboard {
     ])
 }
 
-fn ask_email(chat: i64, env: &Env<'_>, d: &mut Decision) {
+fn ask_email(chat: ChatId, env: &Env<'_>, d: &mut Decision) {
     d.say(chat, env.texts.render("ask_email", &[]));
 }
 
@@ -89,20 +90,24 @@ pub fn customer_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut De
     });
     match customer.state {
         CustomerState::AwaitingEmail => match (m.kind(), m.text.as_deref()) {
-            (Kind::Text, Some(text)) => email_given(m.from.id, m.chat_id, text, snap, env, d),
+            (Kind::Text, Some(text)) => {
+                email_given(m.from.as_customer(), m.chat_id, text, snap, env, d)
+            }
             _ => {
                 d.say(m.chat_id, env.texts.render("email_as_text", &[]));
             }
         },
         CustomerState::AwaitingCode => match (m.kind(), m.text.as_deref()) {
-            (Kind::Text, Some(text)) => code_given(m.from.id, m.chat_id, text, snap, env, d),
+            (Kind::Text, Some(text)) => {
+                code_given(m.from.as_customer(), m.chat_id, text, snap, env, d)
+            }
             _ => d.say(m.chat_id, env.texts.render("enter_code", &[])),
         },
         CustomerState::Verified => desk::customer_request(m, customer, snap, env, d),
     }
 }
 
-fn welcome_new(user: &User, chat: i64, env: &Env<'_>, d: &mut Decision) {
+fn welcome_new(user: &User, chat: ChatId, env: &Env<'_>, d: &mut Decision) {
     d.change(Change::TouchCustomer {
         user: user.clone(),
         state_if_new: CustomerState::AwaitingEmail,
@@ -117,7 +122,7 @@ fn welcome_new(user: &User, chat: i64, env: &Env<'_>, d: &mut Decision) {
 
 pub fn customer_command(
     from: &User,
-    chat: i64,
+    chat: ChatId,
     command: &Command,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -169,14 +174,15 @@ pub fn customer_button(
         d.answer(id, env.texts.render_plain("start_first", &[]), true);
         return;
     };
-    let chat = from.id;
+    let me = from.as_customer();
+    let chat = me.chat();
     match data {
         Button::ChangeEmail => {
             if customer.state == CustomerState::Verified {
                 d.answer(id, env.texts.render_plain("email_locked", &[]), true);
             } else {
                 d.change(Change::SetCustomerState {
-                    customer: chat,
+                    customer: me,
                     state: CustomerState::AwaitingEmail,
                     email: None,
                 });
@@ -184,13 +190,13 @@ pub fn customer_button(
                 ask_email(chat, env, d);
             }
         }
-        Button::ResendCode => match (customer.state, customer.email.as_deref()) {
+        Button::ResendCode => match (customer.state, customer.email.as_ref()) {
             (CustomerState::AwaitingCode, Some(email)) => {
                 if let Some(refusal) = send_refusal(snap, env) {
                     d.answer(id, refusal, true);
                 } else {
                     d.answer(id, String::new(), false);
-                    issue_code(chat, email, env, d);
+                    issue_code(me, email, env, d);
                 }
             }
             (CustomerState::Verified, _) => {
@@ -225,8 +231,8 @@ fn send_refusal(snap: &Snapshot, env: &Env<'_>) -> Option<String> {
 }
 
 fn email_given(
-    customer: i64,
-    chat: i64,
+    customer: CustomerId,
+    chat: ChatId,
     text: &str,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -242,24 +248,24 @@ fn email_given(
                 d.say(chat, refusal);
                 return;
             }
-            issue_code(customer, email.as_str(), env, d);
+            issue_code(customer, &email, env, d);
         }
     }
 }
 
 /// A new code by email; the customer now waits for it.
-fn issue_code(customer: i64, email: &str, env: &Env<'_>, d: &mut Decision) {
+fn issue_code(customer: CustomerId, email: &EmailAddress, env: &Env<'_>, d: &mut Decision) {
     let auth = &env.policy.auth;
     d.change(Change::NewCode {
         customer,
-        email: email.to_string(),
+        email: email.clone(),
         code_hash: code_hash(env.code_key, customer, env.fresh_code),
         expires_at: env.now + i64::try_from(auth.code_ttl.as_millis()).unwrap_or(i64::MAX / 4),
     });
     d.change(Change::SetCustomerState {
         customer,
         state: CustomerState::AwaitingCode,
-        email: Some(email.to_string()),
+        email: Some(email.clone()),
     });
     let minutes = auth.code_ttl.as_secs().div_ceil(60).to_string();
     d.mail(MailOut {
@@ -273,16 +279,18 @@ fn issue_code(customer: i64, email: &str, env: &Env<'_>, d: &mut Decision) {
         max_attempts: 2,
     });
     d.say_with(
-        customer,
-        env.texts
-            .render("code_sent", &[("email", email), ("minutes", &minutes)]),
+        customer.chat(),
+        env.texts.render(
+            "code_sent",
+            &[("email", email.as_str()), ("minutes", &minutes)],
+        ),
         resend_keyboard(env),
     );
 }
 
 fn code_given(
-    customer: i64,
-    chat: i64,
+    customer: CustomerId,
+    chat: ChatId,
     text: &str,
     snap: &Snapshot,
     env: &Env<'_>,
@@ -341,7 +349,8 @@ fn code_given(
         });
         d.say(
             chat,
-            env.texts.render("verified", &[("email", &code.email)]),
+            env.texts
+                .render("verified", &[("email", code.email.as_str())]),
         );
         if let Some(c) = &snap.customer {
             let mut verified = c.clone();
@@ -387,7 +396,7 @@ pub fn mail_failed(purpose: &MailPurpose, snap: &Snapshot, env: &Env<'_>, d: &mu
             .is_some_and(|c| c.state == CustomerState::AwaitingCode)
         {
             d.say_with(
-                *customer,
+                customer.chat(),
                 env.texts.render("code_send_failed", &[]),
                 resend_keyboard(env),
             );

@@ -4,10 +4,13 @@
 
 use std::time::Duration;
 
+use super::ids::{ChatId, StaffId};
+
 /// A member of the staff.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
-    pub chat_id: i64,
+    /// Their user id (also their private chat with the bot).
+    pub chat_id: StaffId,
     pub name: String,
 }
 
@@ -34,8 +37,8 @@ impl Default for AuthPolicy {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     pub specialists: Vec<Member>,
-    pub service_groups: Vec<i64>,
-    pub controllers: Vec<i64>,
+    pub service_groups: Vec<ChatId>,
+    pub controllers: Vec<StaffId>,
     pub auth: AuthPolicy,
     /// An assigned communication whose last word is the specialist's closes after
     /// this long without an answer.
@@ -55,16 +58,16 @@ impl Default for Policy {
 }
 
 impl Policy {
-    pub fn is_specialist(&self, chat_id: i64) -> bool {
-        self.specialists.iter().any(|s| s.chat_id == chat_id)
+    pub fn is_specialist(&self, id: StaffId) -> bool {
+        self.specialists.iter().any(|s| s.chat_id == id)
     }
 
-    pub fn is_controller(&self, chat_id: i64) -> bool {
-        self.controllers.contains(&chat_id)
+    pub fn is_controller(&self, id: StaffId) -> bool {
+        self.controllers.contains(&id)
     }
 
     /// The display name of a specialist (their id if they are no longer listed).
-    pub fn specialist_name(&self, id: i64) -> String {
+    pub fn specialist_name(&self, id: StaffId) -> String {
         self.specialists
             .iter()
             .find(|s| s.chat_id == id)
@@ -73,11 +76,11 @@ impl Policy {
     }
 
     /// Service groups and controllers: everyone who is told about the desk.
-    pub fn watchers(&self) -> Vec<i64> {
+    pub fn watchers(&self) -> Vec<ChatId> {
         self.service_groups
             .iter()
-            .chain(self.controllers.iter())
             .copied()
+            .chain(self.controllers.iter().map(|c| c.chat()))
             .collect()
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Communication, Customer, Env, Kind, LogEntry, Role};
+use super::{Communication, Customer, Env, Kind, LogEntry, Role, StaffId};
 use crate::domain::split::{MESSAGE_LIMIT, utf16_len};
 use crate::domain::texts::escape_html;
 
@@ -30,7 +30,7 @@ pub fn customer_line(c: &Customer) -> String {
     }
     s.push_str(&format!(" · id <code>{}</code>", c.user.id));
     if let Some(e) = &c.email {
-        s.push_str(&format!(" · {}", escape_html(e)));
+        s.push_str(&format!(" · {}", escape_html(e.as_str())));
     }
     s
 }
@@ -95,7 +95,7 @@ fn truncate_chars(s: &str, max: usize) -> String {
 pub fn log_line(e: &LogEntry, customer: &Customer, env: &Env<'_>) -> String {
     let who = match e.role {
         Role::Customer => customer.user.display_name(),
-        Role::Specialist => env.specialist_name(e.sender_id),
+        Role::Specialist => env.specialist_name(StaffId(e.sender_id)),
     };
     let what = truncate_chars(
         &describe(e.kind, e.text.as_deref(), e.file_name.as_deref()),
@@ -161,12 +161,15 @@ pub fn announcement(
 mod tests {
     use super::*;
     use crate::domain::texts::Texts;
-    use crate::domain::{CustomerState, Member, Policy, Status, User};
+    use crate::domain::{
+        ChatId, CommId, CustomerId, CustomerState, EmailAddress, Member, MessageId, Policy, Status,
+        User,
+    };
 
     fn policy() -> Policy {
         Policy {
             specialists: vec![Member {
-                chat_id: 5,
+                chat_id: StaffId(5),
                 name: "Anna".into(),
             }],
             ..Policy::default()
@@ -181,7 +184,7 @@ mod tests {
                 username: Some("ann".into()),
                 ..User::default()
             },
-            email: Some("ann@example.com".into()),
+            email: Some(EmailAddress::parse("ann@example.com").unwrap()),
             state: CustomerState::Verified,
             blocked: false,
         }
@@ -189,8 +192,8 @@ mod tests {
 
     fn comm() -> Communication {
         Communication {
-            id: 7,
-            customer_id: 42,
+            id: CommId(7),
+            customer_id: CustomerId(42),
             status: Status::Unassigned,
             specialist_id: None,
             opened_at: 0,
@@ -205,8 +208,8 @@ mod tests {
             at: 0,
             role: Role::Customer,
             sender_id: 42,
-            chat_id: 42,
-            message_id: 1,
+            chat_id: ChatId(42),
+            message_id: MessageId(1),
             kind: Kind::Text,
             text: Some(text.into()),
             file_name: None,

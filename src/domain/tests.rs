@@ -15,9 +15,9 @@ fn policy() -> Policy {
         name: name.into(),
     };
     Policy {
-        specialists: vec![member(5, "Anna"), member(6, "Boris")],
-        service_groups: vec![-100, -200],
-        controllers: vec![9],
+        specialists: vec![member(StaffId(5), "Anna"), member(StaffId(6), "Boris")],
+        service_groups: vec![ChatId(-100), ChatId(-200)],
+        controllers: vec![StaffId(9)],
         auth: AuthPolicy::default(),
         idle_close: std::time::Duration::from_secs(3600),
     }
@@ -69,8 +69,8 @@ fn user(id: i64, name: &str) -> User {
 
 fn text(from: i64, msg: i64, text: &str) -> Incoming {
     Incoming {
-        chat_id: from,
-        message_id: msg,
+        chat_id: ChatId(from),
+        message_id: MessageId(msg),
         from: user(from, if from == CUSTOMER { "Ann" } else { "Staff" }),
         kind: Some(Kind::Text),
         text: Some(text.into()),
@@ -81,7 +81,7 @@ fn text(from: i64, msg: i64, text: &str) -> Incoming {
 fn customer(state: CustomerState) -> Customer {
     Customer {
         user: user(CUSTOMER, "Ann"),
-        email: Some("ann@example.com".into()),
+        email: Some(EmailAddress::parse("ann@example.com").unwrap()),
         state,
         blocked: false,
     }
@@ -89,10 +89,10 @@ fn customer(state: CustomerState) -> Customer {
 
 fn comm(status: Status, specialist: Option<i64>) -> Communication {
     Communication {
-        id: 3,
-        customer_id: CUSTOMER,
+        id: CommId(3),
+        customer_id: CustomerId(CUSTOMER),
         status,
-        specialist_id: specialist,
+        specialist_id: specialist.map(StaffId),
         opened_at: NOW - 60_000,
         idle_deadline: None,
         closed_at: None,
@@ -124,7 +124,7 @@ fn texts_with_buttons(d: &Decision, chat: i64) -> Vec<(&str, Option<&Keyboard>)>
                 text,
                 buttons,
                 ..
-            } if *c == chat => Some((text.as_str(), buttons.as_ref())),
+            } if *c == ChatId(chat) => Some((text.as_str(), buttons.as_ref())),
             _ => None,
         })
         .collect()
@@ -163,18 +163,20 @@ fn copies(d: &Decision) -> Vec<(i64, i64, i64, Option<i64>)> {
                 from,
                 message,
                 reply_to,
-            } => Some((*to, *from, *message, *reply_to)),
+            } => Some((to.0, from.0, message.0, reply_to.map(|r| r.0))),
             _ => None,
         })
         .collect()
 }
 
 /// Runs copied together (copyMessages): (to, from, messages).
-fn runs(d: &Decision) -> Vec<(i64, i64, &[i64])> {
+fn runs(d: &Decision) -> Vec<(i64, i64, Vec<i64>)> {
     messages(d)
         .into_iter()
         .filter_map(|m| match m {
-            Outgoing::Copies { to, from, messages } => Some((*to, *from, messages.as_slice())),
+            Outgoing::Copies { to, from, messages } => {
+                Some((to.0, from.0, messages.iter().map(|m| m.0).collect()))
+            }
             _ => None,
         })
         .collect()
@@ -194,8 +196,8 @@ fn edits(d: &Decision) -> Vec<EditSeen<'_>> {
                 buttons,
                 ..
             } => Some((
-                *chat,
-                *message,
+                chat.0,
+                message.0,
                 text.as_str(),
                 buttons.as_ref(),
                 s.coalesce.as_deref(),
@@ -211,7 +213,7 @@ fn press(from: i64, button: Button) -> Action {
         button: Some(button),
         press: Press {
             callback: Some("q1".into()),
-            message: Some((-100, 1)),
+            message: Some((ChatId(-100), MessageId(1))),
         },
     }
 }
@@ -223,7 +225,7 @@ fn junk_press(from: i64) -> Action {
         button: None,
         press: Press {
             callback: Some("q1".into()),
-            message: Some((-100, 1)),
+            message: Some((ChatId(-100), MessageId(1))),
         },
     }
 }
@@ -242,8 +244,8 @@ fn awaiting_code_snapshot(code: Code) -> Snapshot {
 
 fn good_code() -> Code {
     Code {
-        email: "ann@example.com".into(),
-        code_hash: onboarding::code_hash(&key(), CUSTOMER, "654321"),
+        email: EmailAddress::parse("ann@example.com").unwrap(),
+        code_hash: onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321"),
         created_at: NOW - 120_000,
         expires_at: NOW + 480_000,
         attempts: 0,
@@ -314,11 +316,11 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
             _ => None,
         })
         .expect("a code");
-    assert_eq!(new_code.1, "Ann@example.com");
+    assert_eq!(new_code.1.as_str(), "Ann@example.com");
     assert_ne!(new_code.0, "123456");
     assert!(onboarding::code_matches(
         &key(),
-        CUSTOMER,
+        CustomerId(CUSTOMER),
         "123456",
         new_code.0
     ));
@@ -334,9 +336,9 @@ fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
     assert!(mail.body.contains("123456"));
     assert_eq!(mail.to, "Ann@example.com");
     assert!(d.changes.contains(&Change::SetCustomerState {
-        customer: CUSTOMER,
+        customer: CustomerId(CUSTOMER),
         state: CustomerState::AwaitingCode,
-        email: Some("Ann@example.com".into()),
+        email: Some(EmailAddress::parse("Ann@example.com").unwrap()),
     }));
     // The code itself never goes to Telegram.
     assert!(
@@ -373,10 +375,9 @@ fn wrong_codes_count_down_then_lock() {
         &Action::Message(text(CUSTOMER, 3, "111111")),
         &awaiting_code_snapshot(code.clone()),
     );
-    assert!(
-        d.changes
-            .contains(&Change::CodeAttempt { customer: CUSTOMER })
-    );
+    assert!(d.changes.contains(&Change::CodeAttempt {
+        customer: CustomerId(CUSTOMER)
+    }));
     assert!(texts_to(&d, CUSTOMER)[0].contains("Tries left: 4"));
     code.attempts = 4;
     let d = w.decide(
@@ -416,7 +417,9 @@ fn the_right_code_verifies_and_the_desk_is_told() {
         &Action::Message(text(CUSTOMER, 3, "654 321")),
         &awaiting_code_snapshot(good_code()),
     );
-    assert!(d.changes.contains(&Change::CodeUsed { customer: CUSTOMER }));
+    assert!(d.changes.contains(&Change::CodeUsed {
+        customer: CustomerId(CUSTOMER)
+    }));
     assert!(d.changes.iter().any(|c| matches!(
         c,
         Change::SetCustomerState {
@@ -434,32 +437,41 @@ fn the_right_code_verifies_and_the_desk_is_told() {
 
 #[test]
 fn a_code_hash_needs_the_key_it_was_made_with() {
-    let stored = onboarding::code_hash(&key(), CUSTOMER, "654321");
+    let stored = onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321");
     assert!(onboarding::code_matches(
         &key(),
-        CUSTOMER,
+        CustomerId(CUSTOMER),
         "654321",
         &stored
     ));
-    assert_eq!(stored, onboarding::code_hash(&key(), CUSTOMER, "654321"));
+    assert_eq!(
+        stored,
+        onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321")
+    );
     // Another code, another customer, another installation's key: no match.
     assert!(!onboarding::code_matches(
         &key(),
-        CUSTOMER,
+        CustomerId(CUSTOMER),
         "654322",
         &stored
     ));
     assert!(!onboarding::code_matches(
         &key(),
-        CUSTOMER + 1,
+        CustomerId(CUSTOMER + 1),
         "654321",
         &stored
     ));
     let other = CodeKey::new(&[8; CodeKey::LEN]);
     assert!(!onboarding::code_matches(
-        &other, CUSTOMER, "654321", &stored
+        &other,
+        CustomerId(CUSTOMER),
+        "654321",
+        &stored
     ));
-    assert_ne!(stored, onboarding::code_hash(&other, CUSTOMER, "654321"));
+    assert_ne!(
+        stored,
+        onboarding::code_hash(&other, CustomerId(CUSTOMER), "654321")
+    );
     // Not the unkeyed SHA-256 an earlier version stored (which gives the code back
     // to whoever tries the million codes).
     let unkeyed: String = ring::digest::digest(
@@ -473,7 +485,7 @@ fn a_code_hash_needs_the_key_it_was_made_with() {
     assert!(!stored.contains(&unkeyed), "{stored}");
     assert!(!onboarding::code_matches(
         &key(),
-        CUSTOMER,
+        CustomerId(CUSTOMER),
         "654321",
         &unkeyed
     ));
@@ -547,7 +559,7 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
     let w = World::new();
     let snap = Snapshot {
         customer: Some(customer(CustomerState::Verified)),
-        next_communication_id: 3,
+        next_communication_id: CommId(3),
         ..Snapshot::default()
     };
     let d = w.decide(
@@ -555,8 +567,8 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
         &snap,
     );
     assert!(d.changes.contains(&Change::Open {
-        id: 3,
-        customer: CUSTOMER
+        id: CommId(3),
+        customer: CustomerId(CUSTOMER)
     }));
     for watcher in [-100, -200, 9] {
         let (text, buttons) = texts_with_buttons(&d, watcher)
@@ -570,7 +582,7 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
         if watcher == 9 {
             assert!(buttons.is_none(), "controllers only watch");
         } else {
-            assert_eq!(first_button(buttons), Some(&Button::Take(3)));
+            assert_eq!(first_button(buttons), Some(&Button::Take(CommId(3))));
         }
     }
     assert!(texts_to(&d, CUSTOMER)[0].contains("#3"));
@@ -584,12 +596,12 @@ fn further_messages_edit_the_announcements() {
         communication: Some(comm(Status::Unassigned, None)),
         announcements: vec![
             Announcement {
-                chat_id: -100,
-                message_id: Some(11),
+                chat_id: ChatId(-100),
+                message_id: Some(MessageId(11)),
                 active: true,
             },
             Announcement {
-                chat_id: -200,
+                chat_id: ChatId(-200),
                 message_id: None,
                 active: true,
             },
@@ -602,7 +614,7 @@ fn further_messages_edit_the_announcements() {
     let (chat, message, text, buttons, coalesce) = edits[0];
     assert_eq!((chat, message), (-100, 11));
     assert!(text.contains("more details"));
-    assert_eq!(first_button(buttons), Some(&Button::Take(3)));
+    assert_eq!(first_button(buttons), Some(&Button::Take(CommId(3))));
     assert_eq!(coalesce, Some("ann:3:-100"));
 }
 
@@ -615,20 +627,25 @@ fn take_refusals_name_the_reason() {
         ..Snapshot::default()
     };
     assert!(
-        answer(&w.decide(&press(ANNA, Button::Take(3)), &snap)).contains("already taken by Boris")
+        answer(&w.decide(&press(ANNA, Button::Take(CommId(3))), &snap))
+            .contains("already taken by Boris")
     );
-    assert!(answer(&w.decide(&press(BORIS, Button::Take(3)), &snap)).contains("already yours"));
     assert!(
-        answer(&w.decide(&press(CUSTOMER, Button::Take(3)), &snap))
+        answer(&w.decide(&press(BORIS, Button::Take(CommId(3))), &snap)).contains("already yours")
+    );
+    assert!(
+        answer(&w.decide(&press(CUSTOMER, Button::Take(CommId(3))), &snap))
             .contains("Only support specialists")
     );
     snap.communication = Some(comm(Status::Unassigned, None));
-    snap.actor_active = Some(2);
-    let d = w.decide(&press(ANNA, Button::Take(3)), &snap);
+    snap.actor_active = Some(CommId(2));
+    let d = w.decide(&press(ANNA, Button::Take(CommId(3))), &snap);
     assert!(answer(&d).contains("Finish request #2 first"));
     assert!(d.changes.is_empty());
     snap.communication = None;
-    assert!(answer(&w.decide(&press(ANNA, Button::Take(99)), &snap)).contains("no longer open"));
+    assert!(
+        answer(&w.decide(&press(ANNA, Button::Take(CommId(99))), &snap)).contains("no longer open")
+    );
     assert!(answer(&w.decide(&junk_press(ANNA), &snap)).contains("no longer valid"));
 }
 
@@ -640,8 +657,8 @@ fn take_assigns_and_tells_everyone() {
             at: NOW,
             role: Role::Customer,
             sender_id: CUSTOMER,
-            chat_id: CUSTOMER,
-            message_id: 7,
+            chat_id: ChatId(CUSTOMER),
+            message_id: MessageId(7),
             kind: Kind::Text,
             text: Some("hello".into()),
             file_name: None,
@@ -651,8 +668,8 @@ fn take_assigns_and_tells_everyone() {
             at: NOW,
             role: Role::Customer,
             sender_id: CUSTOMER,
-            chat_id: CUSTOMER,
-            message_id: 8,
+            chat_id: ChatId(CUSTOMER),
+            message_id: MessageId(8),
             kind: Kind::Photo,
             text: None,
             file_name: None,
@@ -664,25 +681,25 @@ fn take_assigns_and_tells_everyone() {
         communication: Some(comm(Status::Unassigned, None)),
         log,
         announcements: vec![Announcement {
-            chat_id: -100,
-            message_id: Some(11),
+            chat_id: ChatId(-100),
+            message_id: Some(MessageId(11)),
             active: true,
         }],
         ..Snapshot::default()
     };
-    let d = w.decide(&press(ANNA, Button::Take(3)), &snap);
+    let d = w.decide(&press(ANNA, Button::Take(CommId(3))), &snap);
     assert!(d.changes.contains(&Change::Assign {
-        comm: 3,
-        specialist: ANNA
+        comm: CommId(3),
+        specialist: StaffId(ANNA)
     }));
     assert!(
         d.changes
-            .contains(&Change::DeactivateAnnouncements { comm: 3 })
+            .contains(&Change::DeactivateAnnouncements { comm: CommId(3) })
     );
     assert!(answer(&d).contains("#3 is yours"));
     let to_anna = texts_to(&d, ANNA);
     assert!(to_anna[0].contains("Request #3") && to_anna[0].contains("ann@example.com"));
-    assert_eq!(runs(&d), vec![(ANNA, CUSTOMER, &[7, 8][..])]);
+    assert_eq!(runs(&d), vec![(ANNA, CUSTOMER, vec![7, 8])]);
     assert!(texts_to(&d, CUSTOMER)[0].contains("Anna is handling"));
     let edits = edits(&d);
     let (_, _, text, buttons, _) = edits.first().expect("the announcement is edited");
@@ -698,14 +715,14 @@ fn relay_both_ways_and_the_idle_deadline() {
     let snap = Snapshot {
         customer: Some(customer(CustomerState::Verified)),
         communication: Some(assigned.clone()),
-        reply_copy: Some(77),
+        reply_copy: Some(MessageId(77)),
         ..Snapshot::default()
     };
     let mut reply = text(ANNA, 20, "try turning it off");
-    reply.reply_to = Some(19);
+    reply.reply_to = Some(MessageId(19));
     let d = w.decide(&Action::Message(reply), &snap);
     assert!(d.changes.contains(&Change::SetDeadline {
-        comm: 3,
+        comm: CommId(3),
         at: Some(NOW + 3_600_000)
     }));
     assert_eq!(copies(&d), vec![(CUSTOMER, ANNA, 20, Some(77))]);
@@ -717,10 +734,10 @@ fn relay_both_ways_and_the_idle_deadline() {
         ..Snapshot::default()
     };
     let d = w.decide(&Action::Message(text(CUSTOMER, 21, "it worked")), &snap);
-    assert!(
-        d.changes
-            .contains(&Change::SetDeadline { comm: 3, at: None })
-    );
+    assert!(d.changes.contains(&Change::SetDeadline {
+        comm: CommId(3),
+        at: None
+    }));
     assert_eq!(copies(&d), vec![(ANNA, CUSTOMER, 21, None)]);
 }
 
@@ -736,27 +753,33 @@ fn album_parts_are_gathered_then_copied_together() {
     part.kind = Some(Kind::Photo);
     part.media_group_id = Some("alb".into());
     let d = w.decide(&Action::Message(part), &snap);
-    assert!(
-        d.changes
-            .iter()
-            .any(|c| matches!(c, Change::AlbumPart { target: ANNA, .. }))
-    );
+    assert!(d.changes.iter().any(|c| matches!(
+        c,
+        Change::AlbumPart {
+            target: ChatId(ANNA),
+            ..
+        }
+    )));
     assert!(messages(&d).is_empty());
 
     let snap = Snapshot {
-        album: vec![(3, ANNA, 32), (3, ANNA, 30), (3, ANNA, 31)],
+        album: vec![
+            (CommId(3), ChatId(ANNA), MessageId(32)),
+            (CommId(3), ChatId(ANNA), MessageId(30)),
+            (CommId(3), ChatId(ANNA), MessageId(31)),
+        ],
         ..Snapshot::default()
     };
     let d = w.decide(
         &Action::AlbumDue {
-            chat_id: CUSTOMER,
+            chat_id: ChatId(CUSTOMER),
             media_group_id: "alb".into(),
         },
         &snap,
     );
-    assert_eq!(runs(&d), vec![(ANNA, CUSTOMER, &[30, 31, 32][..])]);
+    assert_eq!(runs(&d), vec![(ANNA, CUSTOMER, vec![30, 31, 32])]);
     assert!(d.changes.contains(&Change::AlbumSent {
-        chat: CUSTOMER,
+        chat: ChatId(CUSTOMER),
         media_group_id: "alb".into()
     }));
 }
@@ -772,12 +795,12 @@ fn timeout_closes_only_when_due() {
         ..Snapshot::default()
     };
     let event = Action::IdleTimeout {
-        communication_id: 3,
+        communication_id: CommId(3),
     };
     assert!(w.decide(&event, &snap).changes.is_empty());
     let d = w.decide_at(&event, &snap, NOW + 1_000);
     assert!(d.changes.contains(&Change::Close {
-        comm: 3,
+        comm: CommId(3),
         reason: "timeout".into()
     }));
     assert!(texts_to(&d, CUSTOMER)[0].contains("no reply"));
@@ -796,24 +819,24 @@ fn release_puts_it_back_with_a_fresh_announcement() {
     let d = w.decide(
         &Action::Command {
             from: user(ANNA, "Anna"),
-            chat_id: ANNA,
+            chat_id: ChatId(ANNA),
             command: Command::Release,
         },
         &snap,
     );
-    assert!(d.changes.contains(&Change::Release { comm: 3 }));
+    assert!(d.changes.contains(&Change::Release { comm: CommId(3) }));
     assert!(d.changes.contains(&Change::NewAnnouncement {
-        comm: 3,
-        chat: -100
+        comm: CommId(3),
+        chat: ChatId(-100)
     }));
     let (_, buttons) = texts_with_buttons(&d, -100)
         .into_iter()
         .find(|(_, b)| b.is_some())
         .expect("a new announcement with a button");
-    assert_eq!(first_button(buttons), Some(&Button::Take(3)));
+    assert_eq!(first_button(buttons), Some(&Button::Take(CommId(3))));
     assert!(texts_to(&d, CUSTOMER)[0].contains("back in the queue"));
     // Boris cannot release Anna's communication by a forged button.
-    let d = w.decide(&press(BORIS, Button::Release(3)), &snap);
+    let d = w.decide(&press(BORIS, Button::Release(CommId(3))), &snap);
     assert!(d.changes.is_empty());
     assert!(answer(&d).contains("not yours"));
 }
@@ -822,11 +845,11 @@ fn release_puts_it_back_with_a_fresh_announcement() {
 fn a_blocked_customer_is_reported_to_the_specialist() {
     let w = World::new();
     let purpose = Purpose::Relay {
-        comm: 3,
-        from_chat: ANNA,
-        from_msgs: vec![20],
-        to_chat: CUSTOMER,
-        notify: Some(ANNA),
+        comm: CommId(3),
+        from_chat: ChatId(ANNA),
+        from_msgs: vec![MessageId(20)],
+        to_chat: ChatId(CUSTOMER),
+        notify: Some(StaffId(ANNA)),
     };
     let d = w.decide(
         &Action::DeliveryFailed {
@@ -836,10 +859,9 @@ fn a_blocked_customer_is_reported_to_the_specialist() {
         },
         &Snapshot::default(),
     );
-    assert!(
-        d.changes
-            .contains(&Change::MarkBlocked { customer: CUSTOMER })
-    );
+    assert!(d.changes.contains(&Change::MarkBlocked {
+        customer: CustomerId(CUSTOMER)
+    }));
     assert!(texts_to(&d, ANNA)[0].contains("blocked the bot"));
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::render::describe;
-use crate::domain::{Assignment, Communication, Customer, LogEntry, Role, Status};
+use crate::domain::{Assignment, Communication, Customer, LogEntry, Role, StaffId, Status};
 
 fn at(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
@@ -20,7 +20,7 @@ pub struct Transcript<'a> {
     pub assignments: &'a [Assignment],
     pub log: &'a [LogEntry],
     /// The display name of a specialist by id.
-    pub specialist_name: &'a dyn Fn(i64) -> String,
+    pub specialist_name: &'a dyn Fn(StaffId) -> String,
 }
 
 impl Transcript<'_> {
@@ -88,7 +88,7 @@ impl Transcript<'_> {
         let c = self.customer;
         let (role, name) = match e.role {
             Role::Customer => ("customer", c.user.display_name()),
-            Role::Specialist => ("specialist", (self.specialist_name)(e.sender_id)),
+            Role::Specialist => ("specialist", (self.specialist_name)(StaffId(e.sender_id))),
         };
         let mut what = describe(e.kind, None, e.file_name.as_deref());
         if let Some(f) = &e.file {
@@ -117,15 +117,17 @@ impl Transcript<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CustomerState, FileNote, Kind, User};
+    use crate::domain::{
+        ChatId, CommId, CustomerId, CustomerState, EmailAddress, FileNote, Kind, MessageId, User,
+    };
 
     #[test]
     fn header_and_lines() {
         let comm = Communication {
-            id: 12,
-            customer_id: 42,
+            id: CommId(12),
+            customer_id: CustomerId(42),
             status: Status::Closed,
-            specialist_id: Some(5),
+            specialist_id: Some(StaffId(5)),
             opened_at: 0,
             idle_deadline: None,
             closed_at: Some(90_000),
@@ -138,7 +140,7 @@ mod tests {
                 username: Some("ann".into()),
                 ..User::default()
             },
-            email: Some("ann@example.com".into()),
+            email: Some(EmailAddress::parse("ann@example.com").unwrap()),
             state: CustomerState::Verified,
             blocked: false,
         };
@@ -147,8 +149,8 @@ mod tests {
                 at: 1000,
                 role: Role::Customer,
                 sender_id: 42,
-                chat_id: 42,
-                message_id: 7,
+                chat_id: ChatId(42),
+                message_id: MessageId(7),
                 kind: Kind::Text,
                 text: Some("hello\nthere".into()),
                 file_name: None,
@@ -158,8 +160,8 @@ mod tests {
                 at: 2000,
                 role: Role::Specialist,
                 sender_id: 5,
-                chat_id: 5,
-                message_id: 9,
+                chat_id: ChatId(5),
+                message_id: MessageId(9),
                 kind: Kind::Document,
                 text: Some("the manual".into()),
                 file_name: Some("manual.pdf".into()),
@@ -170,12 +172,12 @@ mod tests {
             },
         ];
         let assignments = [Assignment {
-            specialist_id: 5,
+            specialist_id: StaffId(5),
             taken_at: 500,
             released_at: Some(60_000),
         }];
-        let name = |id: i64| {
-            if id == 5 {
+        let name = |id: StaffId| {
+            if id == StaffId(5) {
                 "Anna".to_string()
             } else {
                 id.to_string()

@@ -1,6 +1,7 @@
 //! The archive worker: rewrites the transcripts of communications that changed,
 //! downloads their files through `getFile`, and builds the zips asked for.
 
+use crate::domain::ChatId;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +13,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
-use crate::domain::Outgoing;
 use crate::domain::archive::{MAX_DOWNLOAD, MAX_ZIP_PART, folder};
 use crate::domain::transcript::Transcript;
+use crate::domain::{CommId, Outgoing, StaffId};
 use crate::error::{Error, Result};
 use crate::runtime::wake::{Backoff, Wake, sleep_until_opt};
 use crate::store::archive::{self as queue, FileStatus, PendingFile, Progress};
@@ -174,7 +175,7 @@ impl ArchiveWorker {
                 queue::record_attempt(c, id, status, error.as_deref(), not_before)?;
                 if status != FileStatus::Pending {
                     // The file's line changes: rewrite the whole transcript.
-                    desk::mark_dirty(c, comm, true)?;
+                    desk::mark_dirty(c, CommId(comm), true)?;
                 }
                 Ok(())
             })
@@ -264,7 +265,7 @@ impl ArchiveWorker {
             Err(e) => {
                 error!(comm, error = %e, "archive: zip failed");
                 vec![Outgoing::plain(
-                    chat,
+                    ChatId(chat),
                     format!("The archive of #{comm} could not be packed: {e}"),
                 )]
             }
@@ -320,7 +321,7 @@ fn upload(chat: i64, comm: i64, path: &Path, i: usize, n: usize) -> Outgoing {
         format!("Archive of #{comm}, part {i} of {n}")
     };
     Outgoing::Document {
-        chat,
+        chat: ChatId(chat),
         path: path.to_string_lossy().into_owned(),
         file_name: name,
         caption,
@@ -377,7 +378,7 @@ fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Resu
     let mut plans = Vec::new();
     for dirty in queue::dirty(conn, TRANSCRIPTS_PER_ROUND)? {
         let (comm, full, version) = (dirty.comm, dirty.full, dirty.version);
-        let Some(c) = desk::communication(conn, comm)? else {
+        let Some(c) = desk::communication(conn, CommId(comm))? else {
             queue::forget_dirty(conn, comm)?;
             continue;
         };
@@ -394,16 +395,16 @@ fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Resu
             }
             _ => None,
         };
-        let assignments = desk::assignments(conn, comm)?;
-        let name = |id: i64| {
+        let assignments = desk::assignments(conn, CommId(comm))?;
+        let name = |id: StaffId| {
             config
                 .specialists
                 .iter()
-                .find(|p| p.chat_id == id)
+                .find(|p| p.chat_id == id.0)
                 .map(|p| p.name.clone())
                 .unwrap_or_else(|| id.to_string())
         };
-        let entries = desk::log_after(conn, comm, append_from.map_or(0, |(last, _)| last))?;
+        let entries = desk::log_after(conn, CommId(comm), append_from.map_or(0, |(last, _)| last))?;
         let last_message = entries
             .last()
             .map(|(row, _)| *row)

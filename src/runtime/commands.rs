@@ -3,6 +3,7 @@
 //! start through the outbox, only when the roles or texts changed; chats that lost
 //! their role get their list removed.
 
+use crate::domain::ChatId;
 use std::collections::BTreeSet;
 
 use crate::config::Config;
@@ -43,7 +44,7 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
     for s in &config.specialists {
         chats.insert(s.chat_id);
         calls.push(Outgoing::Commands {
-            chat: Some(s.chat_id),
+            chat: Some(ChatId(s.chat_id)),
             commands: list(SPECIALIST, texts),
         });
     }
@@ -54,7 +55,7 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
     {
         chats.insert(c.chat_id);
         calls.push(Outgoing::Commands {
-            chat: Some(c.chat_id),
+            chat: Some(ChatId(c.chat_id)),
             commands: list(CONTROLLER, texts),
         });
     }

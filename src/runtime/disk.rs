@@ -9,6 +9,7 @@
 //! table (so a restart neither repeats an alert nor forgets one) and queues the
 //! notices in the same transaction that records the new state.
 
+use crate::domain::ChatId;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -351,7 +352,7 @@ impl Worker {
                     }
                     let text = chat_text(notice, &group.space, &group.also, &thresholds, &host);
                     for controller in &config.controllers {
-                        let message = Outgoing::plain(controller.chat_id, text.clone());
+                        let message = Outgoing::plain(ChatId(controller.chat_id), text.clone());
                         store::outbox::enqueue(&tx, &message.into(), now)?;
                     }
                 }

@@ -2,6 +2,7 @@
 //! Telegram's limits, until each one is sent or refused for good. The Telegram
 //! adapter turns each typed message into its Bot API call.
 
+use crate::domain::{ChatId, MessageId};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -51,7 +52,7 @@ fn mergeable(p: &store::outbox::Pending) -> Option<(i64, i64, i64)> {
             from,
             message,
             reply_to: None,
-        }) => Some((*to, *from, *message)),
+        }) => Some((to.0, from.0, message.0)),
         _ => None,
     }
 }
@@ -111,8 +112,12 @@ async fn merged_call(
         return (Vec::new(), None);
     }
     run.sort_by_key(|(m, _)| *m);
-    let messages: Vec<i64> = run.iter().map(|(m, _)| *m).collect();
-    let merged = Outgoing::Copies { to, from, messages };
+    let messages: Vec<MessageId> = run.iter().map(|(m, _)| MessageId(*m)).collect();
+    let merged = Outgoing::Copies {
+        to: ChatId(to),
+        from: ChatId(from),
+        messages,
+    };
     (
         run.into_iter().map(|(_, p)| p).collect(),
         Some(wire::call(&merged)),
@@ -420,10 +425,10 @@ mod tests {
         reply_to: Option<i64>,
     ) -> i64 {
         let copy = Outgoing::Copy {
-            to,
-            from,
-            message,
-            reply_to,
+            to: ChatId(to),
+            from: ChatId(from),
+            message: MessageId(message),
+            reply_to: reply_to.map(MessageId),
         };
         store::outbox::enqueue(conn, &copy.into(), 0).unwrap()
     }

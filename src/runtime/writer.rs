@@ -3,6 +3,7 @@
 //! (deduplicated by `update_id`), the lifecycle decides, and its calls are queued in
 //! the outbox. Whatever happens, the update is recorded with its outcome.
 
+use crate::domain::{ChatId, StaffId};
 use crate::store::Cached;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -528,15 +529,23 @@ pub fn policy(config: &Config) -> Policy {
         people
             .iter()
             .map(|p| Member {
-                chat_id: p.chat_id,
+                chat_id: StaffId(p.chat_id),
                 name: p.name.clone(),
             })
             .collect()
     };
     Policy {
         specialists: members(&config.specialists),
-        service_groups: config.service_groups.iter().map(|g| g.chat_id).collect(),
-        controllers: config.controllers.iter().map(|c| c.chat_id).collect(),
+        service_groups: config
+            .service_groups
+            .iter()
+            .map(|g| ChatId(g.chat_id))
+            .collect(),
+        controllers: config
+            .controllers
+            .iter()
+            .map(|c| StaffId(c.chat_id))
+            .collect(),
         auth: domain::AuthPolicy {
             code_ttl: config.auth.code_ttl,
             max_attempts: config.auth.max_attempts,
@@ -562,7 +571,7 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
     let decision = domain::decide(event, &snapshot, &env);
     debug!(
         customer = snapshot.customer.as_ref().map(|c| c.user.id),
-        communication = snapshot.communication.as_ref().map(|c| c.id),
+        communication = snapshot.communication.as_ref().map(|c| c.id.0),
         changes = decision.changes.len(),
         effects = decision.effects.len(),
         "decided"

@@ -205,6 +205,7 @@ pub fn zip_done(conn: &Connection, id: i64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CommId;
     use crate::store::{Store, desk};
 
     fn store() -> (tempfile::TempDir, Store) {
@@ -231,7 +232,7 @@ mod tests {
         let (_dir, store) = store();
         let conn = store.lock();
         assert_eq!(dirty(&conn, 64).unwrap(), []);
-        desk::mark_dirty(&conn, 3, false).unwrap();
+        desk::mark_dirty(&conn, CommId(3), false).unwrap();
         let first = dirty(&conn, 64).unwrap();
         assert_eq!(
             first,
@@ -242,7 +243,7 @@ mod tests {
             }]
         );
         // Marked again (and for a full rewrite) while being written.
-        desk::mark_dirty(&conn, 3, true).unwrap();
+        desk::mark_dirty(&conn, CommId(3), true).unwrap();
         written(&conn, 3, first[0].version).unwrap();
         assert_eq!(
             dirty(&conn, 64).unwrap(),
@@ -254,7 +255,7 @@ mod tests {
         );
         written(&conn, 3, 2).unwrap();
         assert_eq!(dirty(&conn, 64).unwrap(), []);
-        desk::mark_dirty(&conn, 3, false).unwrap();
+        desk::mark_dirty(&conn, CommId(3), false).unwrap();
         assert_eq!(dirty(&conn, 0).unwrap(), []);
         forget_dirty(&conn, 3).unwrap();
         assert_eq!(dirty(&conn, 64).unwrap(), []);

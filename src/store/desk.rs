@@ -6,9 +6,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::domain::needs::{Counterpart, Find, ListingQuery, LogNeed};
 use crate::domain::{
-    ALBUM_WINDOW_MS, ARCHIVE_PAGE, Action, Announcement, Assignment, Change, Code, Codes,
-    Communication, Customer, CustomerRow, CustomerState, Decision, Effect, FileNote, Kind, Listing,
-    LogEntry, Needs, Queued, Role, Snapshot, Status, UNASSIGNED_SHOWN, User,
+    ALBUM_WINDOW_MS, ARCHIVE_PAGE, Action, Announcement, Assignment, Change, ChatId, Code, Codes,
+    CommId, Communication, Customer, CustomerId, CustomerRow, CustomerState, Decision, Effect,
+    FileNote, Kind, Listing, LogEntry, MessageId, Needs, Queued, Role, Snapshot, StaffId, Status,
+    UNASSIGNED_SHOWN, User,
 };
 use crate::error::{Error, Result};
 use crate::store::{mail, outbox};
@@ -29,7 +30,7 @@ fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
     })
 }
 
-pub fn communication(conn: &Connection, id: i64) -> Result<Option<Communication>> {
+pub fn communication(conn: &Connection, id: CommId) -> Result<Option<Communication>> {
     Ok(conn
         .row(
             &format!("SELECT {COMM_COLUMNS} FROM communications WHERE id = ?1"),
@@ -39,7 +40,10 @@ pub fn communication(conn: &Connection, id: i64) -> Result<Option<Communication>
         .optional()?)
 }
 
-pub fn open_communication_of(conn: &Connection, customer: i64) -> Result<Option<Communication>> {
+pub fn open_communication_of(
+    conn: &Connection,
+    customer: CustomerId,
+) -> Result<Option<Communication>> {
     Ok(conn
         .row(
             &format!("SELECT {COMM_COLUMNS} FROM communications WHERE customer_id = ?1 AND status <> 'closed'"),
@@ -51,7 +55,7 @@ pub fn open_communication_of(conn: &Connection, customer: i64) -> Result<Option<
 
 pub fn active_communication_of(
     conn: &Connection,
-    specialist: i64,
+    specialist: StaffId,
 ) -> Result<Option<Communication>> {
     Ok(conn
         .row(
@@ -62,7 +66,7 @@ pub fn active_communication_of(
         .optional()?)
 }
 
-pub fn customer(conn: &Connection, id: i64) -> Result<Option<Customer>> {
+pub fn customer(conn: &Connection, id: CustomerId) -> Result<Option<Customer>> {
     Ok(conn
         .row(
             &format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = ?1"),
@@ -72,7 +76,7 @@ pub fn customer(conn: &Connection, id: i64) -> Result<Option<Customer>> {
         .optional()?)
 }
 
-fn codes(conn: &Connection, customer: i64, now: i64) -> Result<Codes> {
+fn codes(conn: &Connection, customer: CustomerId, now: i64) -> Result<Codes> {
     let latest = conn
         .row(
             "SELECT email, code_hash, created_at, expires_at, attempts, used_at, send_failed
@@ -108,7 +112,7 @@ fn codes(conn: &Connection, customer: i64, now: i64) -> Result<Codes> {
     })
 }
 
-pub fn log(conn: &Connection, comm: i64) -> Result<Vec<LogEntry>> {
+pub fn log(conn: &Connection, comm: CommId) -> Result<Vec<LogEntry>> {
     Ok(log_after(conn, comm, 0)?
         .into_iter()
         .map(|(_, e)| e)
@@ -116,14 +120,14 @@ pub fn log(conn: &Connection, comm: i64) -> Result<Vec<LogEntry>> {
 }
 
 /// The log entries after message row `after`, with their row ids.
-pub fn log_after(conn: &Connection, comm: i64, after: i64) -> Result<Vec<(i64, LogEntry)>> {
+pub fn log_after(conn: &Connection, comm: CommId, after: i64) -> Result<Vec<(i64, LogEntry)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.at, m.role, m.sender_id, m.chat_id, m.message_id, m.kind, m.text, m.file_name,
                 f.saved_name, f.status, m.id
          FROM messages m LEFT JOIN archive_files f ON f.message_row = m.id
          WHERE m.communication_id = ?1 AND m.id > ?2 ORDER BY m.id",
     )?;
-    let rows = stmt.query_map([comm, after], |r| {
+    let rows = stmt.query_map(params![comm, after], |r| {
         Ok((
             r.get(10)?,
             LogEntry {
@@ -148,7 +152,7 @@ pub fn log_after(conn: &Connection, comm: i64, after: i64) -> Result<Vec<(i64, L
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn announcements(conn: &Connection, comm: i64) -> Result<Vec<Announcement>> {
+fn announcements(conn: &Connection, comm: CommId) -> Result<Vec<Announcement>> {
     let mut stmt = conn.prepare_cached(
         "SELECT chat_id, message_id, active FROM announcements WHERE communication_id = ?1",
     )?;
@@ -164,7 +168,12 @@ fn announcements(conn: &Connection, comm: i64) -> Result<Vec<Announcement>> {
 
 /// The copy in `other_chat` that corresponds to message `msg` of `chat` (either its
 /// copy, or the original it is a copy of).
-fn counterpart(conn: &Connection, chat: i64, msg: i64, other_chat: i64) -> Result<Option<i64>> {
+fn counterpart(
+    conn: &Connection,
+    chat: ChatId,
+    msg: MessageId,
+    other_chat: ChatId,
+) -> Result<Option<MessageId>> {
     Ok(conn
         .row(
             "SELECT copy_msg FROM message_map WHERE orig_chat = ?1 AND orig_msg = ?2 AND copy_chat = ?3
@@ -199,8 +208,8 @@ fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Customer> {
 /// (backwards). Keyset pagination: a page never shifts when customers are added.
 fn customers_page(
     conn: &Connection,
-    after: Option<i64>,
-    before: Option<i64>,
+    after: Option<CustomerId>,
+    before: Option<CustomerId>,
     size: usize,
 ) -> Result<Listing> {
     let limit = i64::try_from(size + 1).unwrap_or(101);
@@ -219,8 +228,11 @@ fn customers_page(
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id > ?1 ORDER BY c.id LIMIT ?2"
         ))?;
-        stmt.query_map(params![after.unwrap_or(i64::MIN), limit], customer_row)?
-            .collect::<Result<_, _>>()?
+        stmt.query_map(
+            params![after.map_or(i64::MIN, |a| a.0), limit],
+            customer_row,
+        )?
+        .collect::<Result<_, _>>()?
     };
     let has_next = rows.len() > size;
     rows.truncate(size);
@@ -271,7 +283,7 @@ fn finish_page_with(
     let rows = rows
         .into_iter()
         .map(|customer| {
-            let open = open_communication_of(conn, customer.user.id)?;
+            let open = open_communication_of(conn, customer.user.as_customer())?;
             Ok(CustomerRow { customer, open })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -315,8 +327,12 @@ fn unassigned_listing(conn: &Connection) -> Result<Listing> {
     Ok(Listing::Unassigned { rows, total })
 }
 
-fn archived_page(conn: &Connection, customer: i64, before: i64) -> Result<Listing> {
-    let before = if before == 0 { i64::MAX } else { before };
+fn archived_page(conn: &Connection, customer: CustomerId, before: CommId) -> Result<Listing> {
+    let before = if before == CommId(0) {
+        i64::MAX
+    } else {
+        before.0
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COMM_COLUMNS} FROM communications
          WHERE customer_id = ?1 AND status = 'closed' AND id < ?2 ORDER BY id DESC LIMIT ?3"
@@ -336,7 +352,7 @@ fn archived_page(conn: &Connection, customer: i64, before: i64) -> Result<Listin
     Ok(Listing::Archived { rows, has_more })
 }
 
-pub fn assignments(conn: &Connection, comm: i64) -> Result<Vec<Assignment>> {
+pub fn assignments(conn: &Connection, comm: CommId) -> Result<Vec<Assignment>> {
     let mut stmt = conn.prepare_cached(
         "SELECT specialist_id, taken_at, released_at FROM assignments WHERE communication_id = ?1 ORDER BY rowid",
     )?;
@@ -350,7 +366,7 @@ pub fn assignments(conn: &Connection, comm: i64) -> Result<Vec<Assignment>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn archived_count(conn: &Connection, customer: i64) -> Result<i64> {
+fn archived_count(conn: &Connection, customer: CustomerId) -> Result<i64> {
     Ok(conn.row(
         "SELECT count(*) FROM communications WHERE customer_id = ?1 AND status = 'closed'",
         [customer],
@@ -358,7 +374,7 @@ fn archived_count(conn: &Connection, customer: i64) -> Result<i64> {
     )?)
 }
 
-fn last_closed_of(conn: &Connection, customer: i64) -> Result<Option<Communication>> {
+fn last_closed_of(conn: &Connection, customer: CustomerId) -> Result<Option<Communication>> {
     Ok(conn
         .row(
             &format!("SELECT {COMM_COLUMNS} FROM communications WHERE customer_id = ?1 AND status = 'closed' ORDER BY id DESC LIMIT 1"),
@@ -368,7 +384,11 @@ fn last_closed_of(conn: &Connection, customer: i64) -> Result<Option<Communicati
         .optional()?)
 }
 
-fn album(conn: &Connection, chat: i64, media_group_id: &str) -> Result<Vec<(i64, i64, i64)>> {
+fn album(
+    conn: &Connection,
+    chat: ChatId,
+    media_group_id: &str,
+) -> Result<Vec<(CommId, ChatId, MessageId)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT communication_id, target_chat, message_id FROM album_parts
          WHERE chat_id = ?1 AND media_group_id = ?2 ORDER BY message_id",
@@ -385,14 +405,14 @@ fn counterpart_in(
     conn: &Connection,
     comm: Option<&Communication>,
     c: Option<Counterpart>,
-) -> Result<Option<i64>> {
+) -> Result<Option<MessageId>> {
     let (Some(comm), Some(c)) = (comm, c) else {
         return Ok(None);
     };
     let other = if c.in_customer_chat {
-        Some(comm.customer_id)
+        Some(comm.customer_id.chat())
     } else {
-        comm.specialist_id
+        comm.specialist_id.map(StaffId::chat)
     };
     match other {
         Some(other) => counterpart(conn, c.chat, c.message, other),
@@ -516,7 +536,7 @@ pub struct Enqueued {
 }
 
 /// Mark a transcript to be written: `full` rewrites it, else new lines are appended.
-pub fn mark_dirty(conn: &Connection, comm: i64, full: bool) -> Result<()> {
+pub fn mark_dirty(conn: &Connection, comm: CommId, full: bool) -> Result<()> {
     conn.exec(
         "INSERT INTO archive_dirty (communication_id, full, version) VALUES (?1, ?2, 1)
          ON CONFLICT (communication_id) DO UPDATE SET full = max(full, excluded.full), version = version + 1",
@@ -681,7 +701,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
                         row,
                         file.file_id,
                         size,
-                        saved_name(message.message_id, message.kind(), file.file_name.as_deref())
+                        saved_name(message.message_id.0, message.kind(), file.file_name.as_deref())
                     ],
                 )?;
             }
@@ -826,7 +846,7 @@ pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Action>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM communications WHERE status = 'assigned' AND idle_deadline <= ?1 ORDER BY idle_deadline",
     )?;
-    for id in stmt.query_map([now], |r| r.get::<_, i64>(0))? {
+    for id in stmt.query_map([now], |r| r.get::<_, CommId>(0))? {
         events.push(Action::IdleTimeout {
             communication_id: id?,
         });
@@ -834,7 +854,9 @@ pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Action>> {
     let mut stmt = conn.prepare_cached(
         "SELECT chat_id, media_group_id FROM album_parts GROUP BY chat_id, media_group_id HAVING max(due_at) <= ?1",
     )?;
-    for row in stmt.query_map([now], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+    for row in stmt.query_map([now], |r| {
+        Ok((r.get::<_, ChatId>(0)?, r.get::<_, String>(1)?))
+    })? {
         let (chat_id, media_group_id) = row?;
         events.push(Action::AlbumDue {
             chat_id,

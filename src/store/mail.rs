@@ -105,7 +105,7 @@ pub fn mark_failed(conn: &Connection, id: i64, error: &str, now: i64) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::MailPurpose;
+    use crate::domain::{CustomerId, MailPurpose};
     use crate::store::Store;
 
     fn mail(purpose: MailPurpose) -> MailOut {
@@ -125,7 +125,14 @@ mod tests {
         let conn = store.lock();
         assert_eq!(next_due(&conn, 10).unwrap(), None);
         assert_eq!(next_due_at(&conn).unwrap(), None);
-        let id = enqueue(&conn, &mail(MailPurpose::Code { customer: 5 }), 10).unwrap();
+        let id = enqueue(
+            &conn,
+            &mail(MailPurpose::Code {
+                customer: CustomerId(5),
+            }),
+            10,
+        )
+        .unwrap();
         let due = next_due(&conn, 10).unwrap().unwrap();
         assert_eq!(
             due,
@@ -165,7 +172,14 @@ mod tests {
         let store = Store::open(&dir.path().join("m.sqlite3")).unwrap();
         let conn = store.lock();
         let alert = enqueue(&conn, &mail(MailPurpose::Alert), 1).unwrap();
-        let code = enqueue(&conn, &mail(MailPurpose::Code { customer: 5 }), 1).unwrap();
+        let code = enqueue(
+            &conn,
+            &mail(MailPurpose::Code {
+                customer: CustomerId(5),
+            }),
+            1,
+        )
+        .unwrap();
         assert!(code > alert);
         assert_eq!(
             next_due(&conn, 1).unwrap().unwrap().purpose.as_deref(),

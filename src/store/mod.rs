@@ -8,6 +8,7 @@ pub mod archive;
 pub mod checkpoint;
 pub mod desk;
 pub mod health;
+mod ids;
 pub mod mail;
 pub mod outbox;
 pub mod schema;
@@ -246,6 +247,7 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CustomerId;
 
     #[test]
     fn fresh_database_is_at_latest_version() {
@@ -259,13 +261,21 @@ mod tests {
         use crate::domain::code_hash;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db/x.sqlite3");
-        let first = code_hash(Store::open(&path).unwrap().code_key(), 1, "123456");
+        let first = code_hash(
+            Store::open(&path).unwrap().code_key(),
+            CustomerId(1),
+            "123456",
+        );
         let key_file = dir.path().join("db/relaydesk.key");
         assert_eq!(
             std::fs::metadata(&key_file).unwrap().len(),
             crate::domain::CodeKey::LEN as u64
         );
-        let again = code_hash(Store::open(&path).unwrap().code_key(), 1, "123456");
+        let again = code_hash(
+            Store::open(&path).unwrap().code_key(),
+            CustomerId(1),
+            "123456",
+        );
         assert_eq!(first, again);
         // A damaged key stops the start, naming the file.
         std::fs::write(&key_file, b"short").unwrap();
@@ -348,10 +358,18 @@ mod tests {
         }
         let decision = Decision {
             changes: vec![
-                Change::CodeAttempt { customer: 1 },
-                Change::CodeAttempt { customer: 1 },
-                Change::CodeUsed { customer: 1 },
-                Change::CodeSendFailed { customer: 2 },
+                Change::CodeAttempt {
+                    customer: CustomerId(1),
+                },
+                Change::CodeAttempt {
+                    customer: CustomerId(1),
+                },
+                Change::CodeUsed {
+                    customer: CustomerId(1),
+                },
+                Change::CodeSendFailed {
+                    customer: CustomerId(2),
+                },
             ],
             effects: Vec::new(),
         };

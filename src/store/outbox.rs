@@ -181,10 +181,11 @@ pub fn pending_count(conn: &Connection) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ChatId;
     use crate::store::Store;
 
     fn text(chat: i64, t: &str) -> Send {
-        Send::from(Outgoing::plain(chat, t.into()))
+        Send::from(Outgoing::plain(ChatId(chat), t.into()))
     }
 
     #[test]
@@ -275,7 +276,7 @@ mod tests {
         assert_eq!(heads[0].what(), "text");
         assert_eq!(
             heads[0].body,
-            Body::Message(Outgoing::plain(-100, "second".into()))
+            Body::Message(Outgoing::plain(ChatId(-100), "second".into()))
         );
     }
 

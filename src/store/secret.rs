@@ -94,6 +94,7 @@ fn load(path: &Path) -> Result<CodeKey> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CustomerId;
     use crate::domain::code_hash as hash;
 
     #[test]
@@ -108,11 +109,17 @@ mod tests {
         let on_disk = std::fs::read(&path).unwrap();
         let second = load_or_create(&path).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), on_disk, "not made again");
-        assert_eq!(hash(&first, 1, "123456"), hash(&second, 1, "123456"));
+        assert_eq!(
+            hash(&first, CustomerId(1), "123456"),
+            hash(&second, CustomerId(1), "123456")
+        );
         // Another installation gets another key.
         let other = tempfile::tempdir().unwrap();
         let third = load_or_create(&other.path().join(KEY_FILE)).unwrap();
-        assert_ne!(hash(&first, 1, "123456"), hash(&third, 1, "123456"));
+        assert_ne!(
+            hash(&first, CustomerId(1), "123456"),
+            hash(&third, CustomerId(1), "123456")
+        );
     }
 
     #[test]

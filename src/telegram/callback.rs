@@ -1,7 +1,7 @@
 //! Inline-button data on the wire: compact (`t:12`), at most 64 bytes, parsed
 //! strictly. Anything else — forged, stale or junk — parses to `None` and is refused.
 
-use crate::domain::{Button, MenuItem};
+use crate::domain::{Button, CommId, CustomerId, MenuItem};
 
 fn menu_code(item: MenuItem) -> &'static str {
     match item {
@@ -51,9 +51,9 @@ pub fn parse(data: &str) -> Option<Button> {
     };
     let id = |s: &str| num(s).filter(|n| *n > 0);
     match data.split_once(':') {
-        Some(("t", n)) => id(n).map(Button::Take),
-        Some(("r", n)) => id(n).map(Button::Release),
-        Some(("c", n)) => id(n).map(Button::Close),
+        Some(("t", n)) => id(n).map(|n| Button::Take(CommId(n))),
+        Some(("r", n)) => id(n).map(|n| Button::Release(CommId(n))),
+        Some(("c", n)) => id(n).map(|n| Button::Close(CommId(n))),
         Some(("m", item)) => [
             MenuItem::Current,
             MenuItem::Close,
@@ -63,21 +63,29 @@ pub fn parse(data: &str) -> Option<Button> {
         .into_iter()
         .find(|i| menu_code(*i) == item)
         .map(Button::Menu),
-        Some(("u", n)) => num(n).map(|after| Button::Users { after }),
-        Some(("U", n)) => id(n).map(|before| Button::UsersBack { before }),
-        Some(("h", n)) => num(n).map(|after| Button::History { after }),
-        Some(("H", n)) => id(n).map(|before| Button::HistoryBack { before }),
-        Some(("hc", n)) => id(n).map(Button::HistoryOf),
-        Some(("hl", n)) => id(n).map(Button::ArchiveLast),
+        Some(("u", n)) => num(n).map(|n| Button::Users {
+            after: CustomerId(n),
+        }),
+        Some(("U", n)) => id(n).map(|n| Button::UsersBack {
+            before: CustomerId(n),
+        }),
+        Some(("h", n)) => num(n).map(|n| Button::History {
+            after: CustomerId(n),
+        }),
+        Some(("H", n)) => id(n).map(|n| Button::HistoryBack {
+            before: CustomerId(n),
+        }),
+        Some(("hc", n)) => id(n).map(|n| Button::HistoryOf(CustomerId(n))),
+        Some(("hl", n)) => id(n).map(|n| Button::ArchiveLast(CustomerId(n))),
         Some(("ha", rest)) => {
             let (customer, before) = rest.split_once(':')?;
             Some(Button::ArchiveList {
-                customer: id(customer)?,
-                before: num(before)?,
+                customer: CustomerId(id(customer)?),
+                before: CommId(num(before)?),
             })
         }
-        Some(("as", n)) => id(n).map(Button::ArchiveShow),
-        Some(("az", n)) => id(n).map(Button::ArchiveZip),
+        Some(("as", n)) => id(n).map(|n| Button::ArchiveShow(CommId(n))),
+        Some(("az", n)) => id(n).map(|n| Button::ArchiveZip(CommId(n))),
         None if data == "e" => Some(Button::ChangeEmail),
         None if data == "rs" => Some(Button::ResendCode),
         None if data == "x" => Some(Button::Noop),
@@ -92,24 +100,32 @@ mod tests {
     #[test]
     fn round_trips() {
         for d in [
-            Button::Take(1),
-            Button::Release(999_999_999_999),
-            Button::Close(7),
+            Button::Take(CommId(1)),
+            Button::Release(CommId(999_999_999_999)),
+            Button::Close(CommId(7)),
             Button::ChangeEmail,
             Button::ResendCode,
             Button::Menu(MenuItem::Unassigned),
-            Button::Users { after: 0 },
-            Button::UsersBack { before: 77 },
-            Button::History { after: 5 },
-            Button::HistoryBack { before: 5 },
-            Button::HistoryOf(999_999_999_999),
-            Button::ArchiveLast(4),
-            Button::ArchiveList {
-                customer: 999_999_999_999,
-                before: 999_999_999_999,
+            Button::Users {
+                after: CustomerId(0),
             },
-            Button::ArchiveShow(12),
-            Button::ArchiveZip(12),
+            Button::UsersBack {
+                before: CustomerId(77),
+            },
+            Button::History {
+                after: CustomerId(5),
+            },
+            Button::HistoryBack {
+                before: CustomerId(5),
+            },
+            Button::HistoryOf(CustomerId(999_999_999_999)),
+            Button::ArchiveLast(CustomerId(4)),
+            Button::ArchiveList {
+                customer: CustomerId(999_999_999_999),
+                before: CommId(999_999_999_999),
+            },
+            Button::ArchiveShow(CommId(12)),
+            Button::ArchiveZip(CommId(12)),
             Button::Noop,
         ] {
             let s = encode(&d);

@@ -2,6 +2,7 @@
 //! translation of an update into the one typed action it stands for (commands and
 //! button data are parsed here, once).
 
+use crate::domain::{ChatId, MessageId};
 use serde_json::Value;
 use teloxide::types::{FileMeta, Message, Update, UpdateKind};
 
@@ -52,7 +53,7 @@ pub fn to_action(update: &Update, raw: &Value) -> Result<Action, Ignored> {
                 message: q
                     .message
                     .as_ref()
-                    .map(|m| (m.chat().id.0, i64::from(m.id().0))),
+                    .map(|m| (ChatId(m.chat().id.0), MessageId(i64::from(m.id().0)))),
             },
         }),
         UpdateKind::Error(_) => fallback(raw),
@@ -154,14 +155,14 @@ fn incoming(m: &Message, from: User) -> Incoming {
         })
     });
     Incoming {
-        chat_id: m.chat.id.0,
-        message_id: i64::from(m.id.0),
+        chat_id: ChatId(m.chat.id.0),
+        message_id: MessageId(i64::from(m.id.0)),
         from,
         kind: Some(kind),
         text,
         file: f,
         media_group_id: m.media_group_id().map(|g| g.0.clone()),
-        reply_to: m.reply_to_message().map(|r| i64::from(r.id.0)),
+        reply_to: m.reply_to_message().map(|r| MessageId(i64::from(r.id.0))),
     }
 }
 
@@ -184,14 +185,16 @@ fn fallback(raw: &Value) -> Result<Action, Ignored> {
         .ok_or_else(not_understood)?;
     let text_of = |key: &str| m.get(key).and_then(Value::as_str).map(str::to_string);
     let incoming = Incoming {
-        chat_id: m
-            .pointer("/chat/id")
-            .and_then(Value::as_i64)
-            .ok_or_else(not_understood)?,
-        message_id: m
-            .get("message_id")
-            .and_then(Value::as_i64)
-            .ok_or_else(not_understood)?,
+        chat_id: ChatId(
+            m.pointer("/chat/id")
+                .and_then(Value::as_i64)
+                .ok_or_else(not_understood)?,
+        ),
+        message_id: MessageId(
+            m.get("message_id")
+                .and_then(Value::as_i64)
+                .ok_or_else(not_understood)?,
+        ),
         from: User {
             id,
             first_name: from
@@ -222,7 +225,8 @@ fn fallback(raw: &Value) -> Result<Action, Ignored> {
         media_group_id: text_of("media_group_id"),
         reply_to: m
             .pointer("/reply_to_message/message_id")
-            .and_then(Value::as_i64),
+            .and_then(Value::as_i64)
+            .map(MessageId),
     };
     Ok(if edited {
         Action::Edited(incoming)
@@ -245,6 +249,7 @@ pub fn command_name(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CommId;
     use serde_json::json;
 
     fn parse(raw: &Value) -> Result<Action, Ignored> {
@@ -316,7 +321,7 @@ mod tests {
         assert_eq!(m.file.unwrap().file_id, "big");
         assert_eq!(m.text.as_deref(), Some("look"));
         assert_eq!(m.media_group_id.as_deref(), Some("g1"));
-        assert_eq!(m.reply_to, Some(3));
+        assert_eq!(m.reply_to, Some(MessageId(3)));
     }
 
     #[test]
@@ -340,7 +345,7 @@ mod tests {
         let Ok(Action::Message(m)) = fallback(&raw) else {
             panic!()
         };
-        assert_eq!((m.chat_id, m.message_id), (42, 4));
+        assert_eq!((m.chat_id, m.message_id), (ChatId(42), MessageId(4)));
         assert_eq!(m.text.as_deref(), Some("new thing"));
         assert!(fallback(&json!({"update_id": 1, "poll": {}})).is_err());
     }
@@ -364,9 +369,9 @@ mod tests {
             panic!("press expected");
         };
         assert_eq!(from.id, 5);
-        assert_eq!(button, Some(crate::domain::Button::Take(3)));
+        assert_eq!(button, Some(crate::domain::Button::Take(CommId(3))));
         assert_eq!(at.callback.as_deref(), Some("q7"));
-        assert_eq!(at.message, Some((-100, 30)));
+        assert_eq!(at.message, Some((ChatId(-100), MessageId(30))));
         let Ok(Action::Press { button, .. }) = parse(&press("t:zz")) else {
             panic!("press expected");
         };

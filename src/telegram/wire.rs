@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::call::{Call, ParseMode};
 use super::callback;
 use super::client::UPLOAD;
-use crate::domain::{Format, Keyboard, Outgoing};
+use crate::domain::{Format, Keyboard, MessageId, Outgoing};
 
 /// An inline keyboard as `reply_markup`.
 pub fn reply_markup(keyboard: &Keyboard) -> Value {
@@ -50,7 +50,7 @@ pub fn call(message: &Outgoing) -> Call {
             buttons,
             reply_to,
         } => {
-            let mut call = Call::send_message(*chat, text.clone(), mode(*format));
+            let mut call = Call::send_message(chat.0, text.clone(), mode(*format));
             if let Some(k) = buttons {
                 set(&mut call.params, "reply_markup", reply_markup(k));
             }
@@ -58,7 +58,7 @@ pub fn call(message: &Outgoing) -> Call {
                 set(
                     &mut call.params,
                     "reply_parameters",
-                    reply_parameters(*reply),
+                    reply_parameters(reply.0),
                 );
             }
             call
@@ -82,7 +82,7 @@ pub fn call(message: &Outgoing) -> Call {
             if let Some(k) = buttons {
                 set(&mut params, "reply_markup", reply_markup(k));
             }
-            Call::new("editMessageText", Some(*chat), params)
+            Call::new("editMessageText", Some(chat.0), params)
         }
         Outgoing::Copy {
             to,
@@ -92,13 +92,13 @@ pub fn call(message: &Outgoing) -> Call {
         } => {
             let mut params = json!({ "chat_id": to, "from_chat_id": from, "message_id": message });
             if let Some(reply) = reply_to {
-                set(&mut params, "reply_parameters", reply_parameters(*reply));
+                set(&mut params, "reply_parameters", reply_parameters(reply.0));
             }
-            Call::new("copyMessage", Some(*to), params)
+            Call::new("copyMessage", Some(to.0), params)
         }
         Outgoing::Copies { to, from, messages } => Call::new(
             "copyMessages",
-            Some(*to),
+            Some(to.0),
             json!({ "chat_id": to, "from_chat_id": from, "message_ids": messages }),
         ),
         Outgoing::Answer {
@@ -117,7 +117,7 @@ pub fn call(message: &Outgoing) -> Call {
             caption,
         } => Call::new(
             "sendDocument",
-            Some(*chat),
+            Some(chat.0),
             json!({
                 "chat_id": chat,
                 "caption": caption,
@@ -151,8 +151,8 @@ pub fn call(message: &Outgoing) -> Call {
 
 /// The ids of the messages a call's result names: one for a sent or copied
 /// message, one per copy for `copyMessages`, none for anything else.
-pub fn sent_ids(result: &Value) -> Vec<i64> {
-    let id = |v: &Value| v.get("message_id").and_then(Value::as_i64);
+pub fn sent_ids(result: &Value) -> Vec<MessageId> {
+    let id = |v: &Value| v.get("message_id").and_then(Value::as_i64).map(MessageId);
     match result {
         Value::Array(items) => items.iter().filter_map(id).collect(),
         other => id(other).into_iter().collect(),
@@ -162,19 +162,19 @@ pub fn sent_ids(result: &Value) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Button, Key};
+    use crate::domain::{Button, ChatId, CommId, Key};
 
     #[test]
     fn a_text_with_buttons_and_a_reply_is_one_send_message() {
         let message = Outgoing::Text {
-            chat: 5,
+            chat: ChatId(5),
             text: "<b>hi</b>".into(),
             format: Format::Html,
             buttons: Some(Keyboard::row(vec![
-                Key::new("Take".into(), Button::Take(3)),
-                Key::new("Close".into(), Button::Close(3)),
+                Key::new("Take".into(), Button::Take(CommId(3))),
+                Key::new("Close".into(), Button::Close(CommId(3))),
             ])),
-            reply_to: Some(9),
+            reply_to: Some(MessageId(9)),
         };
         let c = call(&message);
         assert_eq!((c.method.as_str(), c.chat_id), ("sendMessage", Some(5)));
@@ -185,7 +185,7 @@ mod tests {
             json!([[{"text": "Take", "callback_data": "t:3"}, {"text": "Close", "callback_data": "c:3"}]])
         );
         assert_eq!(c.params["reply_parameters"]["message_id"], 9);
-        let plain = call(&Outgoing::plain(5, "x".into()));
+        let plain = call(&Outgoing::plain(ChatId(5), "x".into()));
         assert!(plain.params.get("parse_mode").is_none());
         assert!(plain.params.get("reply_markup").is_none());
     }
@@ -193,8 +193,8 @@ mod tests {
     #[test]
     fn an_edit_without_buttons_removes_them() {
         let c = call(&Outgoing::Edit {
-            chat: -100,
-            message: 11,
+            chat: ChatId(-100),
+            message: MessageId(11),
             text: "t".into(),
             format: Format::Html,
             buttons: None,
@@ -207,10 +207,10 @@ mod tests {
     #[test]
     fn a_copy_is_copy_message_and_a_run_is_copy_messages() {
         let one = call(&Outgoing::Copy {
-            to: 42,
-            from: 5,
-            message: 7,
-            reply_to: Some(77),
+            to: ChatId(42),
+            from: ChatId(5),
+            message: MessageId(7),
+            reply_to: Some(MessageId(77)),
         });
         assert_eq!(one.method, "copyMessage");
         assert_eq!(
@@ -223,9 +223,9 @@ mod tests {
         );
         assert_eq!(one.params["reply_parameters"]["message_id"], 77);
         let many = call(&Outgoing::Copies {
-            to: 42,
-            from: 5,
-            messages: vec![7],
+            to: ChatId(42),
+            from: ChatId(5),
+            messages: vec![MessageId(7)],
         });
         assert_eq!(many.method, "copyMessages");
         assert_eq!(many.params["message_ids"], json!([7]));
@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(a.params["callback_query_id"], "q1");
         assert_eq!(a.params["show_alert"], true);
         let d = call(&Outgoing::Document {
-            chat: 5,
+            chat: ChatId(5),
             path: "/tmp/a.zip".into(),
             file_name: "a.zip".into(),
             caption: "Archive".into(),
@@ -265,10 +265,13 @@ mod tests {
 
     #[test]
     fn results_give_the_ids_of_the_messages_made() {
-        assert_eq!(sent_ids(&json!({"message_id": 4, "chat": {}})), vec![4]);
+        assert_eq!(
+            sent_ids(&json!({"message_id": 4, "chat": {}})),
+            vec![MessageId(4)]
+        );
         assert_eq!(
             sent_ids(&json!([{"message_id": 4}, {"message_id": 5}])),
-            vec![4, 5]
+            vec![MessageId(4), MessageId(5)]
         );
         assert!(sent_ids(&json!(true)).is_empty());
     }
