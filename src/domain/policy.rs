@@ -58,6 +58,17 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The time that counts between two moments (unix ms, `from` ≤ `to`): all of it
+    /// (working hours, SPEC §6.2, narrow it to the time inside them). Never negative.
+    pub fn counted_ms(&self, from: i64, to: i64) -> i64 {
+        (to - from).max(0)
+    }
+
+    /// The moment at which `ms` of counted time will have passed since `from`.
+    pub fn after_counted(&self, from: i64, ms: i64) -> i64 {
+        from.saturating_add(ms.max(0))
+    }
+
     pub fn is_specialist(&self, id: StaffId) -> bool {
         self.specialists.iter().any(|s| s.chat_id == id)
     }
@@ -82,5 +93,18 @@ impl Policy {
             .copied()
             .chain(self.controllers.iter().map(|c| c.chat()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_working_hours_all_time_counts() {
+        let p = Policy::default();
+        assert_eq!(p.counted_ms(1_000, 61_000), 60_000);
+        assert_eq!(p.counted_ms(61_000, 1_000), 0);
+        assert_eq!(p.after_counted(1_000, 60_000), 61_000);
     }
 }
