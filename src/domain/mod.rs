@@ -11,6 +11,7 @@ mod desk;
 pub mod disk;
 pub mod effect;
 pub mod email;
+pub mod figures;
 pub mod ids;
 mod menus;
 pub mod needs;
@@ -255,6 +256,8 @@ pub struct Snapshot {
     /// How many closed communications the customer has.
     pub archived: i64,
     pub listing: Option<Listing>,
+    /// The figures of the communication concerned (none stored yet: `None`).
+    pub figures: Option<figures::Figures>,
 }
 
 /// The moment and the settings a decision is made with.
@@ -363,6 +366,11 @@ pub enum Change {
     AlbumSent {
         chat: ChatId,
         media_group_id: String,
+    },
+    /// The figures of a communication after the other changes (SPEC §6.1).
+    Figures {
+        comm: CommId,
+        figures: figures::Figures,
     },
 }
 
@@ -506,7 +514,23 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
         } => desk::delivery_failed(purpose, *code, description, snap, env, &mut d),
         Action::MailFailed { purpose, .. } => onboarding::mail_failed(purpose, snap, env, &mut d),
     }
+    record_figures(snap, env, &mut d);
     d
+}
+
+/// The figures the decision's changes move on (SPEC §6.1), as changes of their own.
+fn record_figures(snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    let current = snap.communication.as_ref().map(|c| {
+        let f = snap
+            .figures
+            .clone()
+            .unwrap_or_else(|| figures::Figures::opened(c.opened_at));
+        (c.id, f)
+    });
+    let current = current.as_ref().map(|(id, f)| (*id, f));
+    for (comm, figures) in figures::after(current, &d.changes, env.now, env.policy) {
+        d.change(Change::Figures { comm, figures });
+    }
 }
 
 #[cfg(test)]

@@ -460,6 +460,7 @@ pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
             snap.log = log(conn, c.id)?;
         }
         snap.announcements = announcements(conn, c.id)?;
+        snap.figures = super::figures::of(conn, c.id)?;
         if needs.assignments {
             snap.assignments = assignments(conn, c.id)?;
         }
@@ -805,6 +806,9 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
                 "UPDATE album_parts SET due_at = ?3 WHERE chat_id = ?1 AND media_group_id = ?2",
                 params![chat, media_group_id, due],
             )?;
+        }
+        Change::Figures { comm, figures } => {
+            super::figures::save(conn, *comm, figures)?;
         }
         Change::AlbumSent {
             chat,

@@ -7,6 +7,7 @@
 pub mod archive;
 pub mod checkpoint;
 pub mod desk;
+pub mod figures;
 pub mod health;
 mod ids;
 pub mod mail;

@@ -242,6 +242,72 @@ CREATE TABLE archive_progress (
     // their JSON); calls still pending from before are marked to be sent as the raw
     // Bot API calls they are.
     M::up("UPDATE outbox SET method = 'raw:' || method WHERE status = 'pending';"),
+    // 8: the figures of each communication (SPEC §6.1), recorded as events happen.
+    // `_s` wall-clock seconds, `_bs` seconds inside working hours. Communications
+    // from before get what their messages and assignments tell (times to take and
+    // to the first response, resolution, counts); waits and working-hours seconds
+    // cannot be known for them and stay empty.
+    M::up(
+        r#"
+CREATE TABLE comm_figures (
+    communication_id    INTEGER PRIMARY KEY REFERENCES communications (id),
+    opened_at           INTEGER NOT NULL,
+    taken_at            INTEGER,
+    time_to_take_s      INTEGER,
+    time_to_take_bs     INTEGER,
+    first_response_at   INTEGER,
+    first_response_by   INTEGER,
+    first_response_s    INTEGER,
+    first_response_bs   INTEGER,
+    waiting_since       INTEGER,
+    waits               INTEGER NOT NULL DEFAULT 0,
+    wait_sum_s          INTEGER NOT NULL DEFAULT 0,
+    wait_sum_bs         INTEGER,
+    wait_max_s          INTEGER NOT NULL DEFAULT 0,
+    wait_max_bs         INTEGER,
+    last_specialist_at  INTEGER,
+    closed_at           INTEGER,
+    resolution_s        INTEGER,
+    resolution_bs       INTEGER,
+    customer_messages   INTEGER NOT NULL DEFAULT 0,
+    specialist_messages INTEGER NOT NULL DEFAULT 0,
+    releases            INTEGER NOT NULL DEFAULT 0,
+    transfers           INTEGER NOT NULL DEFAULT 0,
+    reminders           INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX comm_figures_by_first_response ON comm_figures (first_response_by, first_response_at);
+
+INSERT INTO comm_figures (communication_id, opened_at, taken_at, first_response_at,
+    first_response_by, last_specialist_at, closed_at, customer_messages,
+    specialist_messages, releases)
+SELECT c.id, c.opened_at,
+    (SELECT min(a.taken_at) FROM assignments a WHERE a.communication_id = c.id),
+    (SELECT min(m.at) FROM messages m
+        WHERE m.communication_id = c.id AND m.role = 'specialist' AND m.kind <> 'edit'),
+    (SELECT m.sender_id FROM messages m
+        WHERE m.communication_id = c.id AND m.role = 'specialist' AND m.kind <> 'edit'
+        ORDER BY m.id LIMIT 1),
+    (SELECT max(m.at) FROM messages m
+        WHERE m.communication_id = c.id AND m.role = 'specialist' AND m.kind <> 'edit'),
+    c.closed_at,
+    (SELECT count(*) FROM messages m
+        WHERE m.communication_id = c.id AND m.role = 'customer' AND m.kind <> 'edit'),
+    (SELECT count(*) FROM messages m
+        WHERE m.communication_id = c.id AND m.role = 'specialist' AND m.kind <> 'edit'),
+    (SELECT count(*) FROM assignments a
+        WHERE a.communication_id = c.id AND a.released_at IS NOT NULL
+          AND (c.closed_at IS NULL OR a.released_at < c.closed_at))
+FROM communications c;
+UPDATE comm_figures SET
+    time_to_take_s = (taken_at - opened_at) / 1000,
+    first_response_s = (first_response_at - opened_at) / 1000;
+UPDATE comm_figures SET resolution_s = (
+    CASE WHEN (SELECT close_reason FROM communications c WHERE c.id = communication_id) = 'timeout'
+              AND last_specialist_at IS NOT NULL
+         THEN last_specialist_at ELSE closed_at END - opened_at) / 1000
+WHERE closed_at IS NOT NULL;
+"#,
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

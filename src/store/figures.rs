@@ -1,0 +1,147 @@
+//! The figures of each communication (SPEC §6.1), one row per communication, written
+//! in the transaction of the change that moved them.
+
+use crate::store::Cached;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::domain::figures::{Figures, Span};
+use crate::domain::{CommId, StaffId};
+use crate::error::Result;
+
+const COLUMNS: &str = "opened_at, taken_at, time_to_take_s, time_to_take_bs,
+    first_response_at, first_response_by, first_response_s, first_response_bs,
+    waiting_since, waits, wait_sum_s, wait_sum_bs, wait_max_s, wait_max_bs,
+    last_specialist_at, closed_at, resolution_s, resolution_bs,
+    customer_messages, specialist_messages, releases, transfers, reminders";
+
+fn span(wall: Option<i64>, counted: Option<i64>) -> Option<Span> {
+    wall.map(|wall_s| Span {
+        wall_s,
+        counted_s: counted,
+    })
+}
+
+fn figures_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Figures> {
+    Ok(Figures {
+        opened_at: r.get(0)?,
+        taken_at: r.get(1)?,
+        time_to_take: span(r.get(2)?, r.get(3)?),
+        first_response_at: r.get(4)?,
+        first_response_by: r.get::<_, Option<i64>>(5)?.map(StaffId),
+        first_response: span(r.get(6)?, r.get(7)?),
+        waiting_since: r.get(8)?,
+        waits: r.get(9)?,
+        wait_sum: span(Some(r.get(10)?), r.get(11)?).unwrap_or_default(),
+        wait_max: span(Some(r.get(12)?), r.get(13)?).unwrap_or_default(),
+        last_specialist_at: r.get(14)?,
+        closed_at: r.get(15)?,
+        resolution: span(r.get(16)?, r.get(17)?),
+        customer_messages: r.get(18)?,
+        specialist_messages: r.get(19)?,
+        releases: r.get(20)?,
+        transfers: r.get(21)?,
+        reminders: r.get(22)?,
+    })
+}
+
+/// The figures of communication `comm`, if any were recorded.
+pub fn of(conn: &Connection, comm: CommId) -> Result<Option<Figures>> {
+    Ok(conn
+        .row(
+            &format!("SELECT {COLUMNS} FROM comm_figures WHERE communication_id = ?1"),
+            [comm],
+            figures_row,
+        )
+        .optional()?)
+}
+
+/// Store the figures of `comm`.
+pub fn save(conn: &Connection, comm: CommId, f: &Figures) -> Result<()> {
+    let wall = |s: Option<Span>| s.map(|s| s.wall_s);
+    let counted = |s: Option<Span>| s.and_then(|s| s.counted_s);
+    conn.exec(
+        &format!(
+            "INSERT OR REPLACE INTO comm_figures (communication_id, {COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                     ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+        ),
+        params![
+            comm,
+            f.opened_at,
+            f.taken_at,
+            wall(f.time_to_take),
+            counted(f.time_to_take),
+            f.first_response_at,
+            f.first_response_by,
+            wall(f.first_response),
+            counted(f.first_response),
+            f.waiting_since,
+            f.waits,
+            f.wait_sum.wall_s,
+            f.wait_sum.counted_s,
+            f.wait_max.wall_s,
+            f.wait_max.counted_s,
+            f.last_specialist_at,
+            f.closed_at,
+            wall(f.resolution),
+            counted(f.resolution),
+            f.customer_messages,
+            f.specialist_messages,
+            f.releases,
+            f.transfers,
+            f.reminders,
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn figures_round_trip_with_unknown_counted_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("f.sqlite3")).unwrap();
+        let conn = store.lock();
+        conn.execute(
+            "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (42, 'A', 0, 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (3, 42, 'unassigned', 0)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(of(&conn, CommId(3)).unwrap(), None);
+        let f = Figures {
+            opened_at: 1_000,
+            taken_at: Some(61_000),
+            time_to_take: Some(Span {
+                wall_s: 60,
+                counted_s: Some(30),
+            }),
+            first_response_by: Some(StaffId(5)),
+            first_response: Some(Span {
+                wall_s: 90,
+                counted_s: None,
+            }),
+            waits: 2,
+            wait_sum: Span {
+                wall_s: 100,
+                counted_s: Some(40),
+            },
+            customer_messages: 4,
+            reminders: 1,
+            ..Figures::default()
+        };
+        save(&conn, CommId(3), &f).unwrap();
+        assert_eq!(of(&conn, CommId(3)).unwrap(), Some(f.clone()));
+        let mut g = f;
+        g.releases = 2;
+        save(&conn, CommId(3), &g).unwrap();
+        assert_eq!(of(&conn, CommId(3)).unwrap(), Some(g));
+    }
+}
