@@ -52,12 +52,13 @@ async fn command_lists_are_registered_per_role() {
                 "release",
                 "unassigned",
                 "users",
-                "history"
+                "history",
+                "stats"
             ]
         );
     }
     let head = lists.iter().find(|c| scope(c)["chat_id"] == HEAD).unwrap();
-    assert_eq!(names(head), ["start"]);
+    assert_eq!(names(head), ["start", "stats"]);
     // Unchanged roles: nothing is sent again after a restart.
     let Desk {
         fake, sink, app, ..

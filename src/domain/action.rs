@@ -146,6 +146,7 @@ pub enum Command {
     Unassigned,
     Users,
     History,
+    Stats,
     /// A command the desk does not know (its name, lowercased).
     Other(String),
 }
@@ -162,6 +163,7 @@ impl Command {
             "unassigned" => Command::Unassigned,
             "users" => Command::Users,
             "history" => Command::History,
+            "stats" => Command::Stats,
             other => Command::Other(other.to_string()),
         }
     }
@@ -268,6 +270,10 @@ pub enum Button {
     ArchiveShow(CommId),
     /// Send archived communication N as zip.
     ArchiveZip(CommId),
+    /// The stats of the last `days` days (today included).
+    Stats {
+        days: u16,
+    },
     /// A button that does nothing (a page number).
     Noop,
 }

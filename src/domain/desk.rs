@@ -390,6 +390,8 @@ pub fn specialist_command(
         Command::Unassigned => menus::unassigned(chat, snap, env, d),
         Command::Users => menus::users(chat, None, None, snap, env, d),
         Command::History => menus::history_picker(chat, None, None, snap, env, d),
+        // Staff get their stats before the desk is asked (see `decide`).
+        Command::Stats => {}
         Command::Other(_) => d.say(chat, env.texts.render("unknown_command", &[])),
     }
 }
@@ -507,6 +509,8 @@ pub fn specialist_button(
             menus::archive_list(chat, origin, press, *customer, snap, env, d)
         }
         Button::ArchiveZip(_) => menus::archive_zip(chat, press, snap, env, d),
+        // Staff get their stats before the desk is asked (see `decide`).
+        Button::Stats { .. } => {}
         Button::Noop => d.answer(press, String::new(), false),
         Button::ChangeEmail | Button::ResendCode => {
             d.answer(press, env.texts.render_plain("button_unknown", &[]), false)

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod render;
 pub mod sanitize;
 pub mod split;
+pub mod stats;
 pub mod texts;
 pub mod transcript;
 
@@ -258,6 +259,7 @@ pub struct Snapshot {
     pub listing: Option<Listing>,
     /// The figures of the communication concerned (none stored yet: `None`).
     pub figures: Option<figures::Figures>,
+    pub stats: Option<stats::Stats>,
 }
 
 /// The moment and the settings a decision is made with.
@@ -473,7 +475,11 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             chat_id,
             command,
         } => {
-            if policy.is_specialist(from.as_staff()) {
+            let staff =
+                policy.is_controller(from.as_staff()) || policy.is_specialist(from.as_staff());
+            if *command == Command::Stats && staff {
+                show_stats(from, *chat_id, snap, None, env, &mut d);
+            } else if policy.is_specialist(from.as_staff()) {
                 desk::specialist_command(from, *chat_id, command, snap, env, &mut d);
             } else if policy.is_controller(from.as_staff()) {
                 d.say(*chat_id, env.texts.render("controller_info", &[]));
@@ -487,6 +493,12 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             press,
         } => match button {
             None => d.answer(press, env.texts.render_plain("button_unknown", &[]), false),
+            Some(Button::Stats { .. })
+                if policy.is_controller(from.as_staff())
+                    || policy.is_specialist(from.as_staff()) =>
+            {
+                show_stats(from, from.as_staff().chat(), snap, Some(press), env, &mut d)
+            }
             Some(button) => {
                 if policy.is_specialist(from.as_staff()) {
                     desk::specialist_button(press, from, button, snap, env, &mut d);
@@ -516,6 +528,25 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
     }
     record_figures(snap, env, &mut d);
     d
+}
+
+/// `/stats` or a period button: the team's for a controller, else one's own.
+fn show_stats(
+    from: &User,
+    chat: ChatId,
+    snap: &Snapshot,
+    press: Option<&Press>,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let Some(s) = &snap.stats else {
+        return;
+    };
+    if env.policy.is_controller(from.as_staff()) {
+        stats::team(chat, s.days, s, press, env, d);
+    } else {
+        stats::specialist(from.as_staff(), s.days, s, press, env, d);
+    }
 }
 
 /// The figures the decision's changes move on (SPEC §6.1), as changes of their own.

@@ -5,6 +5,7 @@
 use super::action::{Action, Button, Command, MenuItem};
 use super::ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 use super::policy::Policy;
+use super::stats::StatsQuery;
 use super::{HISTORY_PAGE, MailPurpose, Purpose, USERS_PAGE};
 
 /// Which communication an action concerns.
@@ -81,6 +82,8 @@ pub struct Needs {
     pub listing: Option<ListingQuery>,
     /// The id a new communication would get.
     pub next_id: bool,
+    /// The figures `/stats` shows.
+    pub stats: Option<StatsQuery>,
 }
 
 impl Needs {
@@ -92,9 +95,37 @@ impl Needs {
     }
 }
 
+/// `/stats` of `who` (staff): the team's for a controller, their own (and their
+/// current communication) for a specialist.
+fn stats_needs(who: StaffId, days: u16, policy: &Policy, now: i64) -> Needs {
+    let day_start = policy.day_start(now);
+    if policy.is_controller(who) {
+        let team = policy.specialists.iter().map(|s| s.chat_id).collect();
+        Needs {
+            stats: Some(StatsQuery::new(team, true, days, now, day_start)),
+            ..Needs::default()
+        }
+    } else {
+        Needs {
+            stats: Some(StatsQuery::new(vec![who], false, days, now, day_start)),
+            ..Needs::of(Find::ActiveOf(who))
+        }
+    }
+}
+
 /// What `action` needs to be decided.
-pub fn needs(action: &Action, policy: &Policy) -> Needs {
+pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
     match action {
+        Action::Command {
+            from,
+            command: Command::Stats,
+            ..
+        } if policy.is_staff(from.as_staff()) => stats_needs(from.as_staff(), 7, policy, now),
+        Action::Press {
+            from,
+            button: Some(Button::Stats { days }),
+            ..
+        } if policy.is_staff(from.as_staff()) => stats_needs(from.as_staff(), *days, policy, now),
         Action::Message(m) | Action::Edited(m) => {
             let specialist = policy.is_specialist(m.from.as_staff());
             let mut n = if specialist {
@@ -182,7 +213,8 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
                     listing: Some(ListingQuery::Archived { customer, before }),
                     ..Needs::default()
                 },
-                Button::Noop => Needs::default(),
+                // Matched first, above.
+                Button::Stats { .. } | Button::Noop => Needs::default(),
                 Button::ChangeEmail | Button::ResendCode => Needs {
                     customer: Some(from.as_customer()),
                     codes: Some(from.as_customer()),
@@ -245,7 +277,7 @@ mod tests {
             reply_to: Some(MessageId(3)),
             ..Incoming::default()
         };
-        let n = needs(&Action::Message(m.clone()), &policy());
+        let n = needs(&Action::Message(m.clone()), &policy(), 0);
         assert_eq!(n.communication, Some(Find::OpenOf(CustomerId(42))));
         assert_eq!(
             (n.customer, n.codes, n.next_id),
@@ -261,7 +293,7 @@ mod tests {
             })
         );
         assert_eq!(n.edit_copy, None);
-        let e = needs(&Action::Edited(m), &policy());
+        let e = needs(&Action::Edited(m), &policy(), 0);
         assert_eq!(e.edit_copy.map(|c| c.message), Some(MessageId(7)));
     }
 
@@ -273,7 +305,7 @@ mod tests {
             from: user(5),
             ..Incoming::default()
         };
-        let n = needs(&Action::Message(m), &policy());
+        let n = needs(&Action::Message(m), &policy(), 0);
         assert_eq!(n.communication, Some(Find::ActiveOf(StaffId(5))));
         assert_eq!((n.customer, n.codes, n.next_id), (None, None, false));
     }
@@ -285,10 +317,10 @@ mod tests {
             button: Some(button),
             press: Press::default(),
         };
-        let take = needs(&press(Button::Take(CommId(3))), &policy());
+        let take = needs(&press(Button::Take(CommId(3))), &policy(), 0);
         assert_eq!(take.communication, Some(Find::Id(CommId(3))));
         assert_eq!(take.actor_active, Some(StaffId(5)));
-        let history = needs(&press(Button::HistoryOf(CustomerId(42))), &policy());
+        let history = needs(&press(Button::HistoryOf(CustomerId(42))), &policy(), 0);
         assert_eq!(history.communication, Some(Find::OpenOf(CustomerId(42))));
         assert!(history.assignments);
         assert_eq!(history.archived_count, Some(CustomerId(42)));
@@ -297,6 +329,7 @@ mod tests {
                 before: CustomerId(9),
             }),
             &policy(),
+            0,
         );
         assert_eq!(
             page.listing,
@@ -311,6 +344,26 @@ mod tests {
             button: None,
             press: Press::default(),
         };
-        assert_eq!(needs(&junk, &policy()), Needs::default());
+        assert_eq!(needs(&junk, &policy(), 0), Needs::default());
+    }
+
+    #[test]
+    fn stats_need_the_team_for_controllers_and_nothing_special_for_customers() {
+        let mut p = policy();
+        p.controllers = vec![StaffId(9)];
+        let command = |from| Action::Command {
+            from: user(from),
+            chat_id: ChatId(from),
+            command: Command::Stats,
+        };
+        let now = 10 * crate::domain::stats::DAY_MS + 5;
+        let own = needs(&command(5), &p, now).stats.expect("own stats");
+        assert_eq!((own.staff, own.team), (vec![StaffId(5)], false));
+        assert_eq!(own.today.from, 10 * crate::domain::stats::DAY_MS);
+        let team = needs(&command(9), &p, now).stats.expect("team stats");
+        assert_eq!((team.staff, team.team), (vec![StaffId(5)], true));
+        let customer = needs(&command(42), &p, now);
+        assert_eq!(customer.stats, None);
+        assert_eq!(customer.customer, Some(CustomerId(42)));
     }
 }

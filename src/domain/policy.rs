@@ -64,9 +64,20 @@ impl Policy {
         (to - from).max(0)
     }
 
+    /// The start of the calendar day holding `at` (UTC until working hours name a
+    /// time zone): stats days are calendar days.
+    pub fn day_start(&self, at: i64) -> i64 {
+        at - at.rem_euclid(crate::domain::stats::DAY_MS)
+    }
+
     /// The moment at which `ms` of counted time will have passed since `from`.
     pub fn after_counted(&self, from: i64, ms: i64) -> i64 {
         from.saturating_add(ms.max(0))
+    }
+
+    /// A specialist or a controller.
+    pub fn is_staff(&self, id: StaffId) -> bool {
+        self.is_specialist(id) || self.is_controller(id)
     }
 
     pub fn is_specialist(&self, id: StaffId) -> bool {

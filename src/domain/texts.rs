@@ -395,6 +395,39 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ),
     ("cmd_users", "Все клиенты", "All customers"),
     ("cmd_history", "История клиента", "A customer's history"),
+    ("cmd_stats", "Статистика", "Statistics"),
+    // /stats (HTML; values are built and escaped by the caller).
+    (
+        "stats_line",
+        "взято {taken} · закрыто {closed} · первый ответ: медиана {median}, в среднем {average} · решение в среднем {resolution} · оценка {score} ({ratings})",
+        "taken {taken} · closed {closed} · first response: median {median}, average {average} · resolution on average {resolution} · score {score} ({ratings})",
+    ),
+    (
+        "stats_specialist",
+        "📊 <b>{name}</b>\n\n<b>Сегодня:</b> {today}\n\n<b>За {days} дн.:</b> {period}\n\n{current}",
+        "📊 <b>{name}</b>\n\n<b>Today:</b> {today}\n\n<b>Last {days} days:</b> {period}\n\n{current}",
+    ),
+    (
+        "stats_current",
+        "Сейчас у вас обращение <b>#{id}</b>.",
+        "Your current request: <b>#{id}</b>.",
+    ),
+    (
+        "stats_no_current",
+        "Сейчас у вас нет обращения.",
+        "You have no current request.",
+    ),
+    (
+        "stats_team_row",
+        "• <b>{name}</b>: {line}",
+        "• <b>{name}</b>: {line}",
+    ),
+    (
+        "stats_team",
+        "📊 <b>Команда за {days} дн.</b>\n\n{rows}\n\n<b>Всего:</b> {total}\n\n<b>Очередь сейчас:</b> {unassigned} ждут, дольше всех {waiting}",
+        "📊 <b>The team, last {days} days</b>\n\n{rows}\n\n<b>Total:</b> {total}\n\n<b>Queue now:</b> {unassigned} waiting, the longest {waiting}",
+    ),
+    ("button_stats_days", "{days} дней", "{days} days"),
     // Buttons (plain text).
     ("menu_current", "Текущее", "Current"),
     ("menu_close", "Закрыть", "Close"),

@@ -21,8 +21,9 @@ const SPECIALIST: &[&str] = &[
     "unassigned",
     "users",
     "history",
+    "stats",
 ];
-const CONTROLLER: &[&str] = &["start"];
+const CONTROLLER: &[&str] = &["start", "stats"];
 
 const SIGNATURE_KEY: &str = "commands_signature";
 const CHATS_KEY: &str = "commands_chats";

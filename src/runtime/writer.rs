@@ -558,7 +558,7 @@ pub fn policy(config: &Config) -> Policy {
 
 /// Load what the action needs, decide, and apply the decision.
 fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> Result<Applied> {
-    let needs = domain::needs(event, &shared.policy);
+    let needs = domain::needs(event, &shared.policy, now);
     let snapshot = store::desk::load(conn, &needs, now)?;
     let code = fresh_code();
     let env = domain::Env {

@@ -488,6 +488,13 @@ pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
     if let Some(query) = &needs.listing {
         snap.listing = Some(listing(conn, query)?);
     }
+    if let Some(query) = &needs.stats {
+        let mut stats = super::stats::load(conn, query)?;
+        if !query.team {
+            stats.current = snap.communication.as_ref().map(|c| c.id);
+        }
+        snap.stats = Some(stats);
+    }
     Ok(snap)
 }
 

@@ -14,6 +14,7 @@ pub mod mail;
 pub mod outbox;
 pub mod schema;
 pub mod secret;
+pub mod stats;
 pub mod updates;
 
 use std::path::{Path, PathBuf};

@@ -276,6 +276,10 @@ CREATE TABLE comm_figures (
     reminders           INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX comm_figures_by_first_response ON comm_figures (first_response_by, first_response_at);
+-- /stats: a specialist's takes and closes over a range.
+CREATE INDEX assignments_by_specialist ON assignments (specialist_id, taken_at);
+CREATE INDEX communications_closed_by_specialist ON communications (specialist_id, closed_at)
+    WHERE status = 'closed';
 
 INSERT INTO comm_figures (communication_id, opened_at, taken_at, first_response_at,
     first_response_by, last_specialist_at, closed_at, customer_messages,

@@ -33,6 +33,7 @@ pub fn encode(button: &Button) -> String {
         Button::ArchiveList { customer, before } => format!("ha:{customer}:{before}"),
         Button::ArchiveShow(n) => format!("as:{n}"),
         Button::ArchiveZip(n) => format!("az:{n}"),
+        Button::Stats { days } => format!("st:{days}"),
         Button::Noop => "x".into(),
     }
 }
@@ -88,6 +89,10 @@ pub fn parse(data: &str) -> Option<Button> {
         Some(("az", n)) => id(n).map(|n| Button::ArchiveZip(CommId(n))),
         None if data == "e" => Some(Button::ChangeEmail),
         None if data == "rs" => Some(Button::ResendCode),
+        Some(("st", n)) => num(n)
+            .and_then(|d| u16::try_from(d).ok())
+            .filter(|d| (1..=90).contains(d))
+            .map(|days| Button::Stats { days }),
         None if data == "x" => Some(Button::Noop),
         _ => None,
     }
@@ -126,6 +131,7 @@ mod tests {
             },
             Button::ArchiveShow(CommId(12)),
             Button::ArchiveZip(CommId(12)),
+            Button::Stats { days: 30 },
             Button::Noop,
         ] {
             let s = encode(&d);

@@ -1,0 +1,301 @@
+//! `/stats` (SPEC §6.4): a specialist's own figures for today and the last days, and
+//! the team's for controllers, with the queue now. The store counts; this renders.
+
+use super::{Button, CommId, Decision, Env, Key, Keyboard, Press, StaffId};
+use crate::domain::texts::escape_html;
+
+/// One day in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// The periods `/stats` offers (days, today included).
+pub const PERIODS: [u16; 2] = [7, 30];
+
+/// A time range `[from, to]` in unix ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub from: i64,
+    pub to: i64,
+}
+
+/// What the store is asked to count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatsQuery {
+    /// Whose figures: one specialist's, or each of these (the team).
+    pub staff: Vec<StaffId>,
+    pub team: bool,
+    pub today: Range,
+    pub period: Range,
+    pub days: u16,
+}
+
+impl StatsQuery {
+    /// Today and the last `days` calendar days (today included) at `now`, days
+    /// starting as `day_start` says (in the desk's time zone).
+    pub fn new(staff: Vec<StaffId>, team: bool, days: u16, now: i64, day_start: i64) -> Self {
+        StatsQuery {
+            staff,
+            team,
+            today: Range {
+                from: day_start,
+                to: now,
+            },
+            period: Range {
+                from: day_start - (i64::from(days.max(1)) - 1) * DAY_MS,
+                to: now,
+            },
+            days,
+        }
+    }
+}
+
+/// The figures of one specialist (or the team) over a range.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub taken: i64,
+    pub closed: i64,
+    /// The first responses given in the range, in seconds, sorted.
+    pub first_responses: Vec<i64>,
+    pub resolution_sum_s: i64,
+    pub resolutions: i64,
+    pub ratings: i64,
+    /// Ratings of 4 or 5.
+    pub good_ratings: i64,
+}
+
+impl Tally {
+    pub fn median_first_response(&self) -> Option<i64> {
+        let v = &self.first_responses;
+        match v.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(v[n / 2]),
+            n => Some((v[n / 2 - 1] + v[n / 2]) / 2),
+        }
+    }
+
+    pub fn average_first_response(&self) -> Option<i64> {
+        let n = i64::try_from(self.first_responses.len()).unwrap_or(i64::MAX);
+        (n > 0).then(|| self.first_responses.iter().sum::<i64>() / n)
+    }
+
+    pub fn average_resolution(&self) -> Option<i64> {
+        (self.resolutions > 0).then(|| self.resolution_sum_s / self.resolutions)
+    }
+
+    /// Satisfaction score: ratings of 4 or 5 ÷ all ratings, in per cent.
+    pub fn score_percent(&self) -> Option<i64> {
+        (self.ratings > 0).then(|| self.good_ratings * 100 / self.ratings)
+    }
+
+    /// The sum of several tallies (the team's total).
+    pub fn add(&mut self, other: &Tally) {
+        self.taken += other.taken;
+        self.closed += other.closed;
+        self.first_responses
+            .extend_from_slice(&other.first_responses);
+        self.first_responses.sort_unstable();
+        self.resolution_sum_s += other.resolution_sum_s;
+        self.resolutions += other.resolutions;
+        self.ratings += other.ratings;
+        self.good_ratings += other.good_ratings;
+    }
+}
+
+/// What the store counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// The period's length in days (today included).
+    pub days: u16,
+    /// Per specialist: today and the period.
+    pub rows: Vec<(StaffId, Tally, Tally)>,
+    /// The current communication of the specialist asking (their own stats).
+    pub current: Option<CommId>,
+    /// The queue now: how many wait, and since when the oldest.
+    pub unassigned: i64,
+    pub oldest_unassigned: Option<i64>,
+}
+
+/// "1 h 5 min", "3 min", "45 s", "—".
+pub fn duration(seconds: Option<i64>) -> String {
+    match seconds {
+        None => "—".into(),
+        Some(s) if s < 60 => format!("{s} s"),
+        Some(s) if s < 3600 => format!("{} min", s / 60),
+        Some(s) if s < 48 * 3600 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        Some(s) => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+fn tally_line(env: &Env<'_>, t: &Tally) -> String {
+    env.texts.render(
+        "stats_line",
+        &[
+            ("taken", &t.taken.to_string()),
+            ("closed", &t.closed.to_string()),
+            ("median", &duration(t.median_first_response())),
+            ("average", &duration(t.average_first_response())),
+            ("resolution", &duration(t.average_resolution())),
+            (
+                "score",
+                &t.score_percent()
+                    .map_or_else(|| "—".to_string(), |s| format!("{s} %")),
+            ),
+            ("ratings", &t.ratings.to_string()),
+        ],
+    )
+}
+
+fn period_keys(env: &Env<'_>, days: u16) -> Keyboard {
+    Keyboard::row(
+        PERIODS
+            .iter()
+            .filter(|d| **d != days)
+            .map(|d| {
+                Key::new(
+                    env.texts
+                        .render_plain("button_stats_days", &[("days", &d.to_string())]),
+                    Button::Stats { days: *d },
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Show the stats: a new message for the command, the same message edited for a
+/// period button.
+fn show(
+    chat: super::ChatId,
+    press: Option<&Press>,
+    text: String,
+    keys: Keyboard,
+    d: &mut Decision,
+) {
+    if let Some(press) = press {
+        d.answer(press, String::new(), false);
+        if let Some((c, message)) = press.message
+            && c == chat
+        {
+            d.send(super::Outgoing::Edit {
+                chat,
+                message,
+                text,
+                format: super::Format::Html,
+                buttons: Some(keys),
+            });
+            return;
+        }
+    }
+    d.say_with(chat, text, keys);
+}
+
+/// A specialist's own figures.
+pub fn specialist(
+    me: StaffId,
+    days: u16,
+    stats: &Stats,
+    press: Option<&Press>,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let empty = (Tally::default(), Tally::default());
+    let (today, period) = stats
+        .rows
+        .iter()
+        .find(|(s, _, _)| *s == me)
+        .map_or((&empty.0, &empty.1), |(_, t, p)| (t, p));
+    let current = match stats.current {
+        Some(c) => env.texts.render("stats_current", &[("id", &c.to_string())]),
+        None => env.texts.render("stats_no_current", &[]),
+    };
+    let text = env.texts.render_html(
+        "stats_specialist",
+        &[
+            ("name", &escape_html(&env.specialist_name(me))),
+            ("today", &tally_line(env, today)),
+            ("days", &days.to_string()),
+            ("period", &tally_line(env, period)),
+            ("current", &current),
+        ],
+    );
+    show(me.chat(), press, text, period_keys(env, days), d);
+}
+
+/// The team's figures, for a controller.
+pub fn team(
+    chat: super::ChatId,
+    days: u16,
+    stats: &Stats,
+    press: Option<&Press>,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let mut total = Tally::default();
+    let mut lines = Vec::new();
+    for (staff, _, period) in &stats.rows {
+        total.add(period);
+        lines.push(env.texts.render_html(
+            "stats_team_row",
+            &[
+                ("name", &escape_html(&env.specialist_name(*staff))),
+                ("line", &tally_line(env, period)),
+            ],
+        ));
+    }
+    let waiting = stats
+        .oldest_unassigned
+        .map(|since| duration(Some((env.now - since).max(0) / 1000)))
+        .unwrap_or_else(|| "—".into());
+    let text = env.texts.render_html(
+        "stats_team",
+        &[
+            ("days", &days.to_string()),
+            ("rows", &lines.join("\n")),
+            ("total", &tally_line(env, &total)),
+            ("unassigned", &stats.unassigned.to_string()),
+            ("waiting", &escape_html(&waiting)),
+        ],
+    );
+    show(chat, press, text, period_keys(env, days), d);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_averages_and_scores() {
+        let mut t = Tally {
+            first_responses: vec![10, 20, 60],
+            resolutions: 2,
+            resolution_sum_s: 300,
+            ratings: 4,
+            good_ratings: 3,
+            ..Tally::default()
+        };
+        assert_eq!(t.median_first_response(), Some(20));
+        assert_eq!(t.average_first_response(), Some(30));
+        assert_eq!(t.average_resolution(), Some(150));
+        assert_eq!(t.score_percent(), Some(75));
+        t.first_responses.push(100);
+        assert_eq!(t.median_first_response(), Some(40));
+        assert_eq!(Tally::default().median_first_response(), None);
+        assert_eq!(Tally::default().score_percent(), None);
+    }
+
+    #[test]
+    fn periods_are_calendar_days_with_today_included() {
+        let day_start = 10 * DAY_MS;
+        let q = StatsQuery::new(vec![StaffId(5)], false, 7, day_start + 3_600_000, day_start);
+        assert_eq!(q.today.from, day_start);
+        assert_eq!(q.period.from, day_start - 6 * DAY_MS);
+        assert_eq!(q.period.to, day_start + 3_600_000);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(duration(None), "—");
+        assert_eq!(duration(Some(45)), "45 s");
+        assert_eq!(duration(Some(125)), "2 min");
+        assert_eq!(duration(Some(3_900)), "1 h 5 min");
+        assert_eq!(duration(Some(3 * 86_400 + 7_200)), "3 d 2 h");
+    }
+}

@@ -1,0 +1,108 @@
+//! Response-time figures (SPEC §6.1) and `/stats` (§6.4), end to end: the figures
+//! recorded per communication as it happens, and what specialists and controllers
+//! see of them.
+
+mod support;
+
+use support::desk::{ANNA, BORIS, Desk, GROUP, HEAD};
+
+const CUSTOMERS: [i64; 3] = [4242, 4343, 4444];
+
+/// A customer's request, taken by Anna, answered, and closed.
+async fn served(desk: &Desk, customer: i64, n: usize) -> i64 {
+    let id = desk.request(customer, &format!("help me, {n}")).await;
+    desk.say(customer, "more details").await;
+    desk.press(ANNA, GROUP, &format!("t:{id}")).await;
+    desk.wait_text(ANNA, "<b>History</b>").await;
+    desk.say(ANNA, &format!("here is the answer {n}")).await;
+    desk.say(customer, "thanks").await;
+    desk.say(ANNA, "you're welcome").await;
+    desk.wait_copies(customer, 2).await;
+    desk.say(ANNA, "/close").await;
+    desk.wait_text(customer, &format!("#{id}</b> is closed"))
+        .await;
+    id
+}
+
+#[tokio::test]
+async fn figures_are_recorded_and_stats_show_them_to_each_role() {
+    let desk = Desk::start().await;
+    for (n, customer) in CUSTOMERS.iter().enumerate() {
+        desk.onboard(*customer, &format!("c{n}@example.com")).await;
+        served(&desk, *customer, n).await;
+    }
+    desk.drained().await;
+
+    // The figures in the database: three communications, each with its counts and
+    // Anna credited with the first response.
+    let files = &desk.app.files;
+    assert_eq!(
+        files.count(&format!(
+            "SELECT count(*) FROM comm_figures WHERE first_response_by = {ANNA}
+               AND customer_messages = 3 AND specialist_messages = 2 AND waits = 2
+               AND resolution_s IS NOT NULL AND time_to_take_s IS NOT NULL
+               AND first_response_s >= time_to_take_s AND resolution_s >= first_response_s"
+        )),
+        3
+    );
+
+    // Anna's own stats: taken 3, closed 3, first-response figures from the
+    // recorded ones.
+    desk.say(ANNA, "/stats").await;
+    let stats = desk.wait_text(ANNA, "Today:").await;
+    let text = stats.text().unwrap_or_default().to_string();
+    assert!(text.contains("taken 3 · closed 3"), "{text}");
+    let median = files.count(
+        "SELECT first_response_s FROM comm_figures ORDER BY first_response_s LIMIT 1 OFFSET 1",
+    );
+    assert!(
+        text.contains(&format!("median {median} s")),
+        "median {median} s expected: {text}"
+    );
+    assert!(text.contains("no current request"), "{text}");
+    assert_eq!(
+        stats.buttons(),
+        vec![("30 days".to_string(), "st:30".to_string())]
+    );
+
+    // The 30-day button edits the same message in place.
+    let message_id = stats.message_id().expect("sent");
+    desk.press_on(ANNA, ANNA, message_id, "st:30").await;
+    let edited = desk
+        .fake
+        .wait_for("the stats for 30 days", desk.timeout(), |calls| {
+            calls.iter().any(|c| {
+                c.is("editMessageText")
+                    && c.params["message_id"] == message_id
+                    && c.text().is_some_and(|t| t.contains("Last 30 days"))
+            })
+        })
+        .await;
+    assert!(
+        edited
+            .iter()
+            .any(|c| c.is("editMessageText") && c.text().is_some_and(|t| t.contains("taken 3")))
+    );
+
+    // Boris took nothing; the controller sees both, the team's totals and the queue.
+    desk.say(BORIS, "/stats").await;
+    let boris = desk.wait_text(BORIS, "Today:").await;
+    assert!(
+        boris
+            .text()
+            .unwrap_or_default()
+            .contains("taken 0 · closed 0")
+    );
+    desk.say(HEAD, "/stats").await;
+    let team = desk.wait_text(HEAD, "The team").await;
+    let text = team.text().unwrap_or_default().to_string();
+    assert!(text.contains("<b>Anna</b>: taken 3 · closed 3"), "{text}");
+    assert!(text.contains("<b>Boris</b>: taken 0 · closed 0"), "{text}");
+    assert!(text.contains("Total:</b> taken 3 · closed 3"), "{text}");
+    assert!(text.contains("Queue now:</b> 0 waiting"), "{text}");
+
+    // A customer has no /stats.
+    desk.say(CUSTOMERS[0], "/stats").await;
+    desk.wait_text(CUSTOMERS[0], "do not know this command")
+        .await;
+}
