@@ -101,6 +101,30 @@ async fn figures_are_recorded_and_stats_show_them_to_each_role() {
     assert!(text.contains("Total:</b> taken 3 · closed 3"), "{text}");
     assert!(text.contains("Queue now:</b> 0 waiting"), "{text}");
 
+    // The histograms of /metrics hold the three first responses and resolutions.
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/metrics", desk.app.admin_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in ["first_response_seconds", "resolution_seconds"] {
+        assert!(
+            metrics.contains(&format!("# TYPE relaydesk_{name} histogram")),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains(&format!("relaydesk_{name}_count 3")),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains(&format!("relaydesk_{name}_bucket{{le=\"+Inf\"}} 3")),
+            "{metrics}"
+        );
+    }
+
     // A customer has no /stats.
     desk.say(CUSTOMERS[0], "/stats").await;
     desk.wait_text(CUSTOMERS[0], "do not know this command")

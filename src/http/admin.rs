@@ -151,6 +151,28 @@ async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
             ],
         );
     }
+    for (name, help, h) in [
+        (
+            "first_response_seconds",
+            "First responses recorded (opened to the first specialist message).",
+            &m.first_response_seconds,
+        ),
+        (
+            "resolution_seconds",
+            "Resolutions recorded (opened to close).",
+            &m.resolution_seconds,
+        ),
+    ] {
+        let (buckets, count, sum) = h.read();
+        let mut lines: Vec<(String, i128)> = buckets
+            .into_iter()
+            .map(|(bound, n)| (format!("_bucket{{le=\"{bound}\"}}"), i128::from(n)))
+            .collect();
+        lines.push(("_bucket{le=\"+Inf\"}".into(), i128::from(count)));
+        lines.push(("_sum".into(), i128::from(sum)));
+        lines.push(("_count".into(), i128::from(count)));
+        metric(name, "histogram", help, &lines);
+    }
     let dir = s.config.archive.dir.clone();
     if let Ok(Ok(space)) = tokio::task::spawn_blocking(move || SysinfoProbe.space(&dir)).await {
         metric(

@@ -14,6 +14,7 @@ use serde_json::Value;
 use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
+use crate::domain::figures::Figures;
 use crate::domain::texts::Texts;
 use crate::domain::{self, Action, MailPurpose, Member, Policy};
 use crate::error::Result;
@@ -149,6 +150,10 @@ pub struct Applied {
     pub mails: usize,
     pub timers: bool,
     pub archive: bool,
+    /// A first response or a resolution recorded (seconds), for the histograms:
+    /// observed once the transaction is committed.
+    pub first_response_s: Option<i64>,
+    pub resolution_s: Option<i64>,
 }
 
 impl Applied {
@@ -157,7 +162,29 @@ impl Applied {
         self.mails += other.mails;
         self.timers |= other.timers;
         self.archive |= other.archive;
+        self.first_response_s = self.first_response_s.or(other.first_response_s);
+        self.resolution_s = self.resolution_s.or(other.resolution_s);
     }
+}
+
+/// The first response and the resolution a decision records for the first time.
+fn newly_recorded(
+    before: Option<&Figures>,
+    decision: &domain::Decision,
+) -> (Option<i64>, Option<i64>) {
+    let mut found = (None, None);
+    for change in &decision.changes {
+        if let domain::Change::Figures { figures, .. } = change {
+            let had = |f: fn(&Figures) -> bool| before.is_some_and(f);
+            if !had(|f| f.first_response.is_some()) {
+                found.0 = found.0.or(figures.first_response.map(|s| s.wall_s));
+            }
+            if !had(|f| f.resolution.is_some()) {
+                found.1 = found.1.or(figures.resolution.map(|s| s.wall_s));
+            }
+        }
+    }
+    found
 }
 
 pub const POLL_OFFSET_KEY: &str = "poll_offset";
@@ -219,6 +246,13 @@ impl Processor {
     }
 
     fn wake(&self, applied: Applied) {
+        let m = &self.shared.metrics;
+        if let Some(s) = applied.first_response_s {
+            m.first_response_seconds.observe(s);
+        }
+        if let Some(s) = applied.resolution_s {
+            m.resolution_seconds.observe(s);
+        }
         let w = &self.shared.wakes;
         if applied.calls > 0 {
             w.outbox.wake();
@@ -577,11 +611,14 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
         "decided"
     );
     let queued = store::desk::apply(conn, &decision, now)?;
+    let (first_response_s, resolution_s) = newly_recorded(snapshot.figures.as_ref(), &decision);
     Ok(Applied {
         calls: queued.calls,
         mails: queued.mails,
         timers: decision.touches_timers(),
         archive: queued.archive,
+        first_response_s,
+        resolution_s,
     })
 }
 
