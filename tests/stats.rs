@@ -130,3 +130,28 @@ async fn figures_are_recorded_and_stats_show_them_to_each_role() {
     desk.wait_text(CUSTOMERS[0], "do not know this command")
         .await;
 }
+
+#[tokio::test]
+async fn the_daily_report_reaches_the_controllers_once_a_day_across_a_restart() {
+    // A report time already past today: the day's report goes at start.
+    let desk = Desk::start_with(support::desk::STAFF, "[reports]\ndaily_at = \"00:00\"\n").await;
+    let report = desk.wait_text(HEAD, "The day's figures").await;
+    let text = report.text().unwrap_or_default().to_string();
+    assert!(text.contains("<b>Anna</b>: taken 0"), "{text}");
+    assert!(text.contains("<b>Boris</b>: taken 0"), "{text}");
+    // Only controllers get it.
+    assert_eq!(desk.count_texts(GROUP, "The day's figures"), 0);
+    assert_eq!(desk.count_texts(ANNA, "The day's figures"), 0);
+    desk.drained().await;
+
+    let Desk {
+        fake, sink, app, ..
+    } = desk;
+    let app = app.restart().await;
+    let desk = Desk::resume(fake, sink, app);
+    // Something after the restart that goes through the service, then nothing more.
+    desk.say(HEAD, "/stats").await;
+    desk.wait_text(HEAD, "The team, last 7 days").await;
+    desk.drained().await;
+    assert_eq!(desk.count_texts(HEAD, "The day's figures"), 1);
+}

@@ -107,6 +107,11 @@ impl Core {
             wakes.timers.clone(),
             stop_workers.clone(),
         ));
+        tasks.spawn(crate::runtime::reports::run(
+            processor.clone(),
+            crate::runtime::writer::policy(&config),
+            stop_workers.clone(),
+        ));
         Ok(Core {
             config,
             api,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::problems::{Problem, Problems};
 use super::tls::{check_ca_file, check_tls_files};
-use super::types::{Config, Secret};
+use super::types::{Config, Secret, parse_hh_mm};
 use super::urls::{check_api_url, check_public_url};
 
 /// The longest duration accepted anywhere (keeps later `Instant + Duration` arithmetic
@@ -218,6 +218,13 @@ pub(super) fn validate(c: &mut Config, p: &mut Problems) {
         || "must be at least 1".into(),
     );
 
+    // [reports]
+    let daily = c.reports.daily_at.trim();
+    p.check(
+        "reports.daily_at",
+        daily.is_empty() || parse_hh_mm(daily).is_some(),
+        || format!("expected a time of day like \"18:00\" (or \"\" for no report), got {daily:?}"),
+    );
     // [timeouts]
     check_duration(p, "timeouts.idle_close", c.timeouts.idle_close, false);
 

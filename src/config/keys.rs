@@ -175,6 +175,7 @@ mod tests {
                 "smtp",
                 "auth",
                 "timeouts",
+                "reports",
                 "disk",
                 "limits",
                 "specialists",

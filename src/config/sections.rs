@@ -287,6 +287,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         smtp: de_section(r, "smtp", &["host", "from"], p),
         auth: de_section(r, "auth", &[], p),
         timeouts: de_section(r, "timeouts", &[], p),
+        reports: de_section(r, "reports", &[], p),
         disk: de_section(r, "disk", &[], p),
         limits: de_section(r, "limits", &[], p),
         specialists: Vec::new(),

@@ -64,6 +64,7 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub auth: AuthConfig,
     pub timeouts: TimeoutsConfig,
+    pub reports: ReportsConfig,
     pub disk: DiskConfig,
     pub limits: LimitsConfig,
     pub specialists: Vec<Person>,
@@ -307,6 +308,40 @@ impl Default for TimeoutsConfig {
             idle_close: Duration::from_secs(60 * 60),
         }
     }
+}
+
+/// `[reports]`: the daily team report to the controllers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct ReportsConfig {
+    /// "HH:MM" in the desk's time zone; "" turns the report off.
+    pub daily_at: String,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            daily_at: "18:00".into(),
+        }
+    }
+}
+
+impl ReportsConfig {
+    /// Minutes after midnight of the daily report, if there is one and it reads.
+    pub fn daily_minute(&self) -> Option<u32> {
+        parse_hh_mm(&self.daily_at)
+    }
+}
+
+/// "HH:MM" (00:00–23:59) as minutes after midnight.
+pub fn parse_hh_mm(s: &str) -> Option<u32> {
+    let (h, m) = s.trim().split_once(':')?;
+    let digits = |x: &str| x.len() == 2 && x.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || !digits(m) {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 /// `[disk]`: free-space alerts.

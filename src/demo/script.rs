@@ -258,6 +258,9 @@ locale = "en"
 [admin]
 listen = ""
 
+[reports]
+daily_at = ""
+
 [[specialists]]
 chat_id = {anna}
 name = "Anna"

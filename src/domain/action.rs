@@ -201,6 +201,8 @@ pub enum Action {
     },
     /// The idle deadline of a communication has passed.
     IdleTimeout { communication_id: CommId },
+    /// The time of the daily team report of the day starting at `day_start` came.
+    DailyReport { day_start: i64 },
     /// The gathering window of an album is over.
     AlbumDue {
         chat_id: ChatId,

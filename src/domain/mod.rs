@@ -369,6 +369,10 @@ pub enum Change {
         chat: ChatId,
         media_group_id: String,
     },
+    /// The daily report of the day starting at `day_start` went out.
+    DailyReportSent {
+        day_start: i64,
+    },
     /// The figures of a communication after the other changes (SPEC §6.1).
     Figures {
         comm: CommId,
@@ -512,6 +516,20 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             }
         },
         Action::IdleTimeout { .. } => desk::idle_timeout(snap, env, &mut d),
+        Action::DailyReport { day_start } => {
+            if let Some(s) = &snap.stats {
+                let heading = env.texts.render(
+                    "stats_daily_heading",
+                    &[("date", &render::date(*day_start))],
+                );
+                for controller in &policy.controllers {
+                    stats::team(controller.chat(), &heading, s, None, env, &mut d);
+                }
+            }
+            d.change(Change::DailyReportSent {
+                day_start: *day_start,
+            });
+        }
         Action::AlbumDue {
             chat_id,
             media_group_id,
@@ -543,7 +561,10 @@ fn show_stats(
         return;
     };
     if env.policy.is_controller(from.as_staff()) {
-        stats::team(chat, s.days, s, press, env, d);
+        let heading = env
+            .texts
+            .render("stats_team_heading", &[("days", &s.days.to_string())]);
+        stats::team(chat, &heading, s, press, env, d);
     } else {
         stats::specialist(from.as_staff(), s.days, s, press, env, d);
     }

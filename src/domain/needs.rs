@@ -223,6 +223,16 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
             }
         }
         Action::IdleTimeout { communication_id } => Needs::of(Find::Id(*communication_id)),
+        Action::DailyReport { day_start } => Needs {
+            stats: Some(StatsQuery::new(
+                policy.specialists.iter().map(|s| s.chat_id).collect(),
+                true,
+                1,
+                now,
+                *day_start,
+            )),
+            ..Needs::default()
+        },
         Action::AlbumDue {
             chat_id,
             media_group_id,

@@ -43,6 +43,8 @@ pub struct Policy {
     /// An assigned communication whose last word is the specialist's closes after
     /// this long without an answer.
     pub idle_close: Duration,
+    /// The daily team report to the controllers, in minutes after midnight.
+    pub daily_report_minute: Option<u32>,
 }
 
 impl Default for Policy {
@@ -53,6 +55,7 @@ impl Default for Policy {
             controllers: Vec::new(),
             auth: AuthPolicy::default(),
             idle_close: Duration::from_secs(3600),
+            daily_report_minute: None,
         }
     }
 }

@@ -222,7 +222,7 @@ pub fn specialist(
 /// The team's figures, for a controller.
 pub fn team(
     chat: super::ChatId,
-    days: u16,
+    heading: &str,
     stats: &Stats,
     press: Option<&Press>,
     env: &Env<'_>,
@@ -247,14 +247,14 @@ pub fn team(
     let text = env.texts.render_html(
         "stats_team",
         &[
-            ("days", &days.to_string()),
+            ("heading", heading),
             ("rows", &lines.join("\n")),
             ("total", &tally_line(env, &total)),
             ("unassigned", &stats.unassigned.to_string()),
             ("waiting", &escape_html(&waiting)),
         ],
     );
-    show(chat, press, text, period_keys(env, days), d);
+    show(chat, press, text, period_keys(env, stats.days), d);
 }
 
 #[cfg(test)]

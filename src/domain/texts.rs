@@ -424,10 +424,20 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ),
     (
         "stats_team",
-        "📊 <b>Команда за {days} дн.</b>\n\n{rows}\n\n<b>Всего:</b> {total}\n\n<b>Очередь сейчас:</b> {unassigned} ждут, дольше всех {waiting}",
-        "📊 <b>The team, last {days} days</b>\n\n{rows}\n\n<b>Total:</b> {total}\n\n<b>Queue now:</b> {unassigned} waiting, the longest {waiting}",
+        "📊 <b>{heading}</b>\n\n{rows}\n\n<b>Всего:</b> {total}\n\n<b>Очередь сейчас:</b> {unassigned} ждут, дольше всех {waiting}",
+        "📊 <b>{heading}</b>\n\n{rows}\n\n<b>Total:</b> {total}\n\n<b>Queue now:</b> {unassigned} waiting, the longest {waiting}",
     ),
     ("button_stats_days", "{days} дней", "{days} days"),
+    (
+        "stats_team_heading",
+        "Команда за {days} дн.",
+        "The team, last {days} days",
+    ),
+    (
+        "stats_daily_heading",
+        "Итоги дня {date}",
+        "The day's figures, {date}",
+    ),
     // Buttons (plain text).
     ("menu_current", "Текущее", "Current"),
     ("menu_close", "Закрыть", "Close"),

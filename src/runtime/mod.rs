@@ -10,6 +10,7 @@ pub mod mail_sender;
 pub mod metrics;
 pub mod pacer;
 pub mod poller;
+pub mod reports;
 pub mod sender;
 pub mod timers;
 pub mod wake;

@@ -587,6 +587,7 @@ pub fn policy(config: &Config) -> Policy {
             max_codes_per_hour: config.auth.max_codes_per_hour,
         },
         idle_close: config.timeouts.idle_close,
+        daily_report_minute: config.reports.daily_minute(),
     }
 }
 

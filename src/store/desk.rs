@@ -498,6 +498,9 @@ pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
     Ok(snap)
 }
 
+/// The `meta` key of the day (its start, unix ms) whose report went out last.
+pub const DAILY_REPORT_KEY: &str = "daily_report_day";
+
 /// Apply a decision: every change, then every effect queued. Returns how many
 /// Telegram calls and emails were queued.
 pub fn apply(conn: &Connection, decision: &Decision, now: i64) -> Result<Enqueued> {
@@ -813,6 +816,9 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
                 "UPDATE album_parts SET due_at = ?3 WHERE chat_id = ?1 AND media_group_id = ?2",
                 params![chat, media_group_id, due],
             )?;
+        }
+        Change::DailyReportSent { day_start } => {
+            super::meta_set(conn, DAILY_REPORT_KEY, &day_start.to_string())?;
         }
         Change::Figures { comm, figures } => {
             super::figures::save(conn, *comm, figures)?;

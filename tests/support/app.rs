@@ -156,8 +156,18 @@ listen = ""
         db = files.db_path.display(),
         archive = files.archive_dir.display(),
         smtp_port = options.smtp_port,
-        extra = options.extra,
+        extra = extra(&options.extra),
     )
+}
+
+/// The extra TOML, with the daily report off unless a test sets its time (it would
+/// otherwise reach the controllers at start on every run after 18:00).
+fn extra(extra: &str) -> String {
+    if extra.contains("[reports]") {
+        extra.to_string()
+    } else {
+        format!("{extra}\n[reports]\ndaily_at = \"\"\n")
+    }
 }
 
 /// An HTTPS client that trusts the instance's self-signed certificate.
