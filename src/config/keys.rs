@@ -175,6 +175,7 @@ mod tests {
                 "smtp",
                 "auth",
                 "timeouts",
+                "hours",
                 "disk",
                 "limits",
                 "specialists",

@@ -11,6 +11,7 @@ mod desk;
 pub mod disk;
 pub mod effect;
 pub mod email;
+pub mod hours;
 pub mod ids;
 mod menus;
 pub mod needs;

@@ -20,6 +20,7 @@ fn policy() -> Policy {
         controllers: vec![StaffId(9)],
         auth: AuthPolicy::default(),
         idle_close: std::time::Duration::from_secs(3600),
+        ..Policy::default()
     }
 }
 

@@ -522,8 +522,8 @@ fn ingest_in(
     Ok((Ingested::New { update_id, outcome }, applied))
 }
 
-/// What the core needs of the configuration: the staff, the onboarding limits and
-/// the timeouts.
+/// What the core needs of the configuration: the staff, the onboarding limits, the
+/// timeouts and the working hours.
 pub fn policy(config: &Config) -> Policy {
     let members = |people: &[crate::config::Person]| -> Vec<Member> {
         people
@@ -553,6 +553,8 @@ pub fn policy(config: &Config) -> Policy {
             max_codes_per_hour: config.auth.max_codes_per_hour,
         },
         idle_close: config.timeouts.idle_close,
+        hours: config.hours.working_hours(),
+        zone: config.hours.zone(),
     }
 }
 
