@@ -178,8 +178,9 @@ impl WorkingHours {
         if !self.ever_open() {
             return None;
         }
-        // Each closed week needs a holiday per open weekday: this many days suffice.
-        let days = self.holidays.len() + 9;
+        // An open weekday is closed only by a holiday, a week at a time (one open
+        // weekday, each of its next days a holiday): this many days suffice.
+        let days = 7 * (self.holidays.len() + 1) + 2;
         let first = local_date(self.zone, at)
             .pred_opt()
             .unwrap_or(NaiveDate::MIN);
@@ -214,7 +215,8 @@ impl WorkingHours {
     }
 
     /// The milliseconds inside working hours between `from` and `to` (0 when `to` is
-    /// not after `from`).
+    /// not after `from`). Walks the days in between: a span of years costs that many
+    /// days' look-ups (instants beyond the year 9999 are clamped to it).
     pub fn counted_ms(&self, from: i64, to: i64) -> i64 {
         let (from, to) = (clamp(from), clamp(to));
         if to <= from || !self.ever_open() {
@@ -239,7 +241,7 @@ impl WorkingHours {
         if ms <= 0 {
             return from;
         }
-        if !self.ever_open() || from > LAST_MS {
+        if !self.ever_open() || from > LAST_MS || ms > LAST_MS - FIRST_MS {
             return NEVER;
         }
         let from = clamp(from);
@@ -397,6 +399,18 @@ mod tests {
             h.next_opening(ms(z, "2026-12-31 19:00")),
             Some(ms(z, "2027-01-02 10:00"))
         );
+        // Only Fridays open and the next three Fridays holidays: four weeks on.
+        let mut fridays = WorkingHours::closed(z);
+        fridays.days[4] = range("09:00-18:00");
+        for d in [1, 8, 15] {
+            fridays
+                .holidays
+                .insert(NaiveDate::from_ymd_opt(2027, 1, d).unwrap());
+        }
+        assert_eq!(
+            fridays.next_opening(ms(z, "2026-12-25 19:00")),
+            Some(ms(z, "2027-01-22 09:00"))
+        );
         // Holidays for more than a week: the date is shown.
         for d in 2..=14 {
             h.holidays
@@ -476,6 +490,9 @@ mod tests {
         assert_eq!(h.after_counted(0, H), NEVER);
         let w = week(Tz::UTC);
         assert_eq!(w.after_counted(i64::MAX, H), NEVER);
+        assert_eq!(w.after_counted(0, i64::MAX), NEVER);
+        // Up to the end of time (clamped to the year 9999): long, but finite.
+        assert!(w.counted_ms(0, NEVER) > 0);
         assert!(!w.is_open(i64::MIN));
         assert_eq!(day_start(Tz::UTC, 90_061_000), 86_400_000);
     }
