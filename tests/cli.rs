@@ -137,3 +137,35 @@ fn gen_cert_writes_a_pair_with_a_private_key() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn check_config_names_every_bad_working_hours_key_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = format!(
+        "{GOOD}\n[hours]\ntime_zone = \"Mars/Base\"\nmonday = \"22:00-06:00\"\n\
+         holidays = [\"2027-01-01\", \"2027-13-01\"]\n"
+    );
+    let path = write_config(dir.path(), &bad);
+    let out = relaydesk()
+        .arg("--config")
+        .arg(&path)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "hours.time_zone",
+        "unknown time zone \"Mars/Base\"",
+        "hours.monday",
+        "ends before it starts",
+        "hours.holidays[1]",
+        "\"2027-13-01\"",
+    ] {
+        assert!(
+            stderr.contains(needle),
+            "{needle} not reported in:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("3 problems"), "{stderr}");
+}

@@ -228,6 +228,8 @@ pub(super) fn validate(c: &mut Config, p: &mut Problems) {
     // [timeouts]
     check_duration(p, "timeouts.idle_close", c.timeouts.idle_close, false);
 
+    check_hours(&c.hours, p);
+
     // [disk]
     check_duration(p, "disk.check_interval", c.disk.check_interval, false);
     check_duration(p, "disk.repeat_every", c.disk.repeat_every, false);
@@ -256,6 +258,39 @@ pub(super) fn validate(c: &mut Config, p: &mut Problems) {
         } else {
             Some(level.to_string())
         };
+    }
+}
+
+/// `[hours]`: the zone, each weekday's range and each holiday, every problem by its
+/// key.
+fn check_hours(h: &super::types::HoursConfig, p: &mut Problems) {
+    use crate::domain::hours::{parse_holiday, parse_range, parse_zone};
+    let zone = h.time_zone.trim();
+    if !zone.is_empty()
+        && let Err(e) = parse_zone(zone)
+    {
+        p.push(
+            "hours.time_zone",
+            format!("{e} (write an IANA name like \"Europe/Moscow\")"),
+        );
+    }
+    let mut any_range = false;
+    for (day, range) in h.days() {
+        match parse_range(range) {
+            Ok(r) => any_range |= r.is_some(),
+            Err(e) => p.push(format!("hours.{day}"), e),
+        }
+    }
+    for (i, date) in h.holidays.iter().enumerate() {
+        if let Err(e) = parse_holiday(date) {
+            p.push(format!("hours.holidays[{i}]"), e);
+        }
+    }
+    if zone.is_empty() && (any_range || !h.holidays.is_empty()) {
+        p.push(
+            "hours.time_zone",
+            "must name the zone of the working hours (like \"Europe/Moscow\"): ranges or holidays are set",
+        );
     }
 }
 
@@ -359,6 +394,53 @@ mod tests {
         assert!(p[1].message.contains("90s"), "{}", p[1]);
         assert_eq!(p[2].message, "must not be zero");
         assert!(p[3].message.contains("at most"), "{}", p[3]);
+    }
+
+    #[test]
+    fn working_hours_load() {
+        let c = load_ok(&format!(
+            "{MINIMAL}\n[hours]\ntime_zone = \"Europe/Berlin\"\nmonday = \"09:00-18:00\"\n\
+             sunday = \"18:00-24:00\"\nholidays = [\"2027-01-01\"]\n"
+        ));
+        let h = c.hours.working_hours().unwrap();
+        assert_eq!(h.zone, chrono_tz::Tz::Europe__Berlin);
+        assert!(h.days[0].is_some() && h.days[1].is_none() && h.days[6].is_some());
+        assert_eq!(h.holidays.len(), 1);
+        // A zone alone: stats days in it, no working hours.
+        let c = load_ok(&format!("{MINIMAL}\n[hours]\ntime_zone = \"Asia/Tokyo\"\n"));
+        assert!(c.hours.working_hours().is_none());
+        assert_eq!(c.hours.zone(), chrono_tz::Tz::Asia__Tokyo);
+        assert_eq!(load_ok(MINIMAL).hours.zone(), chrono_tz::Tz::UTC);
+    }
+
+    #[test]
+    fn bad_working_hours_name_their_keys() {
+        let p = problems(&format!(
+            "{MINIMAL}\n[hours]\ntime_zone = \"Mars/Base\"\nmonday = \"22:00-06:00\"\n\
+             tuesday = \"9-18\"\nholidays = [\"2027-01-01\", \"2027-02-30\"]\n"
+        ));
+        assert_eq!(
+            keys(&p),
+            [
+                "hours.time_zone",
+                "hours.monday",
+                "hours.tuesday",
+                "hours.holidays[1]"
+            ],
+            "{p:?}"
+        );
+        assert!(
+            p[0].message.contains("unknown time zone \"Mars/Base\""),
+            "{}",
+            p[0]
+        );
+        assert!(p[1].message.contains("ends before it starts"), "{}", p[1]);
+        assert!(p[1].message.contains("midnight"), "{}", p[1]);
+        assert!(p[2].message.contains("\"9-18\""), "{}", p[2]);
+        assert!(p[3].message.contains("\"2027-02-30\""), "{}", p[3]);
+        // Ranges without a zone.
+        let p = problems(&format!("{MINIMAL}\n[hours]\nmonday = \"09:00-18:00\"\n"));
+        assert_eq!(keys(&p), ["hours.time_zone"], "{p:?}");
     }
 
     #[test]

@@ -233,6 +233,9 @@ mod tests {
             ("RELAYDESK__WEBHOOK__UPLOAD_CERTIFICATE", "false"),
             ("RELAYDESK__DISK__ALERT_TO", "a@example.com, b@example.com"),
             ("RELAYDESK__TEXTS__GREETING", "Hi from env"),
+            ("RELAYDESK__HOURS__TIME_ZONE", "Europe/Berlin"),
+            ("RELAYDESK__HOURS__MONDAY", "09:00-18:00"),
+            ("RELAYDESK__HOURS__HOLIDAYS", "2027-01-01, 2027-01-04"),
         ]);
         let c = Config::load(Some(file.path())).unwrap();
         assert_eq!(c.telegram.token.expose(), "999:from-env");
@@ -242,6 +245,8 @@ mod tests {
         assert!(!c.webhook.upload_certificate);
         assert_eq!(c.disk.alert_to, ["a@example.com", "b@example.com"]);
         assert_eq!(c.texts.overrides["greeting"], "Hi from env");
+        assert_eq!(c.hours.holidays, ["2027-01-01", "2027-01-04"]);
+        assert!(c.hours.working_hours().is_some_and(|h| h.days[0].is_some()));
         assert_eq!(c.smtp.host, "smtp.example.com"); // still from the file
     }
 

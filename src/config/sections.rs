@@ -194,13 +194,20 @@ fn de_texts(root: &mut Map<String, Value>, p: &mut Problems) -> TextsConfig {
 }
 
 /// An environment variable can only hold a string: `RELAYDESK__DISK__ALERT_TO=a@x,b@y`
+/// (or `RELAYDESK__HOURS__HOLIDAYS=2027-01-01,2027-01-02`)
 /// becomes a list.
 fn split_string_lists(root: &mut Map<String, Value>) {
+    for (section, key) in [("disk", "alert_to"), ("hours", "holidays")] {
+        split_string_list(root, section, key);
+    }
+}
+
+fn split_string_list(root: &mut Map<String, Value>, section: &str, key: &str) {
     if let Some(Value {
-        kind: ValueKind::Table(disk),
+        kind: ValueKind::Table(table),
         ..
-    }) = root.get_mut("disk")
-        && let Some(value) = disk.get_mut("alert_to")
+    }) = root.get_mut(section)
+        && let Some(value) = table.get_mut(key)
         && let ValueKind::String(s) = &value.kind
     {
         let items = s
@@ -288,6 +295,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         auth: de_section(r, "auth", &[], p),
         timeouts: de_section(r, "timeouts", &[], p),
         reports: de_section(r, "reports", &[], p),
+        hours: de_section(r, "hours", &[], p),
         disk: de_section(r, "disk", &[], p),
         limits: de_section(r, "limits", &[], p),
         specialists: Vec::new(),

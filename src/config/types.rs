@@ -65,6 +65,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub timeouts: TimeoutsConfig,
     pub reports: ReportsConfig,
+    pub hours: HoursConfig,
     pub disk: DiskConfig,
     pub limits: LimitsConfig,
     pub specialists: Vec<Person>,
@@ -342,6 +343,68 @@ pub fn parse_hh_mm(s: &str) -> Option<u32> {
     }
     let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
     (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+/// `[hours]`: working hours (SPEC §6.2). Kept as written; [`validate`] reports every
+/// bad value by its key, and the queries below read a validated section.
+///
+/// [`validate`]: super::checks
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HoursConfig {
+    /// An IANA zone name; `""`: no working hours, and stats days in UTC.
+    pub time_zone: String,
+    /// `"HH:MM-HH:MM"` (the end may be `24:00`); `""`: closed that day.
+    pub monday: String,
+    pub tuesday: String,
+    pub wednesday: String,
+    pub thursday: String,
+    pub friday: String,
+    pub saturday: String,
+    pub sunday: String,
+    /// `"YYYY-MM-DD"`: whole days closed.
+    pub holidays: Vec<String>,
+}
+
+impl HoursConfig {
+    /// The weekdays' keys and values, Monday first.
+    pub fn days(&self) -> [(&'static str, &str); 7] {
+        [
+            ("monday", &self.monday),
+            ("tuesday", &self.tuesday),
+            ("wednesday", &self.wednesday),
+            ("thursday", &self.thursday),
+            ("friday", &self.friday),
+            ("saturday", &self.saturday),
+            ("sunday", &self.sunday),
+        ]
+    }
+
+    /// The zone of stats days: `time_zone`, UTC when unset (or invalid, which
+    /// validation reports).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        crate::domain::hours::parse_zone(&self.time_zone).unwrap_or(chrono_tz::Tz::UTC)
+    }
+
+    /// The working hours: `None` without a zone or without any range (everything
+    /// counts). Values that do not parse (validation reports them) are left out.
+    pub fn working_hours(&self) -> Option<crate::domain::hours::WorkingHours> {
+        use crate::domain::hours::{WorkingHours, parse_holiday, parse_range, parse_zone};
+        let zone = parse_zone(&self.time_zone).ok()?;
+        let mut hours = WorkingHours::closed(zone);
+        for (i, (_, range)) in self.days().iter().enumerate() {
+            hours.days[i] = parse_range(range).ok().flatten();
+        }
+        if !hours.ever_open() {
+            return None;
+        }
+        hours.holidays = self
+            .holidays
+            .iter()
+            .filter_map(|d| parse_holiday(d).ok())
+            .collect();
+        Some(hours)
+    }
 }
 
 /// `[disk]`: free-space alerts.

@@ -171,6 +171,16 @@ pub fn customer_request(
                 env.texts
                     .render("request_received", &[("id", &comm.id.to_string())]),
             );
+            // Outside working hours: when the team is back, once (at the opening).
+            if let Some(hours) = &env.policy.hours
+                && !hours.is_open(env.now)
+                && let Some(next) = hours.format_next_opening(env.now)
+            {
+                d.tell_customer(
+                    customer.user.as_customer(),
+                    env.texts.render("outside_hours", &[("next", &next)]),
+                );
+            }
         }
         Some(comm) if comm.status == Status::Unassigned => {
             d.change(Change::Log {

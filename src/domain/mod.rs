@@ -12,6 +12,7 @@ pub mod disk;
 pub mod effect;
 pub mod email;
 pub mod figures;
+pub mod hours;
 pub mod ids;
 mod menus;
 pub mod needs;
@@ -518,10 +519,9 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
         Action::IdleTimeout { .. } => desk::idle_timeout(snap, env, &mut d),
         Action::DailyReport { day_start } => {
             if let Some(s) = &snap.stats {
-                let heading = env.texts.render(
-                    "stats_daily_heading",
-                    &[("date", &render::date(*day_start))],
-                );
+                let heading = env
+                    .texts
+                    .render("stats_daily_heading", &[("date", &policy.date(*day_start))]);
                 for controller in &policy.controllers {
                     stats::team(controller.chat(), &heading, s, None, env, &mut d);
                 }

@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+use chrono_tz::Tz;
+
+use super::hours::{self, WorkingHours};
 use super::ids::{ChatId, StaffId};
 
 /// A member of the staff.
@@ -45,6 +48,10 @@ pub struct Policy {
     pub idle_close: Duration,
     /// The daily team report to the controllers, in minutes after midnight.
     pub daily_report_minute: Option<u32>,
+    /// Working hours (SPEC §6.2): when set, only the time inside them counts.
+    pub hours: Option<WorkingHours>,
+    /// The zone of stats days (`hours.time_zone`, UTC when unset).
+    pub zone: Tz,
 }
 
 impl Default for Policy {
@@ -56,26 +63,49 @@ impl Default for Policy {
             auth: AuthPolicy::default(),
             idle_close: Duration::from_secs(3600),
             daily_report_minute: None,
+            hours: None,
+            zone: Tz::UTC,
         }
     }
 }
 
 impl Policy {
-    /// The time that counts between two moments (unix ms, `from` ≤ `to`): all of it
-    /// (working hours, SPEC §6.2, narrow it to the time inside them). Never negative.
+    /// The time that counts between two moments (unix ms, `from` ≤ `to`): all of it,
+    /// or with working hours (SPEC §6.2) the time inside them. Never negative.
     pub fn counted_ms(&self, from: i64, to: i64) -> i64 {
-        (to - from).max(0)
+        match &self.hours {
+            Some(h) => h.counted_ms(from, to),
+            None => to.saturating_sub(from).max(0),
+        }
     }
 
-    /// The start of the calendar day holding `at` (UTC until working hours name a
-    /// time zone): stats days are calendar days.
-    pub fn day_start(&self, at: i64) -> i64 {
-        at - at.rem_euclid(crate::domain::stats::DAY_MS)
-    }
-
-    /// The moment at which `ms` of counted time will have passed since `from`.
+    /// The moment at which `ms` of counted time will have passed since `from`; with
+    /// working hours that never open, [`hours::NEVER`].
     pub fn after_counted(&self, from: i64, ms: i64) -> i64 {
-        from.saturating_add(ms.max(0))
+        match &self.hours {
+            Some(h) => h.after_counted(from, ms),
+            None => from.saturating_add(ms.max(0)),
+        }
+    }
+
+    /// Whether the desk is within working hours at `at` (always, without them).
+    pub fn is_open(&self, at: i64) -> bool {
+        self.hours.as_ref().is_none_or(|h| h.is_open(at))
+    }
+
+    /// The start of the stats day of `at` (a calendar day in [`zone`](Self::zone)).
+    pub fn day_start(&self, at: i64) -> i64 {
+        hours::day_start(self.zone, at)
+    }
+
+    /// "2026-12-01": the calendar day of `at` in [`zone`](Self::zone).
+    pub fn date(&self, at: i64) -> String {
+        use chrono::TimeZone;
+        self.zone
+            .timestamp_millis_opt(at)
+            .single()
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
     }
 
     /// A specialist or a controller.
@@ -120,5 +150,24 @@ mod tests {
         assert_eq!(p.counted_ms(1_000, 61_000), 60_000);
         assert_eq!(p.counted_ms(61_000, 1_000), 0);
         assert_eq!(p.after_counted(1_000, 60_000), 61_000);
+        assert!(p.is_open(0));
+        assert_eq!(p.day_start(86_400_000 + 5), 86_400_000);
+    }
+
+    #[test]
+    fn working_hours_narrow_the_counted_time() {
+        // 1970-01-01 was a Thursday; open Thursdays 01:00-02:00 UTC.
+        let mut h = WorkingHours::closed(Tz::UTC);
+        h.days[3] = hours::parse_range("01:00-02:00").unwrap();
+        let p = Policy {
+            hours: Some(h),
+            ..Policy::default()
+        };
+        const H: i64 = 3_600_000;
+        assert_eq!(p.counted_ms(0, 24 * H), H);
+        assert_eq!(p.after_counted(0, 30 * 60_000), H + 30 * 60_000);
+        assert_eq!(p.after_counted(2 * H, H), 7 * 24 * H + 2 * H);
+        assert!(!p.is_open(0));
+        assert!(p.is_open(H));
     }
 }

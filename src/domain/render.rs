@@ -10,13 +10,6 @@ use crate::domain::texts::escape_html;
 /// At most this many characters of one message in a list (announcements).
 const LINE_CHARS: usize = 600;
 
-/// "2026-12-01", the calendar day of `ms` (UTC).
-pub fn date(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
 pub fn time(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())

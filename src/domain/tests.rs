@@ -20,7 +20,7 @@ fn policy() -> Policy {
         controllers: vec![StaffId(9)],
         auth: AuthPolicy::default(),
         idle_close: std::time::Duration::from_secs(3600),
-        daily_report_minute: None,
+        ..Policy::default()
     }
 }
 
@@ -875,4 +875,42 @@ fn a_specialist_without_a_communication_gets_an_explanation() {
     );
     assert!(texts_to(&d, ANNA)[0].contains("no active request"));
     assert!(d.changes.is_empty());
+}
+
+#[test]
+fn a_request_opened_outside_working_hours_gets_one_auto_reply() {
+    let mut w = World::new();
+    let mut hours = crate::domain::hours::WorkingHours::closed(chrono_tz::Tz::UTC);
+    hours.days = [crate::domain::hours::parse_range("09:00-10:00").unwrap(); 7];
+    w.policy.hours = Some(hours);
+    let day = w.policy.day_start(NOW);
+    const H: i64 = 3_600_000;
+    let opening = Snapshot {
+        customer: Some(customer(CustomerState::Verified)),
+        next_communication_id: CommId(3),
+        ..Snapshot::default()
+    };
+    let message = Action::Message(text(CUSTOMER, 7, "help"));
+
+    // At 12:00 the desk is closed: received, then when the team is back.
+    let d = w.decide_at(&message, &opening, day + 12 * H);
+    let told = texts_to(&d, CUSTOMER);
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[0].contains("#3"), "{told:?}");
+    assert!(told[1].contains("outside working hours"), "{told:?}");
+    assert!(told[1].contains("09:00 (UTC)"), "{told:?}");
+    assert!(!texts_with_buttons(&d, -100).is_empty(), "still announced");
+
+    // A further message to the open communication: no second auto-reply.
+    let open = Snapshot {
+        customer: Some(customer(CustomerState::Verified)),
+        communication: Some(comm(Status::Unassigned, None)),
+        ..Snapshot::default()
+    };
+    let d = w.decide_at(&message, &open, day + 12 * H + 60_000);
+    assert!(texts_to(&d, CUSTOMER).is_empty());
+
+    // Within working hours: no auto-reply.
+    let d = w.decide_at(&message, &opening, day + 9 * H + 30 * 60_000);
+    assert_eq!(texts_to(&d, CUSTOMER).len(), 1);
 }

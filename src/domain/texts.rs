@@ -151,6 +151,11 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "Your request <b>#{id}</b> is received. A specialist will answer soon.",
     ),
     (
+        "outside_hours",
+        "Сейчас нерабочее время. Мы ответим, когда вернёмся: {next}.",
+        "We are outside working hours now. We will answer when we are back: {next}.",
+    ),
+    (
         "specialist_assigned",
         "Вашим обращением занимается {name}.",
         "{name} is handling your request.",

@@ -556,8 +556,8 @@ fn ingest_in(
     Ok((Ingested::New { update_id, outcome }, applied))
 }
 
-/// What the core needs of the configuration: the staff, the onboarding limits and
-/// the timeouts.
+/// What the core needs of the configuration: the staff, the onboarding limits, the
+/// timeouts and the working hours.
 pub fn policy(config: &Config) -> Policy {
     let members = |people: &[crate::config::Person]| -> Vec<Member> {
         people
@@ -588,6 +588,8 @@ pub fn policy(config: &Config) -> Policy {
         },
         idle_close: config.timeouts.idle_close,
         daily_report_minute: config.reports.daily_minute(),
+        hours: config.hours.working_hours(),
+        zone: config.hours.zone(),
     }
 }
 
