@@ -31,7 +31,7 @@ pub use load::{CONFIG_ENV, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 pub use problems::{ConfigErrors, Problem};
 pub use types::{
     AdminConfig, ArchiveConfig, AuthConfig, Config, DatabaseConfig, DiskConfig, Group,
-    LimitsConfig, Locale, LogConfig, Person, Secret, SmtpConfig, SmtpSecurity, Synchronous,
-    TelegramConfig, TextsConfig, TimeoutsConfig, WebhookConfig,
+    LimitsConfig, Locale, LogConfig, Person, RemindersConfig, Secret, SmtpConfig, SmtpSecurity,
+    Synchronous, TelegramConfig, TextsConfig, TimeoutsConfig, WebhookConfig,
 };
 pub use urls::WEBHOOK_PORTS;

@@ -196,11 +196,22 @@ fn de_texts(root: &mut Map<String, Value>, p: &mut Problems) -> TextsConfig {
 /// An environment variable can only hold a string: `RELAYDESK__DISK__ALERT_TO=a@x,b@y`
 /// becomes a list.
 fn split_string_lists(root: &mut Map<String, Value>) {
+    const LISTS: &[(&str, &str)] = &[
+        ("disk", "alert_to"),
+        ("reminders", "unassigned"),
+        ("reminders", "unanswered"),
+    ];
+    for (section, key) in LISTS {
+        split_string_list(root, section, key);
+    }
+}
+
+fn split_string_list(root: &mut Map<String, Value>, section: &str, key: &str) {
     if let Some(Value {
-        kind: ValueKind::Table(disk),
+        kind: ValueKind::Table(table),
         ..
-    }) = root.get_mut("disk")
-        && let Some(value) = disk.get_mut("alert_to")
+    }) = root.get_mut(section)
+        && let Some(value) = table.get_mut(key)
         && let ValueKind::String(s) = &value.kind
     {
         let items = s
@@ -278,6 +289,10 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
     split_string_lists(&mut root);
     reject_loose_scalars(&mut root, p);
 
+    let close_warning_set = matches!(
+        root.get("timeouts"),
+        Some(Value { kind: ValueKind::Table(t), .. }) if t.contains_key("close_warning")
+    );
     let r = &mut root;
     let mut config = Config {
         telegram: de_section(r, "telegram", &["token"], p),
@@ -287,6 +302,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         smtp: de_section(r, "smtp", &["host", "from"], p),
         auth: de_section(r, "auth", &[], p),
         timeouts: de_section(r, "timeouts", &[], p),
+        reminders: de_section(r, "reminders", &[], p),
         disk: de_section(r, "disk", &[], p),
         limits: de_section(r, "limits", &[], p),
         specialists: Vec::new(),
@@ -303,6 +319,11 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
     config.log = de_section(r, "log", &[], p);
     config.admin = de_section(r, "admin", &[], p);
 
+    // The default warning does not apply to an idle close as short as itself (one
+    // written in the file must be shorter, as checked).
+    if !close_warning_set && config.timeouts.close_warning >= config.timeouts.idle_close {
+        config.timeouts.close_warning = std::time::Duration::ZERO;
+    }
     validate(&mut config, p);
     config.specialists = check_members(specialists, "specialists", 1, |x| (x.chat_id, &x.name), p);
     config.service_groups = check_members(
