@@ -199,6 +199,12 @@ pub enum Action {
     },
     /// The idle deadline of a communication has passed.
     IdleTimeout { communication_id: CommId },
+    /// A deadline of a communication other than its timeout close has passed: a
+    /// reminder step or the close warning (SPEC §6.3).
+    Reminder {
+        communication_id: CommId,
+        kind: super::DeadlineKind,
+    },
     /// The gathering window of an album is over.
     AlbumDue {
         chat_id: ChatId,

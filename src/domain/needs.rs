@@ -190,7 +190,10 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
                 },
             }
         }
-        Action::IdleTimeout { communication_id } => Needs::of(Find::Id(*communication_id)),
+        Action::IdleTimeout { communication_id }
+        | Action::Reminder {
+            communication_id, ..
+        } => Needs::of(Find::Id(*communication_id)),
         Action::AlbumDue {
             chat_id,
             media_group_id,

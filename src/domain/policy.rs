@@ -43,6 +43,13 @@ pub struct Policy {
     /// An assigned communication whose last word is the specialist's closes after
     /// this long without an answer.
     pub idle_close: Duration,
+    /// This long before a timeout close the customer is warned (zero: never).
+    pub close_warning: Duration,
+    /// The reminder steps of a communication waiting for a Take (increasing; empty:
+    /// none), SPEC §6.3.
+    pub unassigned_steps: Vec<Duration>,
+    /// The reminder steps of a customer's message waiting for an answer.
+    pub unanswered_steps: Vec<Duration>,
 }
 
 impl Default for Policy {
@@ -53,6 +60,9 @@ impl Default for Policy {
             controllers: Vec::new(),
             auth: AuthPolicy::default(),
             idle_close: Duration::from_secs(3600),
+            close_warning: Duration::ZERO,
+            unassigned_steps: Vec::new(),
+            unanswered_steps: Vec::new(),
         }
     }
 }

@@ -553,6 +553,9 @@ pub fn policy(config: &Config) -> Policy {
             max_codes_per_hour: config.auth.max_codes_per_hour,
         },
         idle_close: config.timeouts.idle_close,
+        close_warning: config.timeouts.close_warning,
+        unassigned_steps: config.reminders.unassigned.clone(),
+        unanswered_steps: config.reminders.unanswered.clone(),
     }
 }
 
