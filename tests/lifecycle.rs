@@ -404,7 +404,7 @@ async fn timeout_close_survives_a_restart_and_happens_once() {
     desk.drained().await;
     assert_eq!(
         desk.app
-            .count("SELECT count(*) FROM communications WHERE idle_deadline IS NOT NULL"),
+            .count("SELECT count(*) FROM deadlines WHERE kind = 'idle_close'"),
         1
     );
     // The service restarts before the deadline.
@@ -443,14 +443,14 @@ async fn a_customer_reply_cancels_the_timeout() {
     desk.drained().await;
     assert_eq!(
         desk.app
-            .count("SELECT count(*) FROM communications WHERE idle_deadline IS NOT NULL"),
+            .count("SELECT count(*) FROM deadlines WHERE kind = 'idle_close'"),
         1
     );
     desk.say(ANN, "not yet").await;
     desk.drained().await;
     assert_eq!(
         desk.app
-            .count("SELECT count(*) FROM communications WHERE idle_deadline IS NOT NULL"),
+            .count("SELECT count(*) FROM deadlines WHERE kind = 'idle_close'"),
         0
     );
 }

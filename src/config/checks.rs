@@ -227,6 +227,26 @@ pub(super) fn validate(c: &mut Config, p: &mut Problems) {
     );
     // [timeouts]
     check_duration(p, "timeouts.idle_close", c.timeouts.idle_close, false);
+    check_duration(p, "timeouts.close_warning", c.timeouts.close_warning, true);
+    let warning = c.timeouts.close_warning;
+    p.check(
+        "timeouts.close_warning",
+        warning.is_zero() || warning < c.timeouts.idle_close,
+        || "must be shorter than timeouts.idle_close (or \"0s\" to turn it off)".into(),
+    );
+
+    // [reminders]
+    for (key, steps) in [
+        ("reminders.unassigned", &c.reminders.unassigned),
+        ("reminders.unanswered", &c.reminders.unanswered),
+    ] {
+        for (i, step) in steps.iter().enumerate() {
+            check_duration(p, &format!("{key}[{i}]"), *step, false);
+        }
+        p.check(key, steps.windows(2).all(|w| w[0] < w[1]), || {
+            "the steps must be increasing, like [\"15m\", \"30m\", \"60m\"]".into()
+        });
+    }
 
     check_hours(&c.hours, p);
 
@@ -441,6 +461,45 @@ mod tests {
         // Ranges without a zone.
         let p = problems(&format!("{MINIMAL}\n[hours]\nmonday = \"09:00-18:00\"\n"));
         assert_eq!(keys(&p), ["hours.time_zone"], "{p:?}");
+    }
+
+    #[test]
+    fn reminder_steps_and_the_close_warning() {
+        let c = load_ok(MINIMAL);
+        assert_eq!(c.reminders.unassigned.len(), 3);
+        assert_eq!(c.timeouts.close_warning, Duration::from_secs(600));
+        let c = load_ok(&format!(
+            "{MINIMAL}\n[reminders]\nunassigned = [\"1s\", \"2s\"]\nunanswered = []\n\
+             [timeouts]\nidle_close = \"5m\"\n"
+        ));
+        assert_eq!(
+            c.reminders.unassigned,
+            [Duration::from_secs(1), Duration::from_secs(2)]
+        );
+        assert!(c.reminders.unanswered.is_empty(), "off");
+        assert!(
+            c.timeouts.close_warning.is_zero(),
+            "the default warning does not outlast a short idle close"
+        );
+        let p = problems(&format!(
+            "{MINIMAL}\n[reminders]\nunassigned = [\"30m\", \"15m\"]\nunanswered = [\"0s\"]\n\
+             [timeouts]\nidle_close = \"5m\"\nclose_warning = \"5m\"\n"
+        ));
+        assert_eq!(
+            keys(&p),
+            [
+                "timeouts.close_warning",
+                "reminders.unassigned",
+                "reminders.unanswered[0]"
+            ],
+            "{p:?}"
+        );
+        assert!(p[0].message.contains("shorter than timeouts.idle_close"));
+        assert!(p[1].message.contains("increasing"));
+        let p = problems(&format!(
+            "{MINIMAL}\n[reminders]\nunassigned = [\"soon\"]\n"
+        ));
+        assert_eq!(keys(&p), ["reminders.unassigned"], "{p:?}");
     }
 
     #[test]

@@ -177,6 +177,7 @@ mod tests {
                 "timeouts",
                 "reports",
                 "hours",
+                "reminders",
                 "disk",
                 "limits",
                 "specialists",

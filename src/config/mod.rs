@@ -31,7 +31,7 @@ pub use load::{CONFIG_ENV, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 pub use problems::{ConfigErrors, Problem};
 pub use types::{
     AdminConfig, ArchiveConfig, AuthConfig, Config, DatabaseConfig, DiskConfig, Group, HoursConfig,
-    LimitsConfig, Locale, LogConfig, Person, ReportsConfig, Secret, SmtpConfig, SmtpSecurity,
-    Synchronous, TelegramConfig, TextsConfig, TimeoutsConfig, WebhookConfig,
+    LimitsConfig, Locale, LogConfig, Person, RemindersConfig, ReportsConfig, Secret, SmtpConfig,
+    SmtpSecurity, Synchronous, TelegramConfig, TextsConfig, TimeoutsConfig, WebhookConfig,
 };
 pub use urls::WEBHOOK_PORTS;

@@ -197,7 +197,13 @@ fn de_texts(root: &mut Map<String, Value>, p: &mut Problems) -> TextsConfig {
 /// (or `RELAYDESK__HOURS__HOLIDAYS=2027-01-01,2027-01-02`)
 /// becomes a list.
 fn split_string_lists(root: &mut Map<String, Value>) {
-    for (section, key) in [("disk", "alert_to"), ("hours", "holidays")] {
+    const LISTS: &[(&str, &str)] = &[
+        ("disk", "alert_to"),
+        ("hours", "holidays"),
+        ("reminders", "unassigned"),
+        ("reminders", "unanswered"),
+    ];
+    for (section, key) in LISTS {
         split_string_list(root, section, key);
     }
 }
@@ -285,6 +291,10 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
     split_string_lists(&mut root);
     reject_loose_scalars(&mut root, p);
 
+    let close_warning_set = matches!(
+        root.get("timeouts"),
+        Some(Value { kind: ValueKind::Table(t), .. }) if t.contains_key("close_warning")
+    );
     let r = &mut root;
     let mut config = Config {
         telegram: de_section(r, "telegram", &["token"], p),
@@ -296,6 +306,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         timeouts: de_section(r, "timeouts", &[], p),
         reports: de_section(r, "reports", &[], p),
         hours: de_section(r, "hours", &[], p),
+        reminders: de_section(r, "reminders", &[], p),
         disk: de_section(r, "disk", &[], p),
         limits: de_section(r, "limits", &[], p),
         specialists: Vec::new(),
@@ -312,6 +323,11 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
     config.log = de_section(r, "log", &[], p);
     config.admin = de_section(r, "admin", &[], p);
 
+    // The default warning does not apply to an idle close as short as itself (one
+    // written in the file must be shorter, as checked).
+    if !close_warning_set && config.timeouts.close_warning >= config.timeouts.idle_close {
+        config.timeouts.close_warning = std::time::Duration::ZERO;
+    }
     validate(&mut config, p);
     config.specialists = check_members(specialists, "specialists", 1, |x| (x.chat_id, &x.name), p);
     config.service_groups = check_members(

@@ -66,6 +66,7 @@ pub struct Config {
     pub timeouts: TimeoutsConfig,
     pub reports: ReportsConfig,
     pub hours: HoursConfig,
+    pub reminders: RemindersConfig,
     pub disk: DiskConfig,
     pub limits: LimitsConfig,
     pub specialists: Vec<Person>,
@@ -301,12 +302,41 @@ impl Default for AuthConfig {
 pub struct TimeoutsConfig {
     #[serde(deserialize_with = "de_duration")]
     pub idle_close: Duration,
+    /// This long before a timeout close the customer is warned; zero: never.
+    #[serde(deserialize_with = "de_duration")]
+    pub close_warning: Duration,
 }
 
 impl Default for TimeoutsConfig {
     fn default() -> Self {
         TimeoutsConfig {
             idle_close: Duration::from_secs(60 * 60),
+            close_warning: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// `[reminders]`: the reminder steps (SPEC §6.3), increasing; an empty list turns
+/// them off.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct RemindersConfig {
+    #[serde(deserialize_with = "de_durations")]
+    pub unassigned: Vec<Duration>,
+    #[serde(deserialize_with = "de_durations")]
+    pub unanswered: Vec<Duration>,
+}
+
+impl Default for RemindersConfig {
+    fn default() -> Self {
+        let steps = vec![
+            Duration::from_secs(15 * 60),
+            Duration::from_secs(30 * 60),
+            Duration::from_secs(60 * 60),
+        ];
+        RemindersConfig {
+            unassigned: steps.clone(),
+            unanswered: steps,
         }
     }
 }
@@ -604,6 +634,15 @@ impl Config {
 fn de_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     let s = String::deserialize(deserializer)?;
     parse_duration(&s).map_err(D::Error::custom)
+}
+
+fn de_durations<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Duration>, D::Error> {
+    let items = Vec::<String>::deserialize(deserializer)?;
+    items
+        .iter()
+        .map(|s| parse_duration(s))
+        .collect::<Result<_, _>>()
+        .map_err(D::Error::custom)
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

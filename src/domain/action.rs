@@ -203,6 +203,12 @@ pub enum Action {
     IdleTimeout { communication_id: CommId },
     /// The time of the daily team report of the day starting at `day_start` came.
     DailyReport { day_start: i64 },
+    /// A deadline of a communication other than its timeout close has passed: a
+    /// reminder step or the close warning (SPEC §6.3).
+    Reminder {
+        communication_id: CommId,
+        kind: super::DeadlineKind,
+    },
     /// The gathering window of an album is over.
     AlbumDue {
         chat_id: ChatId,

@@ -1,10 +1,10 @@
 //! The desk: opening and announcing communications, Take, relaying in both
-//! directions, release, close and timeout close.
+//! directions, release, close and timeout close, reminders and the close warning.
 
 use super::{
-    Button, Change, ChatId, CommId, Command, Communication, Customer, CustomerId, Decision, Env,
-    Format, Incoming, Key, Keyboard, Kind, LogEntry, MenuItem, MessageId, Outgoing, Press, Purpose,
-    Role, Snapshot, StaffId, Status, User,
+    Button, Change, ChatId, CommId, Command, Communication, Customer, CustomerId, DeadlineKind,
+    Decision, Env, Format, Incoming, Key, Keyboard, Kind, LogEntry, MenuItem, MessageId, Outgoing,
+    Press, Purpose, Role, Snapshot, StaffId, Status, User,
 };
 use super::{menus, render};
 use crate::domain::split::{MESSAGE_LIMIT, split};
@@ -166,6 +166,7 @@ pub fn customer_request(
                 message: m.clone(),
             });
             announce(&comm, customer, &[this], env, d);
+            start_steps(comm.id, DeadlineKind::Unassigned, env, d);
             d.tell_customer(
                 customer.user.as_customer(),
                 env.texts
@@ -204,6 +205,16 @@ pub fn customer_request(
                     comm: comm.id,
                     at: None,
                 });
+            }
+            if has_deadline(snap, DeadlineKind::CloseWarning) {
+                d.change(Change::Unschedule {
+                    comm: comm.id,
+                    kind: DeadlineKind::CloseWarning,
+                });
+            }
+            // The unanswered steps count from the first message left unanswered.
+            if !has_deadline(snap, DeadlineKind::Unanswered) {
+                start_steps(comm.id, DeadlineKind::Unanswered, env, d);
             }
             if let Some(specialist) = comm.specialist_id {
                 relay(m, comm.id, specialist.chat(), None, snap, d);
@@ -304,10 +315,32 @@ pub fn specialist_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut 
         role: Role::Specialist,
         message: m.clone(),
     });
+    let close_at = env.now + ms(env.policy.idle_close);
     d.change(Change::SetDeadline {
         comm: comm.id,
-        at: Some(env.now + ms(env.policy.idle_close)),
+        at: Some(close_at),
     });
+    if has_deadline(snap, DeadlineKind::Unanswered) {
+        d.change(Change::Unschedule {
+            comm: comm.id,
+            kind: DeadlineKind::Unanswered,
+        });
+    }
+    let warning = env.policy.close_warning;
+    if !warning.is_zero() && warning < env.policy.idle_close {
+        d.change(Change::Schedule {
+            comm: comm.id,
+            kind: DeadlineKind::CloseWarning,
+            step: 0,
+            started_at: env.now,
+            due_at: Some(close_at - ms(warning)),
+        });
+    } else if has_deadline(snap, DeadlineKind::CloseWarning) {
+        d.change(Change::Unschedule {
+            comm: comm.id,
+            kind: DeadlineKind::CloseWarning,
+        });
+    }
     relay(
         m,
         comm.id,
@@ -576,6 +609,17 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
         comm: comm.id,
         specialist: me,
     });
+    // A Take ends the unassigned steps (the store drops them with the assignment);
+    // a customer who wrote last waits for an answer from now on.
+    let customer_wrote_last = snap
+        .log
+        .iter()
+        .rev()
+        .find(|e| e.kind != Kind::Edit)
+        .is_some_and(|e| e.role == Role::Customer);
+    if customer_wrote_last {
+        start_steps(comm.id, DeadlineKind::Unanswered, env, d);
+    }
     d.answer(
         press,
         env.texts.render_plain("take_ok", &[("id", &id_text)]),
@@ -696,6 +740,9 @@ fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d:
         back.specialist_id = None;
         announce(&back, customer, &snap.log, env, d);
     }
+    // Back in the queue: the unassigned steps start again (the store dropped the
+    // assigned communication's deadlines with the release).
+    start_steps(comm.id, DeadlineKind::Unassigned, env, d);
     for chat in env.watchers() {
         d.say(
             chat,
@@ -872,5 +919,200 @@ pub fn delivery_failed(
             });
         }
         _ => {}
+    }
+}
+
+fn has_deadline(snap: &Snapshot, kind: DeadlineKind) -> bool {
+    snap.deadlines.iter().any(|x| x.kind == kind)
+}
+
+fn steps_of<'a>(kind: DeadlineKind, env: &Env<'a>) -> &'a [std::time::Duration] {
+    match kind {
+        DeadlineKind::Unassigned => &env.policy.unassigned_steps,
+        DeadlineKind::Unanswered => &env.policy.unanswered_steps,
+        DeadlineKind::IdleClose | DeadlineKind::CloseWarning => &[],
+    }
+}
+
+/// Start the reminder steps of `kind` from now (nothing when the list is empty).
+fn start_steps(comm: CommId, kind: DeadlineKind, env: &Env<'_>, d: &mut Decision) {
+    if let Some(first) = steps_of(kind, env).first() {
+        d.change(Change::Schedule {
+            comm,
+            kind,
+            step: 0,
+            started_at: env.now,
+            due_at: Some(env.policy.after_counted(env.now, ms(*first))),
+        });
+    }
+}
+
+/// A span of time as people read it: `1h 5m`, `15m`, `3s`.
+pub fn span_text(ms: i64) -> String {
+    let secs = (ms.max(0) + 500) / 1000;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h}h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m}m"));
+    }
+    if (s > 0 && h == 0) || parts.is_empty() {
+        parts.push(format!("{s}s"));
+    }
+    parts.join(" ")
+}
+
+/// A deadline other than the timeout close passed: a reminder step or the close
+/// warning, if it is still due and its condition still holds (SPEC §6.3).
+pub fn reminder(kind: DeadlineKind, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    let Some(comm) = &snap.communication else {
+        return;
+    };
+    let Some(deadline) = snap.deadlines.iter().find(|x| x.kind == kind).copied() else {
+        return;
+    };
+    if deadline.due_at.is_none_or(|t| t > env.now) {
+        return;
+    }
+    let holds = match kind {
+        DeadlineKind::Unassigned => comm.status == Status::Unassigned,
+        DeadlineKind::Unanswered | DeadlineKind::CloseWarning => {
+            comm.status == Status::Assigned && comm.specialist_id.is_some()
+        }
+        DeadlineKind::IdleClose => false,
+    };
+    if !holds {
+        d.change(Change::Unschedule {
+            comm: comm.id,
+            kind,
+        });
+        return;
+    }
+    if kind == DeadlineKind::CloseWarning {
+        d.change(Change::Unschedule {
+            comm: comm.id,
+            kind,
+        });
+        if let Some(close_at) = comm.idle_deadline.filter(|t| *t > env.now) {
+            d.tell_customer(
+                comm.customer_id,
+                env.texts.render(
+                    "close_warning",
+                    &[
+                        ("id", &comm.id.to_string()),
+                        ("left", &span_text(close_at - env.now)),
+                    ],
+                ),
+            );
+        }
+        return;
+    }
+    let steps = steps_of(kind, env);
+    let at = |i: usize| env.policy.after_counted(deadline.started_at, ms(steps[i]));
+    let from = usize::try_from(deadline.step).unwrap_or(usize::MAX);
+    let done = |d: &mut Decision| {
+        d.change(Change::Schedule {
+            comm: comm.id,
+            kind,
+            step: u32::try_from(steps.len()).unwrap_or(u32::MAX),
+            started_at: deadline.started_at,
+            due_at: None,
+        })
+    };
+    // The latest step due: the ones before it fell due while the service was down
+    // and are skipped, so a restart fires one reminder, not a burst.
+    let Some(fire) = (from..steps.len()).rev().find(|&i| at(i) <= env.now) else {
+        // The steps changed with the configuration: wait for the one now due.
+        if from < steps.len() {
+            d.change(Change::Schedule {
+                comm: comm.id,
+                kind,
+                step: deadline.step,
+                started_at: deadline.started_at,
+                due_at: Some(at(from)),
+            });
+        } else {
+            done(d);
+        }
+        return;
+    };
+    let last = fire + 1 == steps.len();
+    let waiting = span_text(env.policy.counted_ms(deadline.started_at, env.now));
+    let id_text = comm.id.to_string();
+    match kind {
+        DeadlineKind::Unassigned => {
+            let customer = snap
+                .customer
+                .as_ref()
+                .map(render::customer_line)
+                .unwrap_or_default();
+            let vars = [
+                ("id", id_text.as_str()),
+                ("waiting", waiting.as_str()),
+                ("customer", customer.as_str()),
+            ];
+            let text = env.texts.render_html("reminder_unassigned", &vars);
+            for chat in env.policy.service_groups.iter().copied() {
+                d.send(
+                    Outgoing::html(chat, text.clone()).with_buttons(take_keyboard(comm.id, env)),
+                );
+            }
+            if last {
+                let text = env.texts.render_html("escalation_unassigned", &vars);
+                for controller in env.policy.controllers.iter().copied() {
+                    let chat = controller.chat();
+                    let mut message = Outgoing::html(chat, text.clone());
+                    if let Some(k) = take_keyboard_for(chat, comm.id, env) {
+                        message = message.with_buttons(k);
+                    }
+                    d.send(message);
+                }
+            }
+        }
+        _ => {
+            let Some(specialist) = comm.specialist_id else {
+                return;
+            };
+            d.say(
+                specialist.chat(),
+                env.texts.render(
+                    "reminder_unanswered",
+                    &[("id", &id_text), ("waiting", &waiting)],
+                ),
+            );
+            if last {
+                let text = env.texts.render(
+                    "escalation_unanswered",
+                    &[
+                        ("id", &id_text),
+                        ("waiting", &waiting),
+                        ("name", &env.specialist_name(specialist)),
+                    ],
+                );
+                for controller in env.policy.controllers.iter().copied() {
+                    d.say(controller.chat(), text.clone());
+                }
+            }
+        }
+    }
+    let step = u32::try_from(fire).unwrap_or(u32::MAX);
+    d.change(Change::ReminderSent {
+        comm: comm.id,
+        kind,
+        step,
+        escalated: last,
+    });
+    if last {
+        done(d);
+    } else {
+        d.change(Change::Schedule {
+            comm: comm.id,
+            kind,
+            step: step + 1,
+            started_at: deadline.started_at,
+            due_at: Some(at(fire + 1)),
+        });
     }
 }

@@ -184,6 +184,10 @@ pub fn after(
                 let i = entry(*comm, &mut touched);
                 touched[i].1.releases += 1;
             }
+            Change::ReminderSent { comm, .. } => {
+                let i = entry(*comm, &mut touched);
+                touched[i].1.reminders += 1;
+            }
             Change::Close { comm, reason } => {
                 let i = entry(*comm, &mut touched);
                 touched[i].1.closed(now, reason == TIMEOUT_REASON, policy);
@@ -345,5 +349,21 @@ mod tests {
             ),
         ]);
         assert_eq!(f.customer_messages, 1);
+    }
+
+    #[test]
+    fn reminders_sent_are_counted() {
+        let reminder = |step| Change::ReminderSent {
+            comm: COMM,
+            kind: crate::domain::DeadlineKind::Unassigned,
+            step,
+            escalated: false,
+        };
+        let f = play(&[
+            (0, open()),
+            (900, vec![reminder(0)]),
+            (1800, vec![reminder(1)]),
+        ]);
+        assert_eq!(f.reminders, 2);
     }
 }

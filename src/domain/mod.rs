@@ -128,6 +128,52 @@ pub struct Communication {
     pub close_reason: Option<String>,
 }
 
+/// What a deadline of a communication is for (SPEC §1.5, §6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeadlineKind {
+    /// The timeout close of an assigned communication the customer left unanswered.
+    IdleClose,
+    /// The customer's warning, `close_warning` before the timeout close.
+    CloseWarning,
+    /// The reminder steps of a communication waiting for a Take.
+    Unassigned,
+    /// The reminder steps of a customer's message waiting for the specialist's answer.
+    Unanswered,
+}
+
+impl DeadlineKind {
+    pub const ALL: [DeadlineKind; 4] = [
+        DeadlineKind::IdleClose,
+        DeadlineKind::CloseWarning,
+        DeadlineKind::Unassigned,
+        DeadlineKind::Unanswered,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::IdleClose => "idle_close",
+            DeadlineKind::CloseWarning => "close_warning",
+            DeadlineKind::Unassigned => "unassigned",
+            DeadlineKind::Unanswered => "unanswered",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeadlineKind> {
+        DeadlineKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A stored deadline: the next step of its kind due, counted from `started_at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    pub kind: DeadlineKind,
+    /// The index of the step due (0 for the single-step kinds).
+    pub step: u32,
+    pub started_at: i64,
+    /// `None` once the last step has fired.
+    pub due_at: Option<i64>,
+}
+
 /// A specialist's turn on a communication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
@@ -255,6 +301,8 @@ pub struct Snapshot {
     pub next_communication_id: CommId,
     /// Who held the communication when.
     pub assignments: Vec<Assignment>,
+    /// The communication's deadlines (always loaded with it).
+    pub deadlines: Vec<Deadline>,
     /// How many closed communications the customer has.
     pub archived: i64,
     pub listing: Option<Listing>,
@@ -336,9 +384,32 @@ pub enum Change {
         comm: CommId,
         reason: String,
     },
+    /// Set (or, with `None`, remove) the timeout-close deadline.
     SetDeadline {
         comm: CommId,
         at: Option<i64>,
+    },
+    /// Set the deadline of a kind (replacing the one there is): step `step` counted
+    /// from `started_at`, due at `due_at` (`None`: every step has fired).
+    Schedule {
+        comm: CommId,
+        kind: DeadlineKind,
+        step: u32,
+        started_at: i64,
+        due_at: Option<i64>,
+    },
+    /// Remove the deadline of a kind (its condition ended).
+    Unschedule {
+        comm: CommId,
+        kind: DeadlineKind,
+    },
+    /// A reminder step fired (SPEC §6.3): one change per reminder sent, for the
+    /// figures of §6.1. `escalated` when it also went to the controllers.
+    ReminderSent {
+        comm: CommId,
+        kind: DeadlineKind,
+        step: u32,
+        escalated: bool,
     },
     NewAnnouncement {
         comm: CommId,
@@ -454,7 +525,11 @@ impl Decision {
         self.changes.iter().any(|c| {
             matches!(
                 c,
-                Change::SetDeadline { .. } | Change::AlbumPart { .. } | Change::Assign { .. }
+                Change::SetDeadline { .. }
+                    | Change::Schedule { .. }
+                    | Change::AlbumPart { .. }
+                    | Change::Assign { .. }
+                    | Change::Open { .. }
             )
         })
     }
@@ -530,6 +605,7 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
                 day_start: *day_start,
             });
         }
+        Action::Reminder { kind, .. } => desk::reminder(*kind, snap, env, &mut d),
         Action::AlbumDue {
             chat_id,
             media_group_id,

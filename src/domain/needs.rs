@@ -222,7 +222,6 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
                 },
             }
         }
-        Action::IdleTimeout { communication_id } => Needs::of(Find::Id(*communication_id)),
         Action::DailyReport { day_start } => Needs {
             stats: Some(StatsQuery::new(
                 policy.specialists.iter().map(|s| s.chat_id).collect(),
@@ -233,6 +232,10 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
             )),
             ..Needs::default()
         },
+        Action::IdleTimeout { communication_id }
+        | Action::Reminder {
+            communication_id, ..
+        } => Needs::of(Find::Id(*communication_id)),
         Action::AlbumDue {
             chat_id,
             media_group_id,

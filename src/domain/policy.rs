@@ -52,6 +52,13 @@ pub struct Policy {
     pub hours: Option<WorkingHours>,
     /// The zone of stats days (`hours.time_zone`, UTC when unset).
     pub zone: Tz,
+    /// This long before a timeout close the customer is warned (zero: never).
+    pub close_warning: Duration,
+    /// The reminder steps of a communication waiting for a Take (increasing; empty:
+    /// none), SPEC §6.3.
+    pub unassigned_steps: Vec<Duration>,
+    /// The reminder steps of a customer's message waiting for an answer.
+    pub unanswered_steps: Vec<Duration>,
 }
 
 impl Default for Policy {
@@ -65,6 +72,9 @@ impl Default for Policy {
             daily_report_minute: None,
             hours: None,
             zone: Tz::UTC,
+            close_warning: Duration::ZERO,
+            unassigned_steps: Vec::new(),
+            unanswered_steps: Vec::new(),
         }
     }
 }

@@ -287,6 +287,32 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "Обращение #{id} взял(а) {name}.",
         "Request #{id} was taken by {name}.",
     ),
+    // Reminders and escalation (SPEC §6.3).
+    (
+        "reminder_unassigned",
+        "⏰ Обращение #{id} ждёт специалиста уже {waiting}.\n{customer}",
+        "⏰ Request #{id} has been waiting for a specialist for {waiting}.\n{customer}",
+    ),
+    (
+        "escalation_unassigned",
+        "🚨 Обращение #{id} никто не взял за {waiting}.\n{customer}",
+        "🚨 Nobody has taken request #{id} for {waiting}.\n{customer}",
+    ),
+    (
+        "reminder_unanswered",
+        "⏰ Клиент ждёт вашего ответа по обращению #{id} уже {waiting}.",
+        "⏰ The customer of request #{id} has been waiting for your answer for {waiting}.",
+    ),
+    (
+        "escalation_unanswered",
+        "🚨 Клиент обращения #{id} ждёт ответа от {name} уже {waiting}.",
+        "🚨 The customer of request #{id} has been waiting for an answer from {name} for {waiting}.",
+    ),
+    (
+        "close_warning",
+        "Ваше обращение #{id} закроется через {left}, если вы не ответите.",
+        "Your request #{id} will be closed in {left} unless you answer.",
+    ),
     (
         "released_notice",
         "{name} вернул(а) обращение #{id} в очередь.",

@@ -1,6 +1,6 @@
-//! The timer worker: fires idle deadlines (timeout close) and album windows. It
-//! sleeps until the earliest moment stored in the database, so a restart neither
-//! loses nor repeats a close.
+//! The timer worker: fires the deadlines (timeout close, close warning, reminder
+//! steps) and album windows. It sleeps until the earliest moment stored in the
+//! database, so a restart neither loses nor repeats a close or a reminder.
 
 use std::time::Duration;
 

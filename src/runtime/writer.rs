@@ -590,6 +590,9 @@ pub fn policy(config: &Config) -> Policy {
         daily_report_minute: config.reports.daily_minute(),
         hours: config.hours.working_hours(),
         zone: config.hours.zone(),
+        close_warning: config.timeouts.close_warning,
+        unassigned_steps: config.reminders.unassigned.clone(),
+        unanswered_steps: config.reminders.unanswered.clone(),
     }
 }
 

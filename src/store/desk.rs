@@ -7,15 +7,18 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::domain::needs::{Counterpart, Find, ListingQuery, LogNeed};
 use crate::domain::{
     ALBUM_WINDOW_MS, ARCHIVE_PAGE, Action, Announcement, Assignment, Change, ChatId, Code, Codes,
-    CommId, Communication, Customer, CustomerId, CustomerRow, CustomerState, Decision, Effect,
-    FileNote, Kind, Listing, LogEntry, MessageId, Needs, Queued, Role, Snapshot, StaffId, Status,
-    UNASSIGNED_SHOWN, User,
+    CommId, Communication, Customer, CustomerId, CustomerRow, CustomerState, Deadline,
+    DeadlineKind, Decision, Effect, FileNote, Kind, Listing, LogEntry, MessageId, Needs, Queued,
+    Role, Snapshot, StaffId, Status, UNASSIGNED_SHOWN, User,
 };
 use crate::error::{Error, Result};
 use crate::store::{mail, outbox};
 
-const COMM_COLUMNS: &str =
-    "id, customer_id, status, specialist_id, opened_at, idle_deadline, closed_at, close_reason";
+/// The idle deadline is read from the deadlines table (migration 8); the column of
+/// that name in `communications` is no longer used.
+const COMM_COLUMNS: &str = "id, customer_id, status, specialist_id, opened_at,
+     (SELECT due_at FROM deadlines d WHERE d.communication_id = communications.id AND d.kind = 'idle_close'),
+     closed_at, close_reason";
 
 fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
     Ok(Communication {
@@ -434,6 +437,66 @@ fn listing(conn: &Connection, query: &ListingQuery) -> Result<Listing> {
 
 /// Load what `needs` says: the communication (with its customer, announcements,
 /// log and assignments as asked), the people, codes, copies, album and list.
+/// The deadlines of a communication (at most one per kind).
+pub fn deadlines(conn: &Connection, comm: CommId) -> Result<Vec<Deadline>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, step, started_at, due_at FROM deadlines WHERE communication_id = ?1 ORDER BY id",
+    )?;
+    let mut out = Vec::new();
+    for row in stmt.query_map([comm], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+        ))
+    })? {
+        let (kind, step, started_at, due_at) = row?;
+        // A kind this version does not know is left alone.
+        if let Some(kind) = DeadlineKind::parse(&kind) {
+            out.push(Deadline {
+                kind,
+                step,
+                started_at,
+                due_at,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn schedule(
+    conn: &Connection,
+    comm: CommId,
+    kind: DeadlineKind,
+    step: u32,
+    started_at: i64,
+    due_at: Option<i64>,
+) -> Result<()> {
+    conn.exec(
+        "INSERT INTO deadlines (kind, communication_id, step, started_at, due_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (communication_id, kind) DO UPDATE
+             SET step = excluded.step, started_at = excluded.started_at, due_at = excluded.due_at",
+        params![kind.as_str(), comm, step, started_at, due_at],
+    )?;
+    Ok(())
+}
+
+fn unschedule(conn: &Connection, comm: CommId, kind: DeadlineKind) -> Result<()> {
+    conn.exec(
+        "DELETE FROM deadlines WHERE communication_id = ?1 AND kind = ?2",
+        params![comm, kind.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Drop every deadline of a communication: a Take, a release or a close ends the
+/// conditions they were set for (the decision sets those that start anew).
+fn unschedule_all(conn: &Connection, comm: CommId) -> Result<()> {
+    conn.exec("DELETE FROM deadlines WHERE communication_id = ?1", [comm])?;
+    Ok(())
+}
+
 pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
     let mut snap = Snapshot::default();
     if needs.next_id {
@@ -461,6 +524,7 @@ pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
         }
         snap.announcements = announcements(conn, c.id)?;
         snap.figures = super::figures::of(conn, c.id)?;
+        snap.deadlines = deadlines(conn, c.id)?;
         if needs.assignments {
             snap.assignments = assignments(conn, c.id)?;
         }
@@ -719,12 +783,12 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
         }
         Change::Assign { comm, specialist } => {
             let n = conn.exec(
-                "UPDATE communications SET status = 'assigned', specialist_id = ?2, assigned_at = ?3,
-                     idle_deadline = NULL
+                "UPDATE communications SET status = 'assigned', specialist_id = ?2, assigned_at = ?3
                  WHERE id = ?1 AND status = 'unassigned'",
                 params![comm, specialist, now],
             )?;
             expect_one(n, "assign an unassigned communication")?;
+            unschedule_all(conn, *comm)?;
             conn.exec(
                 "INSERT INTO assignments (communication_id, specialist_id, taken_at) VALUES (?1, ?2, ?3)",
                 params![comm, specialist, now],
@@ -732,12 +796,12 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
         }
         Change::Release { comm } => {
             let n = conn.exec(
-                "UPDATE communications SET status = 'unassigned', specialist_id = NULL, assigned_at = NULL,
-                     idle_deadline = NULL
+                "UPDATE communications SET status = 'unassigned', specialist_id = NULL, assigned_at = NULL
                  WHERE id = ?1 AND status = 'assigned'",
                 [comm],
             )?;
             expect_one(n, "release an assigned communication")?;
+            unschedule_all(conn, *comm)?;
             conn.exec(
                 "UPDATE assignments SET released_at = ?2 WHERE communication_id = ?1 AND released_at IS NULL",
                 params![comm, now],
@@ -745,23 +809,32 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
         }
         Change::Close { comm, reason } => {
             let n = conn.exec(
-                "UPDATE communications SET status = 'closed', closed_at = ?2, close_reason = ?3,
-                     idle_deadline = NULL
+                "UPDATE communications SET status = 'closed', closed_at = ?2, close_reason = ?3
                  WHERE id = ?1 AND status <> 'closed'",
                 params![comm, now, reason],
             )?;
             expect_one(n, "close an open communication")?;
+            unschedule_all(conn, *comm)?;
             conn.exec(
                 "UPDATE assignments SET released_at = ?2 WHERE communication_id = ?1 AND released_at IS NULL",
                 params![comm, now],
             )?;
         }
-        Change::SetDeadline { comm, at } => {
-            conn.exec(
-                "UPDATE communications SET idle_deadline = ?2 WHERE id = ?1 AND status = 'assigned'",
-                params![comm, at],
-            )?;
-        }
+        Change::SetDeadline { comm, at } => match at {
+            Some(at) => schedule(conn, *comm, DeadlineKind::IdleClose, 0, now, Some(*at))?,
+            None => unschedule(conn, *comm, DeadlineKind::IdleClose)?,
+        },
+        Change::Schedule {
+            comm,
+            kind,
+            step,
+            started_at,
+            due_at,
+        } => schedule(conn, *comm, *kind, *step, *started_at, *due_at)?,
+        Change::Unschedule { comm, kind } => unschedule(conn, *comm, *kind)?,
+        // The hook for the response-time figures (SPEC §6.1, "reminders sent"); the
+        // deadline's next step is set by its own change.
+        Change::ReminderSent { .. } => {}
         Change::NewAnnouncement { comm, chat } => {
             conn.exec(
                 "INSERT INTO announcements (communication_id, chat_id, message_id, active) VALUES (?1, ?2, NULL, 1)
@@ -840,11 +913,11 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
     Ok(false)
 }
 
-/// The next moment a timer is due: an idle deadline or an album window.
+/// The next moment a timer is due: a deadline or an album window.
 pub fn next_timer(conn: &Connection) -> Result<Option<i64>> {
     Ok(conn.row(
         "SELECT min(t) FROM (
-             SELECT min(idle_deadline) AS t FROM communications WHERE status = 'assigned' AND idle_deadline IS NOT NULL
+             SELECT min(due_at) AS t FROM deadlines WHERE due_at IS NOT NULL
              UNION ALL
              SELECT min(due_at) FROM album_parts)",
         [],
@@ -861,12 +934,20 @@ pub fn next_timer_of(conn: &mut Connection) -> Result<Option<i64>> {
 pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Action>> {
     let mut events = Vec::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT id FROM communications WHERE status = 'assigned' AND idle_deadline <= ?1 ORDER BY idle_deadline",
+        "SELECT communication_id, kind FROM deadlines WHERE due_at <= ?1 ORDER BY due_at, id",
     )?;
-    for id in stmt.query_map([now], |r| r.get::<_, CommId>(0))? {
-        events.push(Action::IdleTimeout {
-            communication_id: id?,
-        });
+    for row in stmt.query_map([now], |r| {
+        Ok((r.get::<_, CommId>(0)?, r.get::<_, String>(1)?))
+    })? {
+        let (communication_id, kind) = row?;
+        match DeadlineKind::parse(&kind) {
+            Some(DeadlineKind::IdleClose) => events.push(Action::IdleTimeout { communication_id }),
+            Some(kind) => events.push(Action::Reminder {
+                communication_id,
+                kind,
+            }),
+            None => {}
+        }
     }
     let mut stmt = conn.prepare_cached(
         "SELECT chat_id, media_group_id FROM album_parts GROUP BY chat_id, media_group_id HAVING max(due_at) <= ?1",
@@ -881,4 +962,201 @@ pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Action>> {
         });
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Status;
+    use crate::store::Store;
+
+    fn open(dir: &tempfile::TempDir) -> Store {
+        Store::open(&dir.path().join("d.sqlite3")).unwrap()
+    }
+
+    fn apply_all(conn: &Connection, changes: Vec<Change>, now: i64) {
+        let d = Decision {
+            changes,
+            effects: Vec::new(),
+        };
+        apply(conn, &d, now).unwrap();
+    }
+
+    fn open_comm(conn: &Connection, id: i64, customer: i64, now: i64) {
+        apply_all(
+            conn,
+            vec![
+                Change::TouchCustomer {
+                    user: User {
+                        id: customer,
+                        first_name: "Ann".into(),
+                        ..User::default()
+                    },
+                    state_if_new: CustomerState::Verified,
+                },
+                Change::Open {
+                    id: CommId(id),
+                    customer: CustomerId(customer),
+                },
+            ],
+            now,
+        );
+    }
+
+    fn schedule(id: i64, kind: DeadlineKind, step: u32, due_at: Option<i64>) -> Change {
+        Change::Schedule {
+            comm: CommId(id),
+            kind,
+            step,
+            started_at: 1_000,
+            due_at,
+        }
+    }
+
+    #[test]
+    fn every_deadline_is_one_table_read_by_next_timer_and_due_timers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let conn = store.lock();
+        open_comm(&conn, 1, 41, 1_000);
+        open_comm(&conn, 2, 42, 1_000);
+        assert_eq!(next_timer(&conn).unwrap(), None);
+        apply_all(
+            &conn,
+            vec![
+                schedule(1, DeadlineKind::Unassigned, 0, Some(5_000)),
+                schedule(2, DeadlineKind::Unassigned, 0, Some(4_000)),
+                Change::Assign {
+                    comm: CommId(2),
+                    specialist: StaffId(5),
+                },
+                schedule(2, DeadlineKind::Unanswered, 0, Some(6_000)),
+                Change::SetDeadline {
+                    comm: CommId(2),
+                    at: Some(3_000),
+                },
+                schedule(2, DeadlineKind::CloseWarning, 0, Some(2_500)),
+            ],
+            1_000,
+        );
+        // The Take dropped communication 2's unassigned step.
+        let kinds: Vec<DeadlineKind> = deadlines(&conn, CommId(2))
+            .unwrap()
+            .into_iter()
+            .map(|d| d.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                DeadlineKind::Unanswered,
+                DeadlineKind::IdleClose,
+                DeadlineKind::CloseWarning
+            ]
+        );
+        assert_eq!(next_timer(&conn).unwrap(), Some(2_500));
+        let comm = communication(&conn, CommId(2)).unwrap().unwrap();
+        assert_eq!(
+            (comm.status, comm.idle_deadline),
+            (Status::Assigned, Some(3_000))
+        );
+        assert_eq!(
+            due_timers(&conn, 5_000).unwrap(),
+            [
+                Action::Reminder {
+                    communication_id: CommId(2),
+                    kind: DeadlineKind::CloseWarning
+                },
+                Action::IdleTimeout {
+                    communication_id: CommId(2)
+                },
+                Action::Reminder {
+                    communication_id: CommId(1),
+                    kind: DeadlineKind::Unassigned
+                },
+            ]
+        );
+        // A step replaces the one of its kind; the last one leaves a row that is
+        // never due (the steps do not restart); an answer removes it.
+        apply_all(
+            &conn,
+            vec![
+                schedule(1, DeadlineKind::Unassigned, 3, None),
+                Change::Unschedule {
+                    comm: CommId(2),
+                    kind: DeadlineKind::CloseWarning,
+                },
+                Change::SetDeadline {
+                    comm: CommId(2),
+                    at: None,
+                },
+            ],
+            2_000,
+        );
+        let one = deadlines(&conn, CommId(1)).unwrap();
+        assert_eq!((one.len(), one[0].step, one[0].due_at), (1, 3, None));
+        assert_eq!(next_timer(&conn).unwrap(), Some(6_000));
+        assert_eq!(
+            due_timers(&conn, i64::MAX / 2).unwrap(),
+            [Action::Reminder {
+                communication_id: CommId(2),
+                kind: DeadlineKind::Unanswered
+            }]
+        );
+        // A close drops every deadline of the communication.
+        apply_all(
+            &conn,
+            vec![Change::Close {
+                comm: CommId(2),
+                reason: "timeout".into(),
+            }],
+            3_000,
+        );
+        assert!(deadlines(&conn, CommId(2)).unwrap().is_empty());
+        assert_eq!(next_timer(&conn).unwrap(), None);
+    }
+
+    #[test]
+    fn idle_deadlines_of_an_older_database_move_into_the_deadlines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            let old = Store::open_at_version(&path, 7).unwrap();
+            let conn = old.lock();
+            conn.exec(
+                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (42, 'Ann', 1, 1)",
+                [],
+            )
+            .unwrap();
+            conn.exec(
+                "INSERT INTO communications (id, customer_id, status, specialist_id, opened_at, idle_deadline)
+                 VALUES (3, 42, 'assigned', 5, 1, 9000)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let conn = store.lock();
+        assert_eq!(
+            communication(&conn, CommId(3))
+                .unwrap()
+                .unwrap()
+                .idle_deadline,
+            Some(9_000)
+        );
+        assert_eq!(next_timer(&conn).unwrap(), Some(9_000));
+        assert_eq!(
+            due_timers(&conn, 9_000).unwrap(),
+            [Action::IdleTimeout {
+                communication_id: CommId(3)
+            }]
+        );
+        let column: Option<i64> = conn
+            .row(
+                "SELECT idle_deadline FROM communications WHERE id = 3",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(column, None, "the old column is no longer used");
+    }
 }

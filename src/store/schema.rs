@@ -312,6 +312,32 @@ UPDATE comm_figures SET resolution_s = (
 WHERE closed_at IS NOT NULL;
 "#,
     ),
+    // 9: one table of deadlines for every timed step of a communication (SPEC §1.5,
+    // §6.3): the timeout close, the close warning, the reminder steps. At most one
+    // row per communication and kind: the next step due; `due_at` NULL once the last
+    // step has fired (the steps do not start again until their condition does).
+    // `started_at` is the moment the steps count from. The idle deadlines move here;
+    // `communications.idle_deadline` stays, unused.
+    M::up(
+        r#"
+CREATE TABLE deadlines (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind             TEXT    NOT NULL
+                     CHECK (kind IN ('idle_close', 'close_warning', 'unassigned', 'unanswered')),
+    communication_id INTEGER NOT NULL REFERENCES communications (id),
+    step             INTEGER NOT NULL DEFAULT 0,
+    started_at       INTEGER NOT NULL,
+    due_at           INTEGER
+) STRICT;
+CREATE UNIQUE INDEX deadlines_one_per_kind ON deadlines (communication_id, kind);
+CREATE INDEX deadlines_due ON deadlines (due_at) WHERE due_at IS NOT NULL;
+INSERT INTO deadlines (kind, communication_id, step, started_at, due_at)
+    SELECT 'idle_close', id, 0, idle_deadline, idle_deadline FROM communications
+    WHERE status = 'assigned' AND idle_deadline IS NOT NULL;
+UPDATE communications SET idle_deadline = NULL;
+DROP INDEX communications_deadline;
+"#,
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {
