@@ -221,6 +221,9 @@ pub(super) fn validate(c: &mut Config, p: &mut Problems) {
     // [timeouts]
     check_duration(p, "timeouts.idle_close", c.timeouts.idle_close, false);
 
+    // [csat]
+    check_duration(p, "csat.comment_window", c.csat.comment_window, false);
+
     // [disk]
     check_duration(p, "disk.check_interval", c.disk.check_interval, false);
     check_duration(p, "disk.repeat_every", c.disk.repeat_every, false);

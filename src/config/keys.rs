@@ -175,6 +175,7 @@ mod tests {
                 "smtp",
                 "auth",
                 "timeouts",
+                "csat",
                 "disk",
                 "limits",
                 "specialists",

@@ -30,7 +30,7 @@ mod urls;
 pub use load::{CONFIG_ENV, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 pub use problems::{ConfigErrors, Problem};
 pub use types::{
-    AdminConfig, ArchiveConfig, AuthConfig, Config, DatabaseConfig, DiskConfig, Group,
+    AdminConfig, ArchiveConfig, AuthConfig, Config, CsatConfig, DatabaseConfig, DiskConfig, Group,
     LimitsConfig, Locale, LogConfig, Person, Secret, SmtpConfig, SmtpSecurity, Synchronous,
     TelegramConfig, TextsConfig, TimeoutsConfig, WebhookConfig,
 };

@@ -218,7 +218,7 @@ fn split_string_lists(root: &mut Map<String, Value>) {
 /// expected.
 fn reject_loose_scalars(root: &mut Map<String, Value>, p: &mut Problems) {
     const FLOATS: &[&str] = &["disk.min_free_percent"];
-    const BOOLS: &[&str] = &["webhook.upload_certificate"];
+    const BOOLS: &[&str] = &["webhook.upload_certificate", "csat.enabled"];
     let check = |prefix: &str, table: &mut Map<String, Value>, p: &mut Problems| {
         let mut bad: Vec<(String, String)> = table
             .iter()
@@ -287,6 +287,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         smtp: de_section(r, "smtp", &["host", "from"], p),
         auth: de_section(r, "auth", &[], p),
         timeouts: de_section(r, "timeouts", &[], p),
+        csat: de_section(r, "csat", &[], p),
         disk: de_section(r, "disk", &[], p),
         limits: de_section(r, "limits", &[], p),
         specialists: Vec::new(),

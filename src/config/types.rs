@@ -64,6 +64,7 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub auth: AuthConfig,
     pub timeouts: TimeoutsConfig,
+    pub csat: CsatConfig,
     pub disk: DiskConfig,
     pub limits: LimitsConfig,
     pub specialists: Vec<Person>,
@@ -305,6 +306,24 @@ impl Default for TimeoutsConfig {
     fn default() -> Self {
         TimeoutsConfig {
             idle_close: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+/// `[csat]`: satisfaction surveys after a close.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct CsatConfig {
+    pub enabled: bool,
+    #[serde(deserialize_with = "de_duration")]
+    pub comment_window: Duration,
+}
+
+impl Default for CsatConfig {
+    fn default() -> Self {
+        CsatConfig {
+            enabled: true,
+            comment_window: Duration::from_secs(10 * 60),
         }
     }
 }

@@ -59,6 +59,15 @@ pub struct Counterpart {
     pub in_customer_chat: bool,
 }
 
+/// Which satisfaction survey an action concerns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SurveyFind {
+    /// The survey of this communication.
+    Of(CommId),
+    /// The customer's survey still awaiting a comment, if any.
+    AwaitingCommentOf(CustomerId),
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Needs {
     /// The communication concerned, with its customer and announcements.
@@ -81,6 +90,7 @@ pub struct Needs {
     pub listing: Option<ListingQuery>,
     /// The id a new communication would get.
     pub next_id: bool,
+    pub survey: Option<SurveyFind>,
 }
 
 impl Needs {
@@ -105,6 +115,9 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
                     customer: Some(actor),
                     codes: Some(actor),
                     next_id: true,
+                    // A text may be the comment on a rating just given.
+                    survey: matches!(action, Action::Message(_))
+                        .then_some(SurveyFind::AwaitingCommentOf(actor)),
                     ..Needs::of(Find::OpenOf(actor))
                 }
             };
@@ -183,6 +196,10 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
                     ..Needs::default()
                 },
                 Button::Noop => Needs::default(),
+                Button::Rate { comm, .. } | Button::SkipComment(comm) => Needs {
+                    survey: Some(SurveyFind::Of(comm)),
+                    ..Needs::default()
+                },
                 Button::ChangeEmail | Button::ResendCode => Needs {
                     customer: Some(from.as_customer()),
                     codes: Some(from.as_customer()),
@@ -201,7 +218,9 @@ pub fn needs(action: &Action, policy: &Policy) -> Needs {
         Action::Delivered { purpose, .. } | Action::DeliveryFailed { purpose, .. } => match purpose
         {
             Purpose::Announcement { comm, .. } => Needs::of(Find::Id(*comm)),
-            Purpose::Relay { .. } | Purpose::Notice { .. } => Needs::default(),
+            Purpose::Relay { .. } | Purpose::Notice { .. } | Purpose::Survey { .. } => {
+                Needs::default()
+            }
         },
         Action::MailFailed { purpose, .. } => match purpose {
             MailPurpose::Code { customer } => Needs {
@@ -261,8 +280,13 @@ mod tests {
             })
         );
         assert_eq!(n.edit_copy, None);
+        assert_eq!(
+            n.survey,
+            Some(SurveyFind::AwaitingCommentOf(CustomerId(42)))
+        );
         let e = needs(&Action::Edited(m), &policy());
         assert_eq!(e.edit_copy.map(|c| c.message), Some(MessageId(7)));
+        assert_eq!(e.survey, None);
     }
 
     #[test]
@@ -305,6 +329,18 @@ mod tests {
                 before: Some(CustomerId(9)),
                 size: USERS_PAGE
             })
+        );
+        let rate = needs(
+            &press(Button::Rate {
+                comm: CommId(8),
+                rating: 5,
+            }),
+            &policy(),
+        );
+        assert_eq!(rate.survey, Some(SurveyFind::Of(CommId(8))));
+        assert_eq!(
+            needs(&press(Button::SkipComment(CommId(8))), &policy()).survey,
+            Some(SurveyFind::Of(CommId(8)))
         );
         let junk = Action::Press {
             from: user(5),

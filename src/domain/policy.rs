@@ -34,6 +34,25 @@ impl Default for AuthPolicy {
     }
 }
 
+/// Satisfaction surveys (SPEC §6.5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsatPolicy {
+    /// A survey follows every close by the specialist or by timeout.
+    pub enabled: bool,
+    /// After a rating, how long the customer's next text is its comment (and the
+    /// rating may still be changed).
+    pub comment_window: Duration,
+}
+
+impl Default for CsatPolicy {
+    fn default() -> Self {
+        CsatPolicy {
+            enabled: true,
+            comment_window: Duration::from_secs(600),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     pub specialists: Vec<Member>,
@@ -43,6 +62,7 @@ pub struct Policy {
     /// An assigned communication whose last word is the specialist's closes after
     /// this long without an answer.
     pub idle_close: Duration,
+    pub csat: CsatPolicy,
 }
 
 impl Default for Policy {
@@ -53,6 +73,7 @@ impl Default for Policy {
             controllers: Vec::new(),
             auth: AuthPolicy::default(),
             idle_close: Duration::from_secs(3600),
+            csat: CsatPolicy::default(),
         }
     }
 }

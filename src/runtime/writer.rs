@@ -553,6 +553,10 @@ pub fn policy(config: &Config) -> Policy {
             max_codes_per_hour: config.auth.max_codes_per_hour,
         },
         idle_close: config.timeouts.idle_close,
+        csat: domain::CsatPolicy {
+            enabled: config.csat.enabled,
+            comment_window: config.csat.comment_window,
+        },
     }
 }
 

@@ -34,6 +34,8 @@ pub fn encode(button: &Button) -> String {
         Button::ArchiveShow(n) => format!("as:{n}"),
         Button::ArchiveZip(n) => format!("az:{n}"),
         Button::Noop => "x".into(),
+        Button::Rate { comm, rating } => format!("rt:{comm}:{rating}"),
+        Button::SkipComment(n) => format!("sk:{n}"),
     }
 }
 
@@ -86,6 +88,19 @@ pub fn parse(data: &str) -> Option<Button> {
         }
         Some(("as", n)) => id(n).map(|n| Button::ArchiveShow(CommId(n))),
         Some(("az", n)) => id(n).map(|n| Button::ArchiveZip(CommId(n))),
+        Some(("rt", rest)) => {
+            let (comm, rating) = rest.split_once(':')?;
+            // One digit, 1 to 5.
+            let rating = match rating.as_bytes() {
+                [d @ b'1'..=b'5'] => d - b'0',
+                _ => return None,
+            };
+            Some(Button::Rate {
+                comm: CommId(id(comm)?),
+                rating,
+            })
+        }
+        Some(("sk", n)) => id(n).map(|n| Button::SkipComment(CommId(n))),
         None if data == "e" => Some(Button::ChangeEmail),
         None if data == "rs" => Some(Button::ResendCode),
         None if data == "x" => Some(Button::Noop),
@@ -127,6 +142,15 @@ mod tests {
             Button::ArchiveShow(CommId(12)),
             Button::ArchiveZip(CommId(12)),
             Button::Noop,
+            Button::Rate {
+                comm: CommId(999_999_999_999),
+                rating: 5,
+            },
+            Button::Rate {
+                comm: CommId(3),
+                rating: 1,
+            },
+            Button::SkipComment(CommId(999_999_999_999)),
         ] {
             let s = encode(&d);
             assert!(s.len() <= MAX_LEN);
@@ -148,6 +172,14 @@ mod tests {
             "T:1",
             "t:99999999999999999999",
             "ee",
+            "rt:1:0",
+            "rt:1:6",
+            "rt:1:05",
+            "rt:0:5",
+            "rt:1",
+            "rt:1:5:1",
+            "sk:0",
+            "sk:",
         ] {
             assert_eq!(parse(junk), None, "{junk:?}");
         }
