@@ -336,6 +336,22 @@ mod tests {
     }
 
     #[test]
+    fn csat_is_on_by_default_and_its_window_is_checked() {
+        let c = load_ok(MINIMAL);
+        assert!(c.csat.enabled);
+        assert_eq!(c.csat.comment_window, Duration::from_secs(600));
+        let c = load_ok(&format!(
+            "{MINIMAL}\n[csat]\nenabled = false\ncomment_window = \"30m\"\n"
+        ));
+        assert!(!c.csat.enabled);
+        assert_eq!(c.csat.comment_window, Duration::from_secs(1800));
+        let p = problems(&format!(
+            "{MINIMAL}\n[csat]\nenabled = \"maybe\"\ncomment_window = \"0s\"\n"
+        ));
+        assert_eq!(keys(&p), ["csat.enabled", "csat.comment_window"], "{p:?}");
+    }
+
+    #[test]
     fn bad_durations_name_their_key() {
         let p = problems(&format!(
             "{MINIMAL}\n[auth]\ncode_ttl = \"ten minutes\"\nresend_cooldown = 60\n\
