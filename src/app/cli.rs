@@ -1,4 +1,5 @@
-//! The service's command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`.
+//! The service's command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`,
+//! `export`.
 //! The binary (`src/main.rs`) parses it, with `--config` and its own `demo` beside
 //! these, and hands them to [`run`].
 
@@ -8,7 +9,9 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde_json::json;
 
+use crate::app::export::ExportFormat;
 use crate::config::{Config, Problem};
+use crate::store::export::ExportKind;
 use crate::telegram::BotApi;
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +36,38 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhookAction,
     },
+    /// Write stored data as CSV or JSON (while the service runs, too).
+    Export {
+        /// What to export.
+        #[arg(value_enum)]
+        what: ExportWhat,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// From this UTC day on (by each row's own time).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::app::export::parse_day)]
+        since: Option<chrono::NaiveDate>,
+        /// Up to this UTC day, included.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::app::export::parse_day)]
+        until: Option<chrono::NaiveDate>,
+        /// Write to FILE (replaced when complete) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// What `export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportWhat {
+    /// communication_id, customer_id, specialist_id, rating, comment, rated_at
+    Ratings,
+}
+
+impl ExportWhat {
+    pub fn kind(self) -> ExportKind {
+        match self {
+            ExportWhat::Ratings => ExportKind::Ratings,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +100,29 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
         Command::Poll => with_config(config, false, |config| {
             runtime(crate::app::run_poll(config, crate::app::shutdown::signal()))
         }),
+        Command::Export {
+            what,
+            format,
+            since,
+            until,
+            out,
+        } => {
+            let range = match crate::app::export::range(since, until) {
+                Ok(range) => range,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            with_config(config, false, |config| {
+                let n =
+                    crate::app::export::run(&config, what.kind(), format, range, out.as_deref())?;
+                if let Some(out) = &out {
+                    eprintln!("{n} {} written to {}", what.kind().as_str(), out.display());
+                }
+                Ok(())
+            })
+        }
         Command::Webhook { action } => {
             with_config(config, matches!(action, WebhookAction::Set), |config| {
                 runtime(webhook(config, action))

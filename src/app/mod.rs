@@ -2,6 +2,7 @@
 //! long polling), run until a shutdown future resolves.
 
 pub mod cli;
+pub mod export;
 pub mod logging;
 pub mod shutdown;
 

@@ -250,6 +250,9 @@ pub(super) fn validate(c: &mut Config, p: &mut Problems) {
 
     check_hours(&c.hours, p);
 
+    // [csat]
+    check_duration(p, "csat.comment_window", c.csat.comment_window, false);
+
     // [disk]
     check_duration(p, "disk.check_interval", c.disk.check_interval, false);
     check_duration(p, "disk.repeat_every", c.disk.repeat_every, false);
@@ -392,6 +395,22 @@ mod tests {
         assert_eq!(c.auth.resend_cooldown, Duration::from_millis(500));
         assert_eq!(c.timeouts.idle_close, Duration::from_secs(600));
         assert_eq!(c.disk.repeat_every, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn csat_is_on_by_default_and_its_window_is_checked() {
+        let c = load_ok(MINIMAL);
+        assert!(c.csat.enabled);
+        assert_eq!(c.csat.comment_window, Duration::from_secs(600));
+        let c = load_ok(&format!(
+            "{MINIMAL}\n[csat]\nenabled = false\ncomment_window = \"30m\"\n"
+        ));
+        assert!(!c.csat.enabled);
+        assert_eq!(c.csat.comment_window, Duration::from_secs(1800));
+        let p = problems(&format!(
+            "{MINIMAL}\n[csat]\nenabled = \"maybe\"\ncomment_window = \"0s\"\n"
+        ));
+        assert_eq!(keys(&p), ["csat.enabled", "csat.comment_window"], "{p:?}");
     }
 
     #[test]

@@ -176,6 +176,7 @@ mod tests {
                 "auth",
                 "timeouts",
                 "reports",
+                "csat",
                 "hours",
                 "reminders",
                 "disk",

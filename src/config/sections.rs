@@ -231,7 +231,7 @@ fn split_string_list(root: &mut Map<String, Value>, section: &str, key: &str) {
 /// expected.
 fn reject_loose_scalars(root: &mut Map<String, Value>, p: &mut Problems) {
     const FLOATS: &[&str] = &["disk.min_free_percent"];
-    const BOOLS: &[&str] = &["webhook.upload_certificate"];
+    const BOOLS: &[&str] = &["webhook.upload_certificate", "csat.enabled"];
     let check = |prefix: &str, table: &mut Map<String, Value>, p: &mut Problems| {
         let mut bad: Vec<(String, String)> = table
             .iter()
@@ -305,6 +305,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         auth: de_section(r, "auth", &[], p),
         timeouts: de_section(r, "timeouts", &[], p),
         reports: de_section(r, "reports", &[], p),
+        csat: de_section(r, "csat", &[], p),
         hours: de_section(r, "hours", &[], p),
         reminders: de_section(r, "reminders", &[], p),
         disk: de_section(r, "disk", &[], p),

@@ -65,6 +65,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub timeouts: TimeoutsConfig,
     pub reports: ReportsConfig,
+    pub csat: CsatConfig,
     pub hours: HoursConfig,
     pub reminders: RemindersConfig,
     pub disk: DiskConfig,
@@ -434,6 +435,24 @@ impl HoursConfig {
             .filter_map(|d| parse_holiday(d).ok())
             .collect();
         Some(hours)
+    }
+}
+
+/// `[csat]`: satisfaction surveys after a close.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct CsatConfig {
+    pub enabled: bool,
+    #[serde(deserialize_with = "de_duration")]
+    pub comment_window: Duration,
+}
+
+impl Default for CsatConfig {
+    fn default() -> Self {
+        CsatConfig {
+            enabled: true,
+            comment_window: Duration::from_secs(10 * 60),
+        }
     }
 }
 

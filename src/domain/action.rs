@@ -284,6 +284,20 @@ pub enum Button {
     },
     /// A button that does nothing (a page number).
     Noop,
+    /// Customer: rate the help with communication `comm` (1…5) in its survey.
+    Rate {
+        comm: CommId,
+        rating: u8,
+    },
+    /// Customer: no comment on the rating of communication N.
+    SkipComment(CommId),
+}
+
+impl Button {
+    /// Whether the button belongs to a customer's satisfaction survey.
+    pub fn is_survey(&self) -> bool {
+        matches!(self, Button::Rate { .. } | Button::SkipComment(_))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

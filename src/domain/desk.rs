@@ -6,7 +6,7 @@ use super::{
     Decision, Env, Format, Incoming, Key, Keyboard, Kind, LogEntry, MenuItem, MessageId, Outgoing,
     Press, Purpose, Role, Snapshot, StaffId, Status, User,
 };
-use super::{menus, render};
+use super::{csat, menus, render};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 
 /// The Take button, for a chat whose members may take (service groups and
@@ -470,7 +470,7 @@ fn own_action(
     };
     match what {
         Own::Release => release(comm, me, snap, env, d),
-        Own::Close => close(comm, "closed by the specialist", false, env, d),
+        Own::Close => close(comm, CloseBy::Specialist, env, d),
         Own::Current => {
             if let Some(customer) = &snap.customer {
                 d.say_with(
@@ -514,7 +514,7 @@ pub fn specialist_button(
             if matches!(data, Button::Release(_)) {
                 release(comm, me, snap, env, d);
             } else {
-                close(comm, "closed by the specialist", false, env, d);
+                close(comm, CloseBy::Specialist, env, d);
             }
         }
         Button::Menu(MenuItem::Current) => {
@@ -557,6 +557,10 @@ pub fn specialist_button(
         Button::Noop => d.answer(press, String::new(), false),
         Button::ChangeEmail | Button::ResendCode => {
             d.answer(press, env.texts.render_plain("button_unknown", &[]), false)
+        }
+        // Surveys are decided before the presser's role is looked at.
+        Button::Rate { .. } | Button::SkipComment(_) => {
+            csat::press(press, from, data, snap, env, d)
         }
     }
 }
@@ -754,11 +758,38 @@ fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d:
     }
 }
 
-fn close(comm: &Communication, reason: &str, timeout: bool, env: &Env<'_>, d: &mut Decision) {
+/// Who or what closes a communication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CloseBy {
+    Specialist,
+    Timeout,
+}
+
+impl CloseBy {
+    /// The stored close reason.
+    fn reason(self) -> &'static str {
+        match self {
+            CloseBy::Specialist => "closed by the specialist",
+            CloseBy::Timeout => "timeout",
+        }
+    }
+
+    /// Whether the customer is asked to rate the help afterwards (SPEC §6.5): after
+    /// a close by the specialist or by timeout, yes; a close by a block (§7.5, when
+    /// it comes) must answer no.
+    fn asks_for_rating(self) -> bool {
+        match self {
+            CloseBy::Specialist | CloseBy::Timeout => true,
+        }
+    }
+}
+
+fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut Decision) {
+    let timeout = by == CloseBy::Timeout;
     let id_text = comm.id.to_string();
     d.change(Change::Close {
         comm: comm.id,
-        reason: reason.to_string(),
+        reason: by.reason().to_string(),
     });
     d.change(Change::DeactivateAnnouncements { comm: comm.id });
     let name = comm
@@ -794,6 +825,9 @@ fn close(comm: &Communication, reason: &str, timeout: bool, env: &Env<'_>, d: &m
                 .render(notice, &[("id", &id_text), ("name", &name)]),
         );
     }
+    if by.asks_for_rating() && env.policy.csat.enabled {
+        csat::ask(comm, env, d);
+    }
 }
 
 /// A communication's idle deadline passed: close it if it is still due.
@@ -802,7 +836,7 @@ pub fn idle_timeout(snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
         && comm.status == Status::Assigned
         && comm.idle_deadline.is_some_and(|t| t <= env.now)
     {
-        close(comm, "timeout", true, env, d);
+        close(comm, CloseBy::Timeout, env, d);
     }
 }
 
@@ -877,6 +911,14 @@ pub fn delivered(
                 });
             }
         }
+        Purpose::Survey { comm, .. } => {
+            if let Some(&message_id) = copies.first() {
+                d.change(Change::SurveySent {
+                    comm: *comm,
+                    message_id,
+                });
+            }
+        }
         Purpose::Notice { .. } => {}
     }
 }
@@ -913,7 +955,7 @@ pub fn delivery_failed(
                 );
             }
         }
-        Purpose::Notice { customer } if code == 403 => {
+        Purpose::Notice { customer } | Purpose::Survey { customer, .. } if code == 403 => {
             d.change(Change::MarkBlocked {
                 customer: *customer,
             });

@@ -186,6 +186,8 @@ pub enum Purpose {
     },
     /// A notice to a customer: a refusal means they blocked the bot.
     Notice { customer: CustomerId },
+    /// The satisfaction survey of `comm` (its message id is kept, to edit it).
+    Survey { comm: CommId, customer: CustomerId },
 }
 
 /// Why an email was sent.

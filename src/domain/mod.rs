@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod archive;
+pub mod csat;
 mod desk;
 pub mod disk;
 pub mod effect;
@@ -28,12 +29,13 @@ pub mod transcript;
 use crate::domain::texts::Texts;
 
 pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, User};
+pub use csat::Survey;
 pub use effect::{Effect, Format, Key, Keyboard, MailOut, MailPurpose, Outgoing, Purpose, Send};
 pub use email::EmailAddress;
 pub use ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 pub use needs::{Needs, needs};
 pub use onboarding::{CodeKey, code_hash};
-pub use policy::{AuthPolicy, Member, Policy};
+pub use policy::{AuthPolicy, CsatPolicy, Member, Policy};
 
 /// How long album parts are gathered before they are relayed together.
 pub const ALBUM_WINDOW_MS: i64 = 1_200;
@@ -309,6 +311,9 @@ pub struct Snapshot {
     /// The figures of the communication concerned (none stored yet: `None`).
     pub figures: Option<figures::Figures>,
     pub stats: Option<stats::Stats>,
+    /// The satisfaction survey concerned: the one a button names, or the one whose
+    /// comment the customer may still write.
+    pub survey: Option<Survey>,
 }
 
 /// The moment and the settings a decision is made with.
@@ -450,6 +455,33 @@ pub enum Change {
         comm: CommId,
         figures: figures::Figures,
     },
+    /// A satisfaction survey is sent for closed communication `comm`.
+    NewSurvey {
+        comm: CommId,
+        customer: CustomerId,
+        specialist: Option<StaffId>,
+    },
+    /// The survey of `comm` arrived as message `message_id` of the customer's chat.
+    SurveySent {
+        comm: CommId,
+        message_id: MessageId,
+    },
+    /// The customer rated `comm`; `comment_until` is set by the first rating only
+    /// (the end of the window for a comment and for changing the rating).
+    Rate {
+        comm: CommId,
+        rating: u8,
+        comment_until: Option<i64>,
+    },
+    /// The customer's comment on the rating of `comm` (the wait for it ends).
+    Comment {
+        comm: CommId,
+        text: String,
+    },
+    /// No comment is awaited any more (Skip, or the customer wrote something else).
+    EndComment {
+        comm: CommId,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -573,6 +605,10 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             press,
         } => match button {
             None => d.answer(press, env.texts.render_plain("button_unknown", &[]), false),
+            // A survey hears its own customer only, whoever else presses.
+            Some(button) if button.is_survey() => {
+                csat::press(press, from, button, snap, env, &mut d)
+            }
             Some(Button::Stats { .. })
                 if policy.is_controller(from.as_staff())
                     || policy.is_specialist(from.as_staff()) =>

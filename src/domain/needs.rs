@@ -60,6 +60,15 @@ pub struct Counterpart {
     pub in_customer_chat: bool,
 }
 
+/// Which satisfaction survey an action concerns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SurveyFind {
+    /// The survey of this communication.
+    Of(CommId),
+    /// The customer's survey still awaiting a comment, if any.
+    AwaitingCommentOf(CustomerId),
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Needs {
     /// The communication concerned, with its customer and announcements.
@@ -84,6 +93,7 @@ pub struct Needs {
     pub next_id: bool,
     /// The figures `/stats` shows.
     pub stats: Option<StatsQuery>,
+    pub survey: Option<SurveyFind>,
 }
 
 impl Needs {
@@ -136,6 +146,9 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
                     customer: Some(actor),
                     codes: Some(actor),
                     next_id: true,
+                    // A text may be the comment on a rating just given.
+                    survey: matches!(action, Action::Message(_))
+                        .then_some(SurveyFind::AwaitingCommentOf(actor)),
                     ..Needs::of(Find::OpenOf(actor))
                 }
             };
@@ -215,6 +228,10 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
                 },
                 // Matched first, above.
                 Button::Stats { .. } | Button::Noop => Needs::default(),
+                Button::Rate { comm, .. } | Button::SkipComment(comm) => Needs {
+                    survey: Some(SurveyFind::Of(comm)),
+                    ..Needs::default()
+                },
                 Button::ChangeEmail | Button::ResendCode => Needs {
                     customer: Some(from.as_customer()),
                     codes: Some(from.as_customer()),
@@ -246,7 +263,9 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
         Action::Delivered { purpose, .. } | Action::DeliveryFailed { purpose, .. } => match purpose
         {
             Purpose::Announcement { comm, .. } => Needs::of(Find::Id(*comm)),
-            Purpose::Relay { .. } | Purpose::Notice { .. } => Needs::default(),
+            Purpose::Relay { .. } | Purpose::Notice { .. } | Purpose::Survey { .. } => {
+                Needs::default()
+            }
         },
         Action::MailFailed { purpose, .. } => match purpose {
             MailPurpose::Code { customer } => Needs {
@@ -306,8 +325,13 @@ mod tests {
             })
         );
         assert_eq!(n.edit_copy, None);
+        assert_eq!(
+            n.survey,
+            Some(SurveyFind::AwaitingCommentOf(CustomerId(42)))
+        );
         let e = needs(&Action::Edited(m), &policy(), 0);
         assert_eq!(e.edit_copy.map(|c| c.message), Some(MessageId(7)));
+        assert_eq!(e.survey, None);
     }
 
     #[test]
@@ -351,6 +375,19 @@ mod tests {
                 before: Some(CustomerId(9)),
                 size: USERS_PAGE
             })
+        );
+        let rate = needs(
+            &press(Button::Rate {
+                comm: CommId(8),
+                rating: 5,
+            }),
+            &policy(),
+            0,
+        );
+        assert_eq!(rate.survey, Some(SurveyFind::Of(CommId(8))));
+        assert_eq!(
+            needs(&press(Button::SkipComment(CommId(8))), &policy(), 0).survey,
+            Some(SurveyFind::Of(CommId(8)))
         );
         let junk = Action::Press {
             from: user(5),

@@ -3,7 +3,7 @@
 use super::email::EmailAddress;
 use super::{
     Button, Change, Command, CustomerState, Decision, Env, Incoming, Key, Keyboard, Kind, MailOut,
-    MailPurpose, Press, Snapshot, User, desk,
+    MailPurpose, Press, Snapshot, User, csat, desk,
 };
 use super::{ChatId, CustomerId};
 
@@ -103,7 +103,11 @@ pub fn customer_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut De
             }
             _ => d.say(m.chat_id, env.texts.render("enter_code", &[])),
         },
-        CustomerState::Verified => desk::customer_request(m, customer, snap, env, d),
+        CustomerState::Verified => {
+            if !csat::comment(m, snap, env, d) {
+                desk::customer_request(m, customer, snap, env, d)
+            }
+        }
     }
 }
 

@@ -37,6 +37,25 @@ impl Default for AuthPolicy {
     }
 }
 
+/// Satisfaction surveys (SPEC §6.5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsatPolicy {
+    /// A survey follows every close by the specialist or by timeout.
+    pub enabled: bool,
+    /// After a rating, how long the customer's next text is its comment (and the
+    /// rating may still be changed).
+    pub comment_window: Duration,
+}
+
+impl Default for CsatPolicy {
+    fn default() -> Self {
+        CsatPolicy {
+            enabled: true,
+            comment_window: Duration::from_secs(600),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     pub specialists: Vec<Member>,
@@ -59,6 +78,7 @@ pub struct Policy {
     pub unassigned_steps: Vec<Duration>,
     /// The reminder steps of a customer's message waiting for an answer.
     pub unanswered_steps: Vec<Duration>,
+    pub csat: CsatPolicy,
 }
 
 impl Default for Policy {
@@ -75,6 +95,7 @@ impl Default for Policy {
             close_warning: Duration::ZERO,
             unassigned_steps: Vec::new(),
             unanswered_steps: Vec::new(),
+            csat: CsatPolicy::default(),
         }
     }
 }

@@ -333,6 +333,79 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "✅ Новый клиент подтвердил адрес: {customer}",
         "✅ New customer verified: {customer}",
     ),
+    // Satisfaction surveys (customers).
+    (
+        "survey_question",
+        "Как вы оцените помощь по обращению #{id}?",
+        "How would you rate the help with request #{id}?",
+    ),
+    (
+        "survey_rated",
+        "Как вы оцените помощь по обращению #{id}?\nВаша оценка: {stars} {rating}/5",
+        "How would you rate the help with request #{id}?\nYour rating: {stars} {rating}/5",
+    ),
+    (
+        "survey_comment_ask",
+        "Спасибо! Если хотите, напишите комментарий одним сообщением в течение {minutes} мин. или нажмите «Пропустить».",
+        "Thank you! If you like, write a comment in one message within {minutes} min, or press Skip.",
+    ),
+    (
+        "survey_comment_thanks",
+        "Спасибо за отзыв!",
+        "Thank you for your feedback!",
+    ),
+    (
+        "survey_skipped",
+        "Хорошо, без комментария. Спасибо!",
+        "All right, no comment. Thank you!",
+    ),
+    // Survey popups (plain text).
+    (
+        "survey_thanks",
+        "Спасибо! Ваша оценка: {rating}",
+        "Thank you! Your rating: {rating}",
+    ),
+    (
+        "survey_final",
+        "Оценка уже сохранена ({rating}), изменить её больше нельзя.",
+        "Your rating ({rating}) is recorded and can no longer be changed.",
+    ),
+    (
+        "survey_not_yours",
+        "Это не ваш опрос.",
+        "This survey is not yours.",
+    ),
+    (
+        "survey_expired",
+        "Опрос по обращению #{id} старше 7 дней и закрыт.",
+        "The survey on request #{id} is older than 7 days and closed.",
+    ),
+    (
+        "survey_gone",
+        "Опроса по обращению #{id} нет.",
+        "There is no survey on request #{id}.",
+    ),
+    (
+        "survey_no_comment_awaited",
+        "Комментарий уже не ожидается.",
+        "No comment is awaited any more.",
+    ),
+    // Survey results (staff).
+    (
+        "rating_notice",
+        "⭐ Обращение #{id}: оценка {stars} {rating}/5 от {customer}.",
+        "⭐ Request #{id} was rated {stars} {rating}/5 by {customer}.",
+    ),
+    (
+        "rating_changed_notice",
+        "⭐ Обращение #{id}: {customer} изменил(а) оценку на {stars} {rating}/5.",
+        "⭐ Request #{id}: {customer} changed the rating to {stars} {rating}/5.",
+    ),
+    (
+        "comment_notice",
+        "💬 Комментарий к оценке обращения #{id} ({rating}/5) от {customer}:\n{comment}",
+        "💬 Comment on the rating of request #{id} ({rating}/5) from {customer}:\n{comment}",
+    ),
     // Specialists' menus.
     ("specialist_menu", "Меню специалиста:", "Specialist menu:"),
     (
@@ -488,6 +561,8 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ),
     ("button_zip", "Скачать (zip)", "Download (zip)"),
     ("button_take", "Взять", "Take"),
+    ("button_rate", "{rating} ⭐", "{rating} ⭐"),
+    ("button_skip", "Пропустить", "Skip"),
     ("button_release", "Освободить", "Release"),
     ("button_close", "Закрыть", "Close"),
     (

@@ -593,6 +593,10 @@ pub fn policy(config: &Config) -> Policy {
         close_warning: config.timeouts.close_warning,
         unassigned_steps: config.reminders.unassigned.clone(),
         unanswered_steps: config.reminders.unanswered.clone(),
+        csat: domain::CsatPolicy {
+            enabled: config.csat.enabled,
+            comment_window: config.csat.comment_window,
+        },
     }
 }
 

@@ -4,12 +4,12 @@
 use crate::store::Cached;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::domain::needs::{Counterpart, Find, ListingQuery, LogNeed};
+use crate::domain::needs::{Counterpart, Find, ListingQuery, LogNeed, SurveyFind};
 use crate::domain::{
     ALBUM_WINDOW_MS, ARCHIVE_PAGE, Action, Announcement, Assignment, Change, ChatId, Code, Codes,
     CommId, Communication, Customer, CustomerId, CustomerRow, CustomerState, Deadline,
     DeadlineKind, Decision, Effect, FileNote, Kind, Listing, LogEntry, MessageId, Needs, Queued,
-    Role, Snapshot, StaffId, Status, UNASSIGNED_SHOWN, User,
+    Role, Snapshot, StaffId, Status, Survey, UNASSIGNED_SHOWN, User,
 };
 use crate::error::{Error, Result};
 use crate::store::{mail, outbox};
@@ -435,6 +435,56 @@ fn listing(conn: &Connection, query: &ListingQuery) -> Result<Listing> {
     }
 }
 
+const SURVEY_COLUMNS: &str = "communication_id, customer_id, specialist_id, asked_at, message_id,
+     rating, rated_at, comment, comment_until, awaiting_comment";
+
+fn survey_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Survey> {
+    Ok(Survey {
+        comm: r.get(0)?,
+        customer_id: r.get(1)?,
+        specialist_id: r.get(2)?,
+        asked_at: r.get(3)?,
+        message_id: r.get(4)?,
+        rating: r
+            .get::<_, Option<i64>>(5)?
+            .and_then(|v| u8::try_from(v).ok()),
+        rated_at: r.get(6)?,
+        comment: r.get(7)?,
+        comment_until: r.get(8)?,
+        awaiting_comment: r.get::<_, i64>(9)? != 0,
+    })
+}
+
+/// The survey of a communication.
+pub fn survey(conn: &Connection, comm: CommId) -> Result<Option<Survey>> {
+    Ok(conn
+        .row(
+            &format!("SELECT {SURVEY_COLUMNS} FROM surveys WHERE communication_id = ?1"),
+            [comm],
+            survey_row,
+        )
+        .optional()?)
+}
+
+/// The customer's survey whose comment is still awaited at `now`.
+fn survey_awaiting_comment(
+    conn: &Connection,
+    customer: CustomerId,
+    now: i64,
+) -> Result<Option<Survey>> {
+    Ok(conn
+        .row(
+            &format!(
+                "SELECT {SURVEY_COLUMNS} FROM surveys
+                 WHERE customer_id = ?1 AND awaiting_comment = 1 AND comment_until >= ?2
+                 ORDER BY rated_at DESC LIMIT 1"
+            ),
+            params![customer, now],
+            survey_row,
+        )
+        .optional()?)
+}
+
 /// Load what `needs` says: the communication (with its customer, announcements,
 /// log and assignments as asked), the people, codes, copies, album and list.
 /// The deadlines of a communication (at most one per kind).
@@ -559,6 +609,13 @@ pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
         }
         snap.stats = Some(stats);
     }
+    snap.survey = match needs.survey {
+        None => None,
+        Some(SurveyFind::Of(comm)) => survey(conn, comm)?,
+        Some(SurveyFind::AwaitingCommentOf(customer)) => {
+            survey_awaiting_comment(conn, customer, now)?
+        }
+    };
     Ok(snap)
 }
 
@@ -903,6 +960,51 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             conn.exec(
                 "DELETE FROM album_parts WHERE chat_id = ?1 AND media_group_id = ?2",
                 params![chat, media_group_id],
+            )?;
+        }
+        Change::NewSurvey {
+            comm,
+            customer,
+            specialist,
+        } => {
+            // A communication closes once; a survey asked again keeps the first.
+            conn.exec(
+                "INSERT OR IGNORE INTO surveys (communication_id, customer_id, specialist_id, asked_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![comm, customer, specialist, now],
+            )?;
+        }
+        Change::SurveySent { comm, message_id } => {
+            conn.exec(
+                "UPDATE surveys SET message_id = ?2 WHERE communication_id = ?1",
+                params![comm, message_id],
+            )?;
+        }
+        Change::Rate {
+            comm,
+            rating,
+            comment_until,
+        } => {
+            let n = conn.exec(
+                "UPDATE surveys SET rating = ?2, rated_at = ?3,
+                     comment_until = coalesce(comment_until, ?4),
+                     awaiting_comment = CASE WHEN ?4 IS NULL THEN awaiting_comment ELSE 1 END
+                 WHERE communication_id = ?1",
+                params![comm, rating, now, comment_until],
+            )?;
+            expect_one(n, "rate a survey")?;
+        }
+        Change::Comment { comm, text } => {
+            conn.exec(
+                "UPDATE surveys SET comment = ?2, commented_at = ?3, awaiting_comment = 0
+                 WHERE communication_id = ?1",
+                params![comm, text, now],
+            )?;
+        }
+        Change::EndComment { comm } => {
+            conn.exec(
+                "UPDATE surveys SET awaiting_comment = 0 WHERE communication_id = ?1",
+                [comm],
             )?;
         }
     }

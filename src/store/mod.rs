@@ -6,7 +6,9 @@
 
 pub mod archive;
 pub mod checkpoint;
+pub mod csat;
 pub mod desk;
+pub mod export;
 pub mod figures;
 pub mod health;
 mod ids;

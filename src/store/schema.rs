@@ -338,6 +338,28 @@ UPDATE communications SET idle_deadline = NULL;
 DROP INDEX communications_deadline;
 "#,
     ),
+    // 10: satisfaction surveys (SPEC §6.5): one per closed communication, with its
+    // rating and comment once given.
+    M::up(
+        r#"
+CREATE TABLE surveys (
+    communication_id INTEGER PRIMARY KEY REFERENCES communications (id),
+    customer_id      INTEGER NOT NULL,
+    specialist_id    INTEGER,
+    asked_at         INTEGER NOT NULL,     -- unix ms the survey was queued
+    message_id       INTEGER,              -- the survey's message in the customer's chat
+    rating           INTEGER CHECK (rating BETWEEN 1 AND 5),
+    rated_at         INTEGER,              -- unix ms of the latest rating
+    comment          TEXT,
+    commented_at     INTEGER,
+    comment_until    INTEGER,              -- set by the first rating: the comment (and change) window
+    awaiting_comment INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX surveys_awaiting ON surveys (customer_id) WHERE awaiting_comment = 1;
+CREATE INDEX surveys_by_rated_at ON surveys (rated_at) WHERE rating IS NOT NULL;
+CREATE INDEX surveys_by_asked_at ON surveys (asked_at);
+"#,
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -35,6 +35,8 @@ pub fn encode(button: &Button) -> String {
         Button::ArchiveZip(n) => format!("az:{n}"),
         Button::Stats { days } => format!("st:{days}"),
         Button::Noop => "x".into(),
+        Button::Rate { comm, rating } => format!("rt:{comm}:{rating}"),
+        Button::SkipComment(n) => format!("sk:{n}"),
     }
 }
 
@@ -87,6 +89,19 @@ pub fn parse(data: &str) -> Option<Button> {
         }
         Some(("as", n)) => id(n).map(|n| Button::ArchiveShow(CommId(n))),
         Some(("az", n)) => id(n).map(|n| Button::ArchiveZip(CommId(n))),
+        Some(("rt", rest)) => {
+            let (comm, rating) = rest.split_once(':')?;
+            // One digit, 1 to 5.
+            let rating = match rating.as_bytes() {
+                [d @ b'1'..=b'5'] => d - b'0',
+                _ => return None,
+            };
+            Some(Button::Rate {
+                comm: CommId(id(comm)?),
+                rating,
+            })
+        }
+        Some(("sk", n)) => id(n).map(|n| Button::SkipComment(CommId(n))),
         None if data == "e" => Some(Button::ChangeEmail),
         None if data == "rs" => Some(Button::ResendCode),
         Some(("st", n)) => num(n)
@@ -133,6 +148,15 @@ mod tests {
             Button::ArchiveZip(CommId(12)),
             Button::Stats { days: 30 },
             Button::Noop,
+            Button::Rate {
+                comm: CommId(999_999_999_999),
+                rating: 5,
+            },
+            Button::Rate {
+                comm: CommId(3),
+                rating: 1,
+            },
+            Button::SkipComment(CommId(999_999_999_999)),
         ] {
             let s = encode(&d);
             assert!(s.len() <= MAX_LEN);
@@ -154,6 +178,14 @@ mod tests {
             "T:1",
             "t:99999999999999999999",
             "ee",
+            "rt:1:0",
+            "rt:1:6",
+            "rt:1:05",
+            "rt:0:5",
+            "rt:1",
+            "rt:1:5:1",
+            "sk:0",
+            "sk:",
         ] {
             assert_eq!(parse(junk), None, "{junk:?}");
         }

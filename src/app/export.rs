@@ -1,0 +1,301 @@
+//! `relaydesk export WHAT` (SPEC §9): the store's export rows written as CSV (with a
+//! header row) or as a JSON array, one row at a time, to a file or to stdout.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::store::export::{self, Cell, ExportKind, Range};
+
+/// How the rows are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    #[default]
+    Csv,
+    Json,
+}
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// A `YYYY-MM-DD` day (exactly that form).
+pub fn parse_day(s: &str) -> std::result::Result<NaiveDate, String> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    let day = shaped
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten();
+    day.ok_or_else(|| format!("expected a day as YYYY-MM-DD, got {s:?}"))
+}
+
+/// The start of a UTC day, in unix ms.
+fn day_start(day: NaiveDate) -> i64 {
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .timestamp_millis()
+}
+
+/// The rows from the start of `since` to the end of `until` (UTC days, both
+/// included).
+pub fn range(
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> std::result::Result<Range, String> {
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(format!("--since {s} is after --until {u}"));
+    }
+    Ok(Range {
+        since: since.map(day_start),
+        until: until.map(|u| day_start(u) + MS_PER_DAY),
+    })
+}
+
+/// ISO 8601 UTC in whole seconds: `2026-12-01T18:46:03Z`.
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// A text cell for a spreadsheet: one that would start a formula (`= + - @`) gets
+/// a `'` in front.
+fn defused(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+fn csv_cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Null => String::new(),
+        Cell::Int(n) => defused(&n.to_string()).into_owned(),
+        Cell::Text(t) => defused(t).into_owned(),
+        Cell::Time(ms) => iso(*ms),
+    }
+}
+
+fn json_cell(cell: &Cell) -> serde_json::Value {
+    match cell {
+        Cell::Null => serde_json::Value::Null,
+        Cell::Int(n) => (*n).into(),
+        Cell::Text(t) => t.clone().into(),
+        Cell::Time(ms) => iso(*ms).into(),
+    }
+}
+
+fn write_error(e: impl std::fmt::Display) -> Error {
+    Error::io("write the export", std::io::Error::other(e.to_string()))
+}
+
+/// Write every row of `kind` in `range` to `out`; how many rows.
+pub fn write(
+    conn: &rusqlite::Connection,
+    kind: ExportKind,
+    format: ExportFormat,
+    range: Range,
+    out: &mut dyn Write,
+) -> Result<u64> {
+    let columns = kind.columns();
+    match format {
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(columns).map_err(write_error)?;
+            let n = export::rows(conn, kind, range, &mut |row| {
+                w.write_record(row.iter().map(csv_cell))
+                    .map_err(write_error)
+            })?;
+            w.flush().map_err(write_error)?;
+            Ok(n)
+        }
+        ExportFormat::Json => {
+            let io = |e: std::io::Error| Error::io("write the export", e);
+            out.write_all(b"[").map_err(io)?;
+            let mut first = true;
+            let n = export::rows(conn, kind, range, &mut |row| {
+                // One object per row, its keys in column order.
+                let mut line = String::from(if first { "\n{" } else { ",\n{" });
+                first = false;
+                for (i, (column, cell)) in columns.iter().zip(row).enumerate() {
+                    if i > 0 {
+                        line.push(',');
+                    }
+                    line.push_str(&serde_json::Value::from(*column).to_string());
+                    line.push(':');
+                    line.push_str(&json_cell(cell).to_string());
+                }
+                line.push('}');
+                out.write_all(line.as_bytes()).map_err(io)
+            })?;
+            out.write_all(if n == 0 { b"]\n" } else { b"\n]\n" })
+                .map_err(io)?;
+            out.flush().map_err(io)?;
+            Ok(n)
+        }
+    }
+}
+
+/// `relaydesk export`: from the configured database (read-only, the service may be
+/// running) to `out`, or stdout. A file is written beside its place and renamed
+/// into it when complete. How many rows.
+pub fn run(
+    config: &Config,
+    kind: ExportKind,
+    format: ExportFormat,
+    range: Range,
+    out: Option<&Path>,
+) -> Result<u64> {
+    let conn = export::open_read_only(&config.database.path)?;
+    match out {
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            write(&conn, kind, format, range, &mut w)
+        }
+        Some(path) => {
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = std::path::PathBuf::from(partial);
+            let file = std::fs::File::create(&partial)
+                .map_err(|e| Error::io_path("create", &partial, e))?;
+            let mut w = BufWriter::new(file);
+            let written = write(&conn, kind, format, range, &mut w).and_then(|n| {
+                w.into_inner()
+                    .map_err(|e| Error::io_path("write", &partial, e.into_error()))?
+                    .sync_all()
+                    .map_err(|e| Error::io_path("write", &partial, e))?;
+                std::fs::rename(&partial, path).map_err(|e| Error::io_path("write", path, e))?;
+                Ok(n)
+            });
+            if written.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            written
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_strict_and_the_until_day_is_included() {
+        assert!(parse_day("2026-12-01").is_ok());
+        for bad in [
+            "2026-12-1",
+            "2026/12/01",
+            "2026-13-01",
+            "",
+            "2026-02-30",
+            " 2026-12-01",
+        ] {
+            assert!(parse_day(bad).is_err(), "{bad:?}");
+        }
+        let d = |s| parse_day(s).ok();
+        let r = range(d("2026-12-01"), d("2026-12-01")).unwrap();
+        assert_eq!(iso(r.since.unwrap()), "2026-12-01T00:00:00Z");
+        assert_eq!(r.until.unwrap() - r.since.unwrap(), MS_PER_DAY);
+        assert!(range(d("2026-12-02"), d("2026-12-01")).is_err());
+        assert_eq!(range(None, None).unwrap(), Range::default());
+    }
+
+    #[test]
+    fn times_are_iso_utc_seconds_and_formulas_are_defused() {
+        assert_eq!(iso(1_796_150_763_999), "2026-12-01T18:46:03Z");
+        for (text, shown) in [
+            ("=SUM(A1)", "'=SUM(A1)"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@me", "'@me"),
+            ("fine = ok", "fine = ok"),
+        ] {
+            assert_eq!(csv_cell(&Cell::Text(text.into())), shown);
+        }
+        assert_eq!(csv_cell(&Cell::Int(-5)), "'-5");
+        assert_eq!(csv_cell(&Cell::Null), "");
+    }
+
+    fn store_with_ratings() -> (tempfile::TempDir, crate::store::Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("x.sqlite3")).unwrap();
+        {
+            let conn = store.lock();
+            conn.execute_batch(
+                "INSERT INTO customers (id, first_name, state, created_at, updated_at) VALUES (42, 'Ann', 'verified', 0, 0);
+                 INSERT INTO communications (id, customer_id, status, opened_at) VALUES (1, 42, 'closed', 0);
+                 INSERT INTO communications (id, customer_id, status, opened_at) VALUES (2, 42, 'closed', 0);
+                 INSERT INTO surveys (communication_id, customer_id, specialist_id, asked_at, rating, rated_at, comment)
+                 VALUES (1, 42, 5, 0, 5, 1796150763000, 'Great, \"quick\"\nthanks');
+                 INSERT INTO surveys (communication_id, customer_id, specialist_id, asked_at, rating, rated_at, comment)
+                 VALUES (2, 42, 5, 0, 1, 1796237163000, '=cmd');",
+            )
+            .unwrap();
+        }
+        (dir, store)
+    }
+
+    #[test]
+    fn csv_has_a_header_and_json_is_an_array_of_objects() {
+        let (_dir, store) = store_with_ratings();
+        let conn = store.lock();
+        let mut out = Vec::new();
+        let n = write(
+            &conn,
+            ExportKind::Ratings,
+            ExportFormat::Csv,
+            Range::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(n, 2);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "communication_id,customer_id,specialist_id,rating,comment,rated_at\n\
+             1,42,5,5,\"Great, \"\"quick\"\"\nthanks\",2026-12-01T18:46:03Z\n\
+             2,42,5,1,'=cmd,2026-12-02T18:46:03Z\n"
+        );
+        let mut out = Vec::new();
+        let day = parse_day("2026-12-01").ok();
+        write(
+            &conn,
+            ExportKind::Ratings,
+            ExportFormat::Json,
+            range(day, day).unwrap(),
+            &mut out,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!([{
+                "communication_id": 1, "customer_id": 42, "specialist_id": 5, "rating": 5,
+                "comment": "Great, \"quick\"\nthanks", "rated_at": "2026-12-01T18:46:03Z"
+            }])
+        );
+        let mut out = Vec::new();
+        let later = parse_day("2027-01-01").ok();
+        write(
+            &conn,
+            ExportKind::Ratings,
+            ExportFormat::Json,
+            range(later, None).unwrap(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, b"[]\n");
+    }
+}
