@@ -31,6 +31,11 @@ async fn figures_are_recorded_and_stats_show_them_to_each_role() {
         desk.onboard(*customer, &format!("c{n}@example.com")).await;
         served(&desk, *customer, n).await;
     }
+    // Two of the three rate the help: a 4 and a 2.
+    desk.press(CUSTOMERS[0], CUSTOMERS[0], "rt:1:4").await;
+    desk.wait_answer("Your rating: 4").await;
+    desk.press(CUSTOMERS[1], CUSTOMERS[1], "rt:2:2").await;
+    desk.wait_answer("Your rating: 2").await;
     desk.drained().await;
 
     // The figures in the database: three communications, each with its counts and
@@ -52,6 +57,7 @@ async fn figures_are_recorded_and_stats_show_them_to_each_role() {
     let stats = desk.wait_text(ANNA, "Today:").await;
     let text = stats.text().unwrap_or_default().to_string();
     assert!(text.contains("taken 3 · closed 3"), "{text}");
+    assert!(text.contains("score 50 % (2)"), "{text}");
     let median = files.count(
         "SELECT first_response_s FROM comm_figures ORDER BY first_response_s LIMIT 1 OFFSET 1",
     );
@@ -124,6 +130,15 @@ async fn figures_are_recorded_and_stats_show_them_to_each_role() {
             "{metrics}"
         );
     }
+
+    assert!(
+        metrics.contains("relaydesk_ratings_recorded_total 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("relaydesk_reminders_sent_total 0"),
+        "{metrics}"
+    );
 
     // A customer has no /stats.
     desk.say(CUSTOMERS[0], "/stats").await;

@@ -87,7 +87,7 @@ async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
             let _ = writeln!(out, "relaydesk_{name}{labels} {v}");
         }
     };
-    let counters: [(&str, &str, &AtomicU64); 7] = [
+    let counters: [(&str, &str, &AtomicU64); 9] = [
         (
             "updates_received_total",
             "Updates received by webhook or polling.",
@@ -122,6 +122,16 @@ async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
             "outbox_failed_total",
             "Bot API calls refused for good.",
             &m.outbox_failed,
+        ),
+        (
+            "reminders_sent_total",
+            "Reminders and escalations sent.",
+            &m.reminders_sent,
+        ),
+        (
+            "ratings_recorded_total",
+            "Satisfaction ratings recorded.",
+            &m.ratings_recorded,
         ),
     ];
     for (name, help, counter) in counters {

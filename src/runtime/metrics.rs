@@ -61,6 +61,9 @@ pub struct Metrics {
     /// First responses and resolutions recorded (SPEC §6.1), in seconds.
     pub first_response_seconds: Histogram,
     pub resolution_seconds: Histogram,
+    /// Reminders and escalations sent (SPEC §6.3), ratings recorded (§6.5).
+    pub reminders_sent: AtomicU64,
+    pub ratings_recorded: AtomicU64,
 }
 
 impl Metrics {

@@ -154,6 +154,9 @@ pub struct Applied {
     /// observed once the transaction is committed.
     pub first_response_s: Option<i64>,
     pub resolution_s: Option<i64>,
+    /// Reminders sent and ratings recorded, for the counters.
+    pub reminders: u64,
+    pub ratings: u64,
 }
 
 impl Applied {
@@ -164,6 +167,8 @@ impl Applied {
         self.archive |= other.archive;
         self.first_response_s = self.first_response_s.or(other.first_response_s);
         self.resolution_s = self.resolution_s.or(other.resolution_s);
+        self.reminders += other.reminders;
+        self.ratings += other.ratings;
     }
 }
 
@@ -253,6 +258,10 @@ impl Processor {
         if let Some(s) = applied.resolution_s {
             m.resolution_seconds.observe(s);
         }
+        m.reminders_sent
+            .fetch_add(applied.reminders, std::sync::atomic::Ordering::Relaxed);
+        m.ratings_recorded
+            .fetch_add(applied.ratings, std::sync::atomic::Ordering::Relaxed);
         let w = &self.shared.wakes;
         if applied.calls > 0 {
             w.outbox.wake();
@@ -622,6 +631,8 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
     );
     let queued = store::desk::apply(conn, &decision, now)?;
     let (first_response_s, resolution_s) = newly_recorded(snapshot.figures.as_ref(), &decision);
+    let count =
+        |f: fn(&domain::Change) -> bool| decision.changes.iter().filter(|c| f(c)).count() as u64;
     Ok(Applied {
         calls: queued.calls,
         mails: queued.mails,
@@ -629,6 +640,8 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
         archive: queued.archive,
         first_response_s,
         resolution_s,
+        reminders: count(|c| matches!(c, domain::Change::ReminderSent { .. })),
+        ratings: count(|c| matches!(c, domain::Change::Rate { .. })),
     })
 }
 

@@ -31,13 +31,23 @@ pub fn tally(conn: &Connection, who: StaffId, r: Range) -> Result<Tally> {
     let first_responses = stmt
         .query_map(params![who, r.from, r.to], |row| row.get(0))?
         .collect::<Result<Vec<i64>, _>>()?;
+    let csat = super::csat::figures(
+        conn,
+        // The range includes its end; the survey span does not.
+        super::csat::Span {
+            from: r.from,
+            to: r.to + 1,
+        },
+        Some(who),
+    )?;
     Ok(Tally {
         taken,
         closed,
         first_responses,
         resolution_sum_s: resolution_sum_s.unwrap_or(0),
         resolutions,
-        ..Tally::default()
+        ratings: csat.ratings,
+        good_ratings: csat.good,
     })
 }
 
