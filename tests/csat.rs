@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::json;
-use support::app::{Options, PROMPTLY, config_toml, wait_until};
+use support::app::{PROMPTLY, wait_until};
 use support::desk::{ANNA, BORIS, Desk, GROUP, HEAD, STAFF};
 use support::fake_bot::Call;
 
@@ -63,30 +63,7 @@ async fn taken(desk: &Desk, text: &str) -> i64 {
 }
 
 fn export(desk: &Desk, format: &str, extra: &[&str]) -> String {
-    let config = desk.app.files.dir.path().join("export-config.toml");
-    let toml = config_toml(
-        &desk.app.files,
-        &desk.fake.api_url(),
-        &Options {
-            smtp_port: desk.sink.port,
-            extra: STAFF.into(),
-            ..Options::default()
-        },
-    );
-    std::fs::write(&config, toml).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relaydesk"))
-        .arg("--config")
-        .arg(&config)
-        .args(["export", "ratings", "--format", format])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "export failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    desk.export("ratings", format, extra)
 }
 
 #[tokio::test]

@@ -107,6 +107,51 @@ async fn figures_are_recorded_and_stats_show_them_to_each_role() {
     assert!(text.contains("Total:</b> taken 3 · closed 3"), "{text}");
     assert!(text.contains("Queue now:</b> 0 waiting"), "{text}");
 
+    // The export of communications: the columns of SPEC §9 in order, times in
+    // ISO 8601 UTC, the figures as recorded (and as /stats showed them).
+    let csv = desk.export("communications", "csv", &[]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "id,customer_id,department,status,opened_at,taken_at,first_response_at,closed_at,\
+             close_reason,specialist_id,time_to_take_s,first_response_s,resolution_s,\
+             customer_messages,specialist_messages,transfers,rating"
+        )
+    );
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    let mut exported_first: Vec<i64> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let id = i as i64 + 1;
+        assert_eq!(row[0], id.to_string());
+        assert_eq!(row[1], CUSTOMERS[i].to_string());
+        assert_eq!((row[2].as_str(), row[3].as_str()), ("", "closed"));
+        for t in [4, 5, 6, 7] {
+            assert!(
+                row[t].len() == 20 && row[t].ends_with('Z') && row[t].as_bytes()[10] == b'T',
+                "{row:?}"
+            );
+        }
+        assert_eq!(row[8], "specialist");
+        assert_eq!(row[9], ANNA.to_string());
+        let recorded = files.count(&format!(
+            "SELECT first_response_s FROM comm_figures WHERE communication_id = {id}"
+        ));
+        assert_eq!(row[11], recorded.to_string(), "{row:?}");
+        exported_first.push(row[11].parse().unwrap());
+        assert_eq!((row[13].as_str(), row[14].as_str()), ("3", "2"));
+        assert_eq!(row[15], "0");
+    }
+    assert_eq!(
+        rows.iter().map(|r| r[16].as_str()).collect::<Vec<_>>(),
+        ["4", "2", ""]
+    );
+    exported_first.sort_unstable();
+    assert_eq!(exported_first[1], median, "the median /stats showed");
+
     // The histograms of /metrics hold the three first responses and resolutions.
     let metrics = reqwest::Client::new()
         .get(format!("{}/metrics", desk.app.admin_url))

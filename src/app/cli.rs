@@ -58,6 +58,8 @@ pub enum Command {
 /// What `export` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportWhat {
+    /// Each communication with its figures and rating (by opened_at)
+    Communications,
     /// communication_id, customer_id, specialist_id, rating, comment, rated_at
     Ratings,
 }
@@ -65,6 +67,7 @@ pub enum ExportWhat {
 impl ExportWhat {
     pub fn kind(self) -> ExportKind {
         match self {
+            ExportWhat::Communications => ExportKind::Communications,
             ExportWhat::Ratings => ExportKind::Ratings,
         }
     }

@@ -14,14 +14,16 @@ use crate::error::{Error, Result};
 /// join as they are built: a variant, its columns and its query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
+    Communications,
     Ratings,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 1] = [ExportKind::Ratings];
+    pub const ALL: [ExportKind; 2] = [ExportKind::Communications, ExportKind::Ratings];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            ExportKind::Communications => "communications",
             ExportKind::Ratings => "ratings",
         }
     }
@@ -29,6 +31,25 @@ impl ExportKind {
     /// The columns, in order (SPEC, "Details that hold across §6–§10").
     pub fn columns(self) -> &'static [&'static str] {
         match self {
+            ExportKind::Communications => &[
+                "id",
+                "customer_id",
+                "department",
+                "status",
+                "opened_at",
+                "taken_at",
+                "first_response_at",
+                "closed_at",
+                "close_reason",
+                "specialist_id",
+                "time_to_take_s",
+                "first_response_s",
+                "resolution_s",
+                "customer_messages",
+                "specialist_messages",
+                "transfers",
+                "rating",
+            ],
             ExportKind::Ratings => &[
                 "communication_id",
                 "customer_id",
@@ -83,8 +104,69 @@ pub fn rows(
     each: &mut dyn FnMut(&[Cell]) -> Result<()>,
 ) -> Result<u64> {
     match kind {
+        ExportKind::Communications => communications(conn, range, each),
         ExportKind::Ratings => ratings(conn, range, each),
     }
+}
+
+/// The close reason as exported: `specialist`, `timeout` or `blocked`.
+fn close_reason(stored: Option<String>) -> Cell {
+    match stored.as_deref() {
+        None => Cell::Null,
+        Some(r @ ("timeout" | "blocked")) => Cell::Text(r.to_string()),
+        Some(_) => Cell::Text("specialist".into()),
+    }
+}
+
+/// The communications opened in the range, with their figures (SPEC §6.1) and
+/// rating, by id.
+fn communications(
+    conn: &Connection,
+    range: Range,
+    each: &mut dyn FnMut(&[Cell]) -> Result<()>,
+) -> Result<u64> {
+    let mut stmt = conn.prepare(
+        "SELECT c.id, c.customer_id, c.status, c.opened_at, f.taken_at, f.first_response_at,
+                c.closed_at, c.close_reason, c.specialist_id, f.time_to_take_s,
+                f.first_response_s, f.resolution_s, f.customer_messages,
+                f.specialist_messages, f.transfers, s.rating
+         FROM communications c
+         LEFT JOIN comm_figures f ON f.communication_id = c.id
+         LEFT JOIN surveys s ON s.communication_id = c.id
+         WHERE c.opened_at >= ?1 AND c.opened_at < ?2
+         ORDER BY c.id",
+    )?;
+    let mut rows = stmt.query(params![
+        range.since.unwrap_or(i64::MIN),
+        range.until.unwrap_or(i64::MAX)
+    ])?;
+    let time = |v: Option<i64>| v.map_or(Cell::Null, Cell::Time);
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let row = [
+            Cell::Int(r.get(0)?),
+            Cell::Int(r.get(1)?),
+            // No departments yet: the one desk.
+            Cell::Text(String::new()),
+            Cell::Text(r.get(2)?),
+            Cell::Time(r.get(3)?),
+            time(r.get(4)?),
+            time(r.get(5)?),
+            time(r.get(6)?),
+            close_reason(r.get(7)?),
+            opt_int(r.get(8)?),
+            opt_int(r.get(9)?),
+            opt_int(r.get(10)?),
+            opt_int(r.get(11)?),
+            opt_int(r.get(12)?),
+            opt_int(r.get(13)?),
+            opt_int(r.get(14)?),
+            opt_int(r.get(15)?),
+        ];
+        each(&row)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 fn opt_int(v: Option<i64>) -> Cell {

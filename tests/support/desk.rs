@@ -297,6 +297,35 @@ impl Desk {
         .await;
     }
 
+    /// `relaydesk export WHAT --format FORMAT EXTRA…` run by the built binary beside
+    /// the running service, with this desk's configuration; its standard output.
+    pub fn export(&self, what: &str, format: &str, extra: &[&str]) -> String {
+        let config = self.app.files.dir.path().join("export-config.toml");
+        let toml = super::app::config_toml(
+            &self.app.files,
+            &self.fake.api_url(),
+            &Options {
+                smtp_port: self.sink.port,
+                extra: STAFF.into(),
+                ..Options::default()
+            },
+        );
+        std::fs::write(&config, toml).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_relaydesk"))
+            .arg("--config")
+            .arg(&config)
+            .args(["export", what, "--format", format])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "export failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     pub fn timeout(&self) -> Duration {
         PROMPTLY
     }
