@@ -6,8 +6,10 @@
 //! the typed effects into Bot API calls.
 
 pub mod action;
+mod announce;
 pub mod archive;
 pub mod csat;
+mod delivery;
 mod desk;
 pub mod disk;
 pub mod effect;
@@ -19,6 +21,7 @@ mod menus;
 pub mod needs;
 mod onboarding;
 pub mod policy;
+mod reminders;
 pub mod render;
 pub mod sanitize;
 pub mod split;
@@ -641,19 +644,19 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
                 day_start: *day_start,
             });
         }
-        Action::Reminder { kind, .. } => desk::reminder(*kind, snap, env, &mut d),
+        Action::Reminder { kind, .. } => reminders::reminder(*kind, snap, env, &mut d),
         Action::AlbumDue {
             chat_id,
             media_group_id,
         } => desk::album_due(*chat_id, media_group_id, snap, env, &mut d),
         Action::Delivered { purpose, copies } => {
-            desk::delivered(purpose, copies, snap, env, &mut d)
+            delivery::delivered(purpose, copies, snap, env, &mut d)
         }
         Action::DeliveryFailed {
             purpose,
             code,
             description,
-        } => desk::delivery_failed(purpose, *code, description, snap, env, &mut d),
+        } => delivery::delivery_failed(purpose, *code, description, snap, env, &mut d),
         Action::MailFailed { purpose, .. } => onboarding::mail_failed(purpose, snap, env, &mut d),
     }
     record_figures(snap, env, &mut d);

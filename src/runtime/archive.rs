@@ -175,7 +175,7 @@ impl ArchiveWorker {
                 queue::record_attempt(c, id, status, error.as_deref(), not_before)?;
                 if status != FileStatus::Pending {
                     // The file's line changes: rewrite the whole transcript.
-                    desk::mark_dirty(c, CommId(comm), true)?;
+                    crate::store::apply::mark_dirty(c, CommId(comm), true)?;
                 }
                 Ok(())
             })

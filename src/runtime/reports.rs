@@ -12,7 +12,7 @@ use tracing::error;
 use crate::domain::stats::DAY_MS;
 use crate::domain::{Action, Policy};
 use crate::runtime::writer::Processor;
-use crate::store::{self, desk::DAILY_REPORT_KEY};
+use crate::store::{self, apply::DAILY_REPORT_KEY};
 
 /// What to do about the report at `now`: send the one of the day starting at the
 /// given moment, or wait until the given moment.

@@ -10,7 +10,7 @@ use tracing::error;
 
 use crate::runtime::wake::{Wake, sleep_until_opt};
 use crate::runtime::writer::Processor;
-use crate::store::desk;
+use crate::store::deadlines;
 
 pub async fn run(processor: Processor, wake: Wake, stop: CancellationToken) {
     let store = processor.store().clone();
@@ -20,7 +20,7 @@ pub async fn run(processor: Processor, wake: Wake, stop: CancellationToken) {
         }
         let now = crate::now_ms();
         let mut pause = None;
-        match store.run(move |c| desk::due_timers(c, now)).await {
+        match store.run(move |c| deadlines::due_timers(c, now)).await {
             Ok(events) => {
                 for event in events {
                     if let Err(e) = processor.handle(event.clone()).await {
@@ -36,7 +36,7 @@ pub async fn run(processor: Processor, wake: Wake, stop: CancellationToken) {
         }
         let next = match pause {
             Some(p) => Some(p),
-            None => match store.run(desk::next_timer_of).await {
+            None => match store.run(deadlines::next_timer_of).await {
                 Ok(Some(at)) => {
                     let wait = u64::try_from(at - crate::now_ms()).unwrap_or(0);
                     Some(Instant::now() + Duration::from_millis(wait))

@@ -629,7 +629,7 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
         effects = decision.effects.len(),
         "decided"
     );
-    let queued = store::desk::apply(conn, &decision, now)?;
+    let queued = store::apply::apply(conn, &decision, now)?;
     let (first_response_s, resolution_s) = newly_recorded(snapshot.figures.as_ref(), &decision);
     let count =
         |f: fn(&domain::Change) -> bool| decision.changes.iter().filter(|c| f(c)).count() as u64;

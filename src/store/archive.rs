@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::error::Result;
 use crate::store::Cached;
 
-/// A transcript marked to be written (see [`crate::store::desk::mark_dirty`]).
+/// A transcript marked to be written (see [`crate::store::apply::mark_dirty`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dirty {
     pub comm: i64,
@@ -206,7 +206,7 @@ pub fn zip_done(conn: &Connection, id: i64) -> Result<()> {
 mod tests {
     use super::*;
     use crate::domain::CommId;
-    use crate::store::{Store, desk};
+    use crate::store::Store;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -232,7 +232,7 @@ mod tests {
         let (_dir, store) = store();
         let conn = store.lock();
         assert_eq!(dirty(&conn, 64).unwrap(), []);
-        desk::mark_dirty(&conn, CommId(3), false).unwrap();
+        crate::store::apply::mark_dirty(&conn, CommId(3), false).unwrap();
         let first = dirty(&conn, 64).unwrap();
         assert_eq!(
             first,
@@ -243,7 +243,7 @@ mod tests {
             }]
         );
         // Marked again (and for a full rewrite) while being written.
-        desk::mark_dirty(&conn, CommId(3), true).unwrap();
+        crate::store::apply::mark_dirty(&conn, CommId(3), true).unwrap();
         written(&conn, 3, first[0].version).unwrap();
         assert_eq!(
             dirty(&conn, 64).unwrap(),
@@ -255,7 +255,7 @@ mod tests {
         );
         written(&conn, 3, 2).unwrap();
         assert_eq!(dirty(&conn, 64).unwrap(), []);
-        desk::mark_dirty(&conn, CommId(3), false).unwrap();
+        crate::store::apply::mark_dirty(&conn, CommId(3), false).unwrap();
         assert_eq!(dirty(&conn, 0).unwrap(), []);
         forget_dirty(&conn, 3).unwrap();
         assert_eq!(dirty(&conn, 64).unwrap(), []);

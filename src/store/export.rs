@@ -211,7 +211,8 @@ mod tests {
     use super::*;
     use crate::domain::{Change, CommId, CustomerId, Decision, MessageId, StaffId};
     use crate::store::Store;
-    use crate::store::desk::{apply, survey};
+    use crate::store::apply::apply;
+    use crate::store::desk::survey;
 
     fn apply_at(conn: &Connection, changes: Vec<Change>, now: i64) {
         let d = Decision {

@@ -4,9 +4,11 @@
 //! connection keeps every read consistent with the last commit. Blocking work runs on
 //! tokio's blocking pool through [`Store::run`].
 
+pub mod apply;
 pub mod archive;
 pub mod checkpoint;
 pub mod csat;
+pub mod deadlines;
 pub mod desk;
 pub mod export;
 pub mod figures;
@@ -377,7 +379,7 @@ mod tests {
             ],
             effects: Vec::new(),
         };
-        desk::apply(&conn, &decision, 77).unwrap();
+        apply::apply(&conn, &decision, 77).unwrap();
         let codes: Vec<(i64, i64, Option<i64>, i64)> = conn
             .prepare(
                 "SELECT customer_id, attempts, used_at, send_failed FROM auth_codes ORDER BY id",

@@ -1,0 +1,327 @@
+//! Onboarding by an email code, without I/O.
+
+use super::*;
+
+fn awaiting_code_snapshot(code: Code) -> Snapshot {
+    Snapshot {
+        customer: Some(customer(CustomerState::AwaitingCode)),
+        codes: Codes {
+            latest: Some(code),
+            sent_last_hour: 1,
+            last_sent_at: Some(NOW - 120_000),
+        },
+        ..Snapshot::default()
+    }
+}
+
+fn good_code() -> Code {
+    Code {
+        email: EmailAddress::parse("ann@example.com").unwrap(),
+        code_hash: crate::domain::onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321"),
+        created_at: NOW - 120_000,
+        expires_at: NOW + 480_000,
+        attempts: 0,
+        used: false,
+        send_failed: false,
+    }
+}
+
+#[test]
+fn a_stranger_is_welcomed_and_asked_for_an_email() {
+    let w = World::new();
+    let d = w.decide(
+        &Action::Message(text(CUSTOMER, 1, "hi, my printer is broken")),
+        &Snapshot::default(),
+    );
+    assert!(matches!(
+        d.changes[0],
+        Change::TouchCustomer {
+            state_if_new: CustomerState::AwaitingEmail,
+            ..
+        }
+    ));
+    let said = texts_to(&d, CUSTOMER);
+    assert_eq!(said.len(), 2);
+    assert!(said[1].contains("email address"), "{said:?}");
+}
+
+#[test]
+fn an_invalid_email_gets_its_reason_and_a_new_prompt() {
+    let w = World::new();
+    let snap = Snapshot {
+        customer: Some(customer(CustomerState::AwaitingEmail)),
+        ..Snapshot::default()
+    };
+    let d = w.decide(&Action::Message(text(CUSTOMER, 2, "ann@localhost")), &snap);
+    let said = texts_to(&d, CUSTOMER);
+    assert!(said[0].contains("domain with a dot"), "{said:?}");
+    assert!(said[1].contains("email address"));
+    assert!(
+        !d.changes
+            .iter()
+            .any(|c| matches!(c, Change::NewCode { .. }))
+    );
+    assert!(!d.effects.iter().any(|e| matches!(e, Effect::Mail(_))));
+}
+
+#[test]
+fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
+    let w = World::new();
+    let snap = Snapshot {
+        customer: Some(customer(CustomerState::AwaitingEmail)),
+        ..Snapshot::default()
+    };
+    let d = w.decide(
+        &Action::Message(text(CUSTOMER, 2, " Ann@Example.COM ")),
+        &snap,
+    );
+    let new_code = d
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::NewCode {
+                code_hash,
+                email,
+                expires_at,
+                ..
+            } => Some((code_hash, email, expires_at)),
+            _ => None,
+        })
+        .expect("a code");
+    assert_eq!(new_code.1.as_str(), "Ann@example.com");
+    assert_ne!(new_code.0, "123456");
+    assert!(crate::domain::onboarding::code_matches(
+        &key(),
+        CustomerId(CUSTOMER),
+        "123456",
+        new_code.0
+    ));
+    assert_eq!(*new_code.2, NOW + 600_000);
+    let mail = d
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Mail(m) => Some(m),
+            _ => None,
+        })
+        .expect("a mail");
+    assert!(mail.body.contains("123456"));
+    assert_eq!(mail.to, "Ann@example.com");
+    assert!(d.changes.contains(&Change::SetCustomerState {
+        customer: CustomerId(CUSTOMER),
+        state: CustomerState::AwaitingCode,
+        email: Some(EmailAddress::parse("Ann@example.com").unwrap()),
+    }));
+    // The code itself never goes to Telegram.
+    assert!(
+        messages(&d)
+            .iter()
+            .all(|m| !format!("{m:?}").contains("123456"))
+    );
+}
+
+#[test]
+fn resend_respects_the_cooldown_and_the_hourly_cap() {
+    let w = World::new();
+    let mut snap = awaiting_code_snapshot(good_code());
+    snap.codes.last_sent_at = Some(NOW - 10_000);
+    let d = w.decide(&press(CUSTOMER, Button::ResendCode), &snap);
+    assert!(answer(&d).contains("in 50 s"), "{}", answer(&d));
+    assert!(!d.effects.iter().any(|e| matches!(e, Effect::Mail(_))));
+
+    snap.codes.last_sent_at = Some(NOW - 61_000);
+    snap.codes.sent_last_hour = 5;
+    let d = w.decide(&press(CUSTOMER, Button::ResendCode), &snap);
+    assert!(answer(&d).contains("Too many codes"));
+
+    snap.codes.sent_last_hour = 2;
+    let d = w.decide(&press(CUSTOMER, Button::ResendCode), &snap);
+    assert!(d.effects.iter().any(|e| matches!(e, Effect::Mail(_))));
+}
+
+#[test]
+fn wrong_codes_count_down_then_lock() {
+    let w = World::new();
+    let mut code = good_code();
+    let d = w.decide(
+        &Action::Message(text(CUSTOMER, 3, "111111")),
+        &awaiting_code_snapshot(code.clone()),
+    );
+    assert!(d.changes.contains(&Change::CodeAttempt {
+        customer: CustomerId(CUSTOMER)
+    }));
+    assert!(texts_to(&d, CUSTOMER)[0].contains("Tries left: 4"));
+    code.attempts = 4;
+    let d = w.decide(
+        &Action::Message(text(CUSTOMER, 4, "111111")),
+        &awaiting_code_snapshot(code.clone()),
+    );
+    assert!(texts_to(&d, CUSTOMER)[0].contains("Too many wrong tries"));
+    code.attempts = 5;
+    // Even the right code is refused now.
+    let d = w.decide(
+        &Action::Message(text(CUSTOMER, 5, "654321")),
+        &awaiting_code_snapshot(code),
+    );
+    assert!(texts_to(&d, CUSTOMER)[0].contains("Too many wrong tries"));
+    assert!(
+        !d.changes
+            .iter()
+            .any(|c| matches!(c, Change::CodeUsed { .. }))
+    );
+}
+
+#[test]
+fn an_expired_code_is_refused() {
+    let w = World::new();
+    let d = w.decide_at(
+        &Action::Message(text(CUSTOMER, 3, "654321")),
+        &awaiting_code_snapshot(good_code()),
+        NOW + 600_000,
+    );
+    assert!(texts_to(&d, CUSTOMER)[0].contains("expired"));
+}
+
+#[test]
+fn the_right_code_verifies_and_the_desk_is_told() {
+    let w = World::new();
+    let d = w.decide(
+        &Action::Message(text(CUSTOMER, 3, "654 321")),
+        &awaiting_code_snapshot(good_code()),
+    );
+    assert!(d.changes.contains(&Change::CodeUsed {
+        customer: CustomerId(CUSTOMER)
+    }));
+    assert!(d.changes.iter().any(|c| matches!(
+        c,
+        Change::SetCustomerState {
+            state: CustomerState::Verified,
+            ..
+        }
+    )));
+    for watcher in [-100, -200, 9] {
+        assert!(
+            texts_to(&d, watcher)[0].contains("New customer verified"),
+            "{watcher}"
+        );
+    }
+}
+
+#[test]
+fn a_code_hash_needs_the_key_it_was_made_with() {
+    let stored = crate::domain::onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321");
+    assert!(crate::domain::onboarding::code_matches(
+        &key(),
+        CustomerId(CUSTOMER),
+        "654321",
+        &stored
+    ));
+    assert_eq!(
+        stored,
+        crate::domain::onboarding::code_hash(&key(), CustomerId(CUSTOMER), "654321")
+    );
+    // Another code, another customer, another installation's key: no match.
+    assert!(!crate::domain::onboarding::code_matches(
+        &key(),
+        CustomerId(CUSTOMER),
+        "654322",
+        &stored
+    ));
+    assert!(!crate::domain::onboarding::code_matches(
+        &key(),
+        CustomerId(CUSTOMER + 1),
+        "654321",
+        &stored
+    ));
+    let other = CodeKey::new(&[8; CodeKey::LEN]);
+    assert!(!crate::domain::onboarding::code_matches(
+        &other,
+        CustomerId(CUSTOMER),
+        "654321",
+        &stored
+    ));
+    assert_ne!(
+        stored,
+        crate::domain::onboarding::code_hash(&other, CustomerId(CUSTOMER), "654321")
+    );
+    // Not the unkeyed SHA-256 an earlier version stored (which gives the code back
+    // to whoever tries the million codes).
+    let unkeyed: String = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("relaydesk:{CUSTOMER}:654321").as_bytes(),
+    )
+    .as_ref()
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect();
+    assert!(!stored.contains(&unkeyed), "{stored}");
+    assert!(!crate::domain::onboarding::code_matches(
+        &key(),
+        CustomerId(CUSTOMER),
+        "654321",
+        &unkeyed
+    ));
+    // HMAC-SHA-256 under the key, in hex, after its tag.
+    let tag = ring::hmac::sign(
+        &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[7; CodeKey::LEN]),
+        format!("relaydesk:{CUSTOMER}:654321").as_bytes(),
+    );
+    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(stored, format!("hmac-sha256:{hex}"));
+    // The key never shows in a debug print.
+    assert_eq!(format!("{:?}", key()), "CodeKey(..)");
+}
+
+#[test]
+fn a_code_stored_before_codes_were_keyed_needs_a_new_code() {
+    let w = World::new();
+    let unkeyed: String = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("relaydesk:{CUSTOMER}:654321").as_bytes(),
+    )
+    .as_ref()
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect();
+    let code = Code {
+        code_hash: unkeyed,
+        ..good_code()
+    };
+    let d = w.decide(
+        &Action::Message(text(CUSTOMER, 3, "654321")),
+        &awaiting_code_snapshot(code),
+    );
+    assert!(
+        texts_to(&d, CUSTOMER)[0].contains("A new code is needed"),
+        "{:?}",
+        texts_to(&d, CUSTOMER)
+    );
+    // Neither verified nor counted as a wrong try.
+    assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
+    assert!(matches!(d.changes[0], Change::TouchCustomer { .. }));
+}
+
+#[test]
+fn email_can_change_only_during_onboarding() {
+    let w = World::new();
+    let snap = awaiting_code_snapshot(good_code());
+    let d = w.decide(&press(CUSTOMER, Button::ChangeEmail), &snap);
+    assert!(d.changes.iter().any(|c| matches!(
+        c,
+        Change::SetCustomerState {
+            state: CustomerState::AwaitingEmail,
+            ..
+        }
+    )));
+    let verified = Snapshot {
+        customer: Some(customer(CustomerState::Verified)),
+        ..Snapshot::default()
+    };
+    let d = w.decide(&press(CUSTOMER, Button::ChangeEmail), &verified);
+    assert!(answer(&d).contains("can no longer be changed"));
+    assert!(
+        d.changes
+            .iter()
+            .all(|c| !matches!(c, Change::SetCustomerState { .. }))
+    );
+}
