@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::error::Result;
 
-/// The idle deadline is read from the deadlines table (migration 8); the column of
+/// The idle deadline is read from the deadlines table (migration 9); the column of
 /// that name in `communications` is no longer used.
 const COMM_COLUMNS: &str = "id, customer_id, status, specialist_id, opened_at,
      (SELECT due_at FROM deadlines d WHERE d.communication_id = communications.id AND d.kind = 'idle_close'),
