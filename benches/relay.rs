@@ -499,7 +499,11 @@ fn scale_check() {
         "scale: {customers} customers, {messages} messages generated in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let now = relaydesk::now_ms();
+    let figures = env_usize("SCALE_FIGURES", 1_000_000) as i64;
+    generate_figures(&store, customers, figures, now);
     let conn = store.lock();
+    stats_and_export(&conn, now);
     let queries: [(&str, &str); 4] = [
         (
             "/users page",
@@ -543,6 +547,136 @@ fn scale_check() {
             plan.join(" | ")
         );
     }
+}
+
+/// Ten specialists, each with their share of `n` closed communications over the
+/// last 90 days, every one with its recorded figures, a third of them rated.
+const SPECIALISTS: std::ops::Range<i64> = 2_000_000..2_000_010;
+
+fn generate_figures(store: &relaydesk::store::Store, customers: i64, n: i64, now: i64) {
+    let started = Instant::now();
+    let mut conn = store.lock();
+    let tx = conn.transaction().unwrap();
+    {
+        let mut comm = tx.prepare("INSERT INTO communications (id, customer_id, status, specialist_id, opened_at, closed_at, close_reason) VALUES (?1, ?2, 'closed', ?3, ?4, ?5, 'closed by the specialist')").unwrap();
+        let mut taken = tx.prepare("INSERT INTO assignments (communication_id, specialist_id, taken_at, released_at) VALUES (?1, ?2, ?3, ?4)").unwrap();
+        let mut fig = tx.prepare("INSERT INTO comm_figures (communication_id, opened_at, taken_at, time_to_take_s, first_response_at, first_response_by, first_response_s, waits, wait_sum_s, wait_max_s, closed_at, closed_by, resolution_s, customer_messages, specialist_messages) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 2, ?8, ?7, ?9, ?6, ?10, 3, 2)").unwrap();
+        let mut survey = tx.prepare("INSERT INTO surveys (communication_id, customer_id, specialist_id, asked_at, rating, rated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").unwrap();
+        let span = 90 * 24 * 60;
+        for i in 0..n {
+            let id = customers + 1 + i;
+            let customer = 1 + i % customers;
+            let who = SPECIALISTS.start + i % 10;
+            let closed_at = now - (i % span) * 60_000 - 1;
+            let opened_at = closed_at - 3_600_000 - (i % 600) * 1_000;
+            let first = 60 + i % 900;
+            comm.execute(rusqlite::params![id, customer, who, opened_at, closed_at])
+                .unwrap();
+            taken
+                .execute(rusqlite::params![id, who, opened_at + 30_000, closed_at])
+                .unwrap();
+            fig.execute(rusqlite::params![
+                id,
+                opened_at,
+                opened_at + 30_000,
+                30,
+                opened_at + first * 1000,
+                who,
+                first,
+                first + 30,
+                closed_at,
+                (closed_at - opened_at) / 1000
+            ])
+            .unwrap();
+            if i % 3 == 0 {
+                survey
+                    .execute(rusqlite::params![
+                        id,
+                        customer,
+                        who,
+                        closed_at,
+                        1 + i % 5,
+                        closed_at
+                    ])
+                    .unwrap();
+            }
+        }
+    }
+    tx.commit().unwrap();
+    println!(
+        "scale: {n} closed communications with their figures generated in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn plan_of(conn: &rusqlite::Connection, sql: &str, params: &[i64]) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let plan: Vec<String> = stmt
+        .query_map(rusqlite::params_from_iter(params), |r| {
+            r.get::<_, String>(3)
+        })
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    plan.join(" | ")
+}
+
+/// A controller's 30-day `/stats` of the whole team, and the export of 100,000
+/// communications (CSV, streamed): their times, plans and memory.
+fn stats_and_export(conn: &rusqlite::Connection, now: i64) {
+    use relaydesk::domain::StaffId;
+    use relaydesk::domain::stats::{DAY_MS, StatsQuery};
+    let team: Vec<StaffId> = SPECIALISTS.map(StaffId).collect();
+    let day_start = now - now.rem_euclid(DAY_MS);
+    let q = StatsQuery::new(team, true, 30, now, day_start);
+    let runs = 10;
+    let t = Instant::now();
+    let mut taken = 0;
+    for _ in 0..runs {
+        let s = relaydesk::store::stats::load(conn, &q).unwrap();
+        taken = s.rows.iter().map(|(_, _, p)| p.taken).sum::<i64>();
+    }
+    println!(
+        "  controller's /stats, 30 days   {:>7.1} ms   ({} specialists, {taken} requests taken)",
+        (t.elapsed() / runs).as_secs_f64() * 1e3,
+        q.staff.len()
+    );
+    for sql in relaydesk::store::stats::TALLY_QUERIES {
+        println!(
+            "    plan: {}",
+            plan_of(conn, sql, &[SPECIALISTS.start, q.period.from, q.period.to])
+        );
+    }
+    // The newest 100,000 communications by opened_at, written as CSV to nowhere.
+    let since: i64 = conn
+        .query_row(
+            "SELECT opened_at FROM communications ORDER BY opened_at DESC LIMIT 1 OFFSET 99999",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Linux: writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = status_kib("VmRSS:");
+    let t = Instant::now();
+    let rows = relaydesk::app::export::write(
+        conn,
+        relaydesk::store::export::ExportKind::Communications,
+        relaydesk::app::export::ExportFormat::Csv,
+        relaydesk::store::export::Range {
+            since: Some(since),
+            until: None,
+        },
+        &mut std::io::sink(),
+    )
+    .unwrap();
+    let after = status_kib("VmHWM:");
+    println!(
+        "  export communications, CSV   {:>7.0} ms   ({rows} rows; RSS {:.1} MiB before, peak {:.1} MiB during)",
+        t.elapsed().as_secs_f64() * 1e3,
+        before as f64 / 1024.0,
+        after as f64 / 1024.0
+    );
 }
 
 fn main() {

@@ -61,9 +61,11 @@ pub fn save(conn: &Connection, comm: CommId, f: &Figures) -> Result<()> {
     let counted = |s: Option<Span>| s.and_then(|s| s.counted_s);
     conn.exec(
         &format!(
-            "INSERT OR REPLACE INTO comm_figures (communication_id, {COLUMNS})
+            "INSERT OR REPLACE INTO comm_figures (communication_id, {COLUMNS}, closed_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                     ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+                     ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
+                     CASE WHEN ?17 IS NOT NULL
+                          THEN (SELECT specialist_id FROM communications WHERE id = ?1) END)"
         ),
         params![
             comm,

@@ -267,6 +267,7 @@ CREATE TABLE comm_figures (
     wait_max_bs         INTEGER,
     last_specialist_at  INTEGER,
     closed_at           INTEGER,
+    closed_by           INTEGER,               -- the specialist who held it when it closed
     resolution_s        INTEGER,
     resolution_bs       INTEGER,
     customer_messages   INTEGER NOT NULL DEFAULT 0,
@@ -275,7 +276,11 @@ CREATE TABLE comm_figures (
     transfers           INTEGER NOT NULL DEFAULT 0,
     reminders           INTEGER NOT NULL DEFAULT 0
 ) STRICT;
-CREATE INDEX comm_figures_by_first_response ON comm_figures (first_response_by, first_response_at);
+-- /stats reads these from the indexes alone.
+CREATE INDEX comm_figures_by_first_response
+    ON comm_figures (first_response_by, first_response_at, first_response_s);
+CREATE INDEX comm_figures_by_closer ON comm_figures (closed_by, closed_at, resolution_s)
+    WHERE closed_at IS NOT NULL;
 -- /stats: a specialist's takes and closes over a range.
 CREATE INDEX assignments_by_specialist ON assignments (specialist_id, taken_at);
 CREATE INDEX communications_closed_by_specialist ON communications (specialist_id, closed_at)
@@ -303,6 +308,8 @@ SELECT c.id, c.opened_at,
           AND (c.closed_at IS NULL OR a.released_at < c.closed_at))
 FROM communications c;
 UPDATE comm_figures SET
+    closed_by = CASE WHEN closed_at IS NOT NULL
+        THEN (SELECT c.specialist_id FROM communications c WHERE c.id = communication_id) END,
     time_to_take_s = (taken_at - opened_at) / 1000,
     first_response_s = (first_response_at - opened_at) / 1000;
 UPDATE comm_figures SET resolution_s = (
@@ -358,6 +365,8 @@ CREATE TABLE surveys (
 CREATE INDEX surveys_awaiting ON surveys (customer_id) WHERE awaiting_comment = 1;
 CREATE INDEX surveys_by_rated_at ON surveys (rated_at) WHERE rating IS NOT NULL;
 CREATE INDEX surveys_by_asked_at ON surveys (asked_at);
+CREATE INDEX surveys_by_specialist ON surveys (specialist_id, rated_at, rating)
+    WHERE rating IS NOT NULL;
 "#,
     ),
 ];
