@@ -91,7 +91,8 @@ mod tests {
                 .map(|r| r.unwrap())
                 .collect();
             assert!(
-                plan.iter().all(|step| step.contains("USING COVERING INDEX")),
+                plan.iter()
+                    .all(|step| step.contains("USING COVERING INDEX")),
                 "{sql}: {plan:#?}"
             );
         }
