@@ -31,6 +31,16 @@ chat_id = -1001234567890
 name = "Support"
 "#;
 
+/// `relaydesk --config PATH check-config`, run to the end.
+fn check_config(path: &std::path::Path) -> std::process::Output {
+    relaydesk()
+        .arg("--config")
+        .arg(path)
+        .arg("check-config")
+        .output()
+        .unwrap()
+}
+
 fn write_config(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
     let (cert, key) = relaydesk::http::tls::generate("bot.example.com", &dir.join("cert")).unwrap();
     let text = text
@@ -45,12 +55,7 @@ fn write_config(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
 fn check_config_accepts_a_good_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), GOOD);
-    let out = relaydesk()
-        .arg("--config")
-        .arg(&path)
-        .arg("check-config")
-        .output()
-        .unwrap();
+    let out = check_config(&path);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("configuration OK"));
@@ -67,12 +72,7 @@ fn check_config_reports_every_mistake_at_once() {
         .replace("chat_id = 111111111", "chat_id = -5")
         .replace("[smtp]\n", "[smtp]\nprot = 25\n");
     let path = write_config(dir.path(), &bad);
-    let out = relaydesk()
-        .arg("--config")
-        .arg(&path)
-        .arg("check-config")
-        .output()
-        .unwrap();
+    let out = check_config(&path);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     for key in [
@@ -146,12 +146,7 @@ fn check_config_names_every_bad_working_hours_key_at_once() {
          holidays = [\"2027-01-01\", \"2027-13-01\"]\n"
     );
     let path = write_config(dir.path(), &bad);
-    let out = relaydesk()
-        .arg("--config")
-        .arg(&path)
-        .arg("check-config")
-        .output()
-        .unwrap();
+    let out = check_config(&path);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     for needle in [

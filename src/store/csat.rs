@@ -78,17 +78,7 @@ mod tests {
     /// A closed communication `id` of Anna (5) or Boris (6) with its survey asked
     /// at `asked` and rated `rating` at `rated`.
     fn survey(conn: &Connection, id: i64, specialist: i64, asked: i64, rating: Option<(i64, i64)>) {
-        conn.execute(
-            "INSERT INTO customers (id, first_name, state, created_at, updated_at) VALUES (42, 'Ann', 'verified', 0, 0)
-             ON CONFLICT DO NOTHING",
-            [],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (?1, 42, 'closed', 0)",
-            [id],
-        )
-        .unwrap();
+        crate::store::testing::closed_communication(conn, id);
         conn.execute(
             "INSERT INTO surveys (communication_id, customer_id, specialist_id, asked_at, rating, rated_at)
              VALUES (?1, 42, ?2, ?3, ?4, ?5)",

@@ -224,17 +224,7 @@ mod tests {
 
     /// Communication `id` closed and its survey asked at 1_000.
     fn asked(conn: &Connection, id: i64) {
-        conn.execute(
-            "INSERT INTO customers (id, first_name, state, created_at, updated_at) VALUES (42, 'Ann', 'verified', 0, 0)
-             ON CONFLICT DO NOTHING",
-            [],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (?1, 42, 'closed', 0)",
-            [id],
-        )
-        .unwrap();
+        crate::store::testing::closed_communication(conn, id);
         apply_at(
             conn,
             vec![Change::NewSurvey {

@@ -19,6 +19,8 @@ pub mod outbox;
 pub mod schema;
 pub mod secret;
 pub mod stats;
+#[cfg(test)]
+mod testing;
 pub mod updates;
 
 use std::path::{Path, PathBuf};
