@@ -164,3 +164,35 @@ fn check_config_names_every_bad_working_hours_key_at_once() {
     }
     assert!(stderr.contains("3 problems"), "{stderr}");
 }
+
+#[test]
+fn check_config_names_departments_and_canned_answers_that_do_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = format!(
+        "{GOOD}\n[[departments]]\nkey = \"billing\"\nname = \"Billing\"\n\
+         service_groups = [-1009999999999]\nspecialists = [111111111]\n\n\
+         [[departments]]\nkey = \"Billing!\"\nname = \"\"\nservice_groups = [-1001234567890]\n\
+         specialists = [222]\n\n\
+         [[canned]]\nkey = \"hello\"\ntitle = \"Greeting\"\ntext = \"Hi {{custmer}}\"\n"
+    );
+    let path = write_config(dir.path(), &bad);
+    let out = check_config(&path);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "departments[0].service_groups[0]",
+        "-1009999999999 is not listed in [[service_groups]]",
+        "departments[1].key",
+        "departments[1].name",
+        "departments[1].specialists[0]",
+        "222 is not listed in [[specialists]]",
+        "canned[0].text",
+        "did you mean {customer}?",
+    ] {
+        assert!(
+            stderr.contains(needle),
+            "{needle} not reported in:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("5 problems"), "{stderr}");
+}

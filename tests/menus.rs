@@ -53,12 +53,16 @@ async fn command_lists_are_registered_per_role() {
                 "unassigned",
                 "users",
                 "history",
-                "stats"
+                "stats",
+                "transfer",
+                "note",
+                "c",
+                "block"
             ]
         );
     }
     let head = lists.iter().find(|c| scope(c)["chat_id"] == HEAD).unwrap();
-    assert_eq!(names(head), ["start", "stats"]);
+    assert_eq!(names(head), ["start", "stats", "block", "unblock"]);
     // Unchanged roles: nothing is sent again after a restart.
     let Desk {
         fake, sink, app, ..
@@ -76,7 +80,12 @@ async fn specialists_get_the_menu_and_customers_learn_nothing() {
     desk.say(ANNA, "/service").await;
     let menu = desk.wait_text(ANNA, "Specialist menu").await;
     let data: Vec<String> = menu.buttons().into_iter().map(|(_, d)| d).collect();
-    assert_eq!(data, ["m:cur", "m:una", "m:rel", "m:cls", "u:0", "h:0"]);
+    assert_eq!(
+        data,
+        [
+            "m:cur", "m:una", "m:rel", "m:cls", "u:0", "h:0", "m:trf", "m:can"
+        ]
+    );
     desk.onboard(ANN, "ann@example.com").await;
     for command in ["/users", "/history", "/unassigned", "/close", "/current"] {
         desk.say(ANN, command).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::problems::{Problem, Problems};
 use super::tls::{check_ca_file, check_tls_files};
-use super::types::{Config, Secret, parse_hh_mm};
+use super::types::{CannedConfig, Config, DepartmentConfig, Secret, parse_hh_mm};
 use super::urls::{check_api_url, check_public_url};
 
 /// The longest duration accepted anywhere (keeps later `Instant + Duration` arithmetic
@@ -356,6 +356,134 @@ pub(super) fn check_members<T>(
         }
     }
     items.into_iter().map(|(_, item)| item).collect()
+}
+
+/// A key of a department or a canned answer: `a-z 0-9 _ -`, 1 to 32 characters.
+fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if key.len() > 32 {
+        return Err(format!("must be at most 32 characters, got {}", key.len()));
+    }
+    match key
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
+    {
+        Some(c) => Err(format!(
+            "may hold only a-z, 0-9, _ and -, got {c:?} in {key:?}"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Unique keys, in the format of [`check_key`].
+fn check_keys<'a>(keys: impl Iterator<Item = (usize, &'a str)>, list: &str, p: &mut Problems) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, key) in keys {
+        let k = format!("{list}[{i}].key");
+        if let Err(e) = check_key(key) {
+            p.push(k, e);
+            continue;
+        }
+        match seen.get(key) {
+            Some(first) => p.push(k, format!("{key:?} is already used by {list}[{first}]")),
+            None => {
+                seen.insert(key, i);
+            }
+        }
+    }
+}
+
+/// `[[departments]]` (SPEC §7.2): keys, names, and chat ids that are listed in
+/// `[[service_groups]]` and `[[specialists]]`.
+pub(super) fn check_departments(
+    items: Vec<(usize, DepartmentConfig)>,
+    config: &Config,
+    p: &mut Problems,
+) -> Vec<DepartmentConfig> {
+    check_keys(
+        items.iter().map(|(i, d)| (*i, d.key.as_str())),
+        "departments",
+        p,
+    );
+    for (i, d) in &items {
+        p.check(
+            &format!("departments[{i}].name"),
+            !d.name.trim().is_empty(),
+            || "must not be empty".into(),
+        );
+        let groups_key = format!("departments[{i}].service_groups");
+        p.check(&groups_key, !d.service_groups.is_empty(), || {
+            "must name at least one group of [[service_groups]]".into()
+        });
+        for (j, id) in d.service_groups.iter().enumerate() {
+            p.check(
+                &format!("{groups_key}[{j}]"),
+                config.service_groups.iter().any(|g| g.chat_id == *id),
+                || format!("{id} is not listed in [[service_groups]]"),
+            );
+        }
+        let people_key = format!("departments[{i}].specialists");
+        p.check(&people_key, !d.specialists.is_empty(), || {
+            "must name at least one specialist of [[specialists]]".into()
+        });
+        for (j, id) in d.specialists.iter().enumerate() {
+            p.check(
+                &format!("{people_key}[{j}]"),
+                config.specialists.iter().any(|s| s.chat_id == *id),
+                || format!("{id} is not listed in [[specialists]]"),
+            );
+        }
+    }
+    items.into_iter().map(|(_, d)| d).collect()
+}
+
+/// The placeholders a canned answer may use.
+pub const CANNED_PLACEHOLDERS: [&str; 3] = ["customer", "specialist", "request"];
+
+/// A canned answer's text: every `{name}` one of [`CANNED_PLACEHOLDERS`].
+pub fn check_canned_text(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            break;
+        };
+        let name = &after[..end];
+        if !CANNED_PLACEHOLDERS.contains(&name) {
+            let hint = super::problems::suggest(name, &CANNED_PLACEHOLDERS)
+                .map(|c| format!(" (did you mean {{{c}}}?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown placeholder {{{name}}}{hint}: use {{customer}}, {{specialist}} or {{request}}"
+            ));
+        }
+        rest = &after[end + 1..];
+    }
+    Ok(())
+}
+
+/// `[[canned]]` (SPEC §7.4): keys, titles and texts.
+pub(super) fn check_canned(
+    items: Vec<(usize, CannedConfig)>,
+    p: &mut Problems,
+) -> Vec<CannedConfig> {
+    check_keys(items.iter().map(|(i, c)| (*i, c.key.as_str())), "canned", p);
+    for (i, c) in &items {
+        p.check(
+            &format!("canned[{i}].title"),
+            !c.title.trim().is_empty(),
+            || "must not be empty".into(),
+        );
+        if let Err(e) = check_canned_text(&c.text) {
+            p.push(format!("canned[{i}].text"), e);
+        }
+    }
+    items.into_iter().map(|(_, c)| c).collect()
 }
 
 fn check_smtp_host(host: &str) -> Result<(), String> {

@@ -184,6 +184,8 @@ mod tests {
                 "specialists",
                 "service_groups",
                 "controllers",
+                "departments",
+                "canned",
                 "texts",
                 "log",
                 "admin",

@@ -186,7 +186,7 @@ pub(super) fn unknown_key_message(key: &str, known: &[&str], what: &str) -> Stri
 
 /// The known name closest to `word`, if it is a plausible typo of it: at most two
 /// edits away (Levenshtein, over characters), and at most half the longer one's length.
-fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
     let word = word.to_ascii_lowercase();
     known
         .iter()

@@ -5,10 +5,13 @@ use config::{Map, Value, ValueKind};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::checks::{check_members, validate};
+use super::checks::{check_canned, check_departments, check_members, validate};
 use super::keys::fields;
 use super::problems::{Problems, describe, ignored_path, join_key, unknown_key_message};
-use super::types::{AdminConfig, Config, Group, Locale, LogConfig, Person, TextsConfig};
+use super::types::{
+    AdminConfig, CannedConfig, Config, DepartmentConfig, Group, Locale, LogConfig, Person,
+    TextsConfig,
+};
 
 fn table_value(table: Map<String, Value>) -> Value {
     Value::new(None, ValueKind::Table(table))
@@ -313,6 +316,8 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         specialists: Vec::new(),
         service_groups: Vec::new(),
         controllers: Vec::new(),
+        departments: Vec::new(),
+        canned: Vec::new(),
         texts: TextsConfig::default(),
         log: LogConfig::default(),
         admin: AdminConfig::default(),
@@ -320,6 +325,8 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
     let specialists = de_list::<Person>(r, "specialists", p);
     let service_groups = de_list::<Group>(r, "service_groups", p);
     let controllers = de_list::<Person>(r, "controllers", p);
+    let departments = de_list::<DepartmentConfig>(r, "departments", p);
+    let canned = de_list::<CannedConfig>(r, "canned", p);
     config.texts = de_texts(r, p);
     config.log = de_section(r, "log", &[], p);
     config.admin = de_section(r, "admin", &[], p);
@@ -339,6 +346,8 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         p,
     );
     config.controllers = check_members(controllers, "controllers", 1, |x| (x.chat_id, &x.name), p);
+    config.departments = check_departments(departments, &config, p);
+    config.canned = check_canned(canned, p);
     config
 }
 
@@ -359,7 +368,8 @@ mod tests {
             assert!(!keys.is_empty(), "no keys found for {section}");
             assert!(
                 EXAMPLE.contains(&format!("\n[{section}]"))
-                    || EXAMPLE.contains(&format!("\n[[{section}]]")),
+                    || EXAMPLE.contains(&format!("\n[[{section}]]"))
+                    || EXAMPLE.contains(&format!("\n# [[{section}]]")),
                 "section {section} missing from the example"
             );
             for key in keys {

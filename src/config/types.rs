@@ -73,6 +73,8 @@ pub struct Config {
     pub specialists: Vec<Person>,
     pub service_groups: Vec<Group>,
     pub controllers: Vec<Person>,
+    pub departments: Vec<DepartmentConfig>,
+    pub canned: Vec<CannedConfig>,
     pub texts: TextsConfig,
     pub log: LogConfig,
     pub admin: AdminConfig,
@@ -526,6 +528,26 @@ pub struct Person {
 pub struct Group {
     pub chat_id: i64,
     pub name: String,
+}
+
+/// A `[[departments]]` entry (SPEC §7.2): its groups and specialists by chat id,
+/// each listed in `[[service_groups]]` / `[[specialists]]`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct DepartmentConfig {
+    pub key: String,
+    pub name: String,
+    pub service_groups: Vec<i64>,
+    pub specialists: Vec<i64>,
+}
+
+/// A `[[canned]]` answer (SPEC §7.4).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct CannedConfig {
+    pub key: String,
+    pub title: String,
+    pub text: String,
 }
 
 pub use crate::domain::texts::Locale;

@@ -53,11 +53,15 @@ pub enum Kind {
     Dice,
     /// A later edit of an earlier message (only in the log).
     Edit,
+    /// An internal note of a specialist (only in the log, never relayed).
+    Note,
+    /// A canned answer the bot sent as the specialist's message.
+    Canned,
     Other,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Text,
         Kind::Photo,
         Kind::Document,
@@ -73,6 +77,8 @@ impl Kind {
         Kind::Poll,
         Kind::Dice,
         Kind::Edit,
+        Kind::Note,
+        Kind::Canned,
         Kind::Other,
     ];
 
@@ -93,8 +99,16 @@ impl Kind {
             Kind::Poll => "poll",
             Kind::Dice => "dice",
             Kind::Edit => "edit",
+            Kind::Note => "note",
+            Kind::Canned => "canned",
             Kind::Other => "other",
         }
+    }
+
+    /// Whether this is a message someone sent in a chat (not an edit, a note or a
+    /// text the bot wrote on a specialist's behalf): the kind that can be copied.
+    pub fn is_chat_message(self) -> bool {
+        !matches!(self, Kind::Edit | Kind::Note | Kind::Canned)
     }
 
     pub fn parse(s: &str) -> Kind {
@@ -135,6 +149,29 @@ impl Incoming {
     }
 }
 
+/// The customer a command names (`/block 123`), as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// None given: the specialist's active communication.
+    Own,
+    Id(CustomerId),
+    /// Something that is not a Telegram id.
+    Bad(String),
+}
+
+impl Target {
+    fn parse(args: &str) -> Target {
+        let a = args.trim();
+        if a.is_empty() {
+            return Target::Own;
+        }
+        match a.parse::<i64>() {
+            Ok(n) if n > 0 => Target::Id(CustomerId(n)),
+            _ => Target::Bad(a.to_string()),
+        }
+    }
+}
+
 /// A bot command in a private chat, read from `/name@bot args`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -147,13 +184,27 @@ pub enum Command {
     Users,
     History,
     Stats,
+    /// Hand the active communication to a colleague or a department (SPEC §7.1).
+    Transfer,
+    /// An internal note on the active communication (empty: none given).
+    Note(String),
+    /// The canned answers, or (with a key) send one.
+    Canned(Option<String>),
+    Block(Target),
+    Unblock(Target),
     /// A command the desk does not know (its name, lowercased).
     Other(String),
 }
 
 impl Command {
-    /// The command named `name` (lowercase, without `/` and `@bot`).
+    /// The command named `name` (lowercase, without `/` and `@bot`), without
+    /// arguments.
     pub fn named(name: &str) -> Command {
+        Command::parse(name, "")
+    }
+
+    /// The command named `name` with the text after it.
+    pub fn parse(name: &str, args: &str) -> Command {
         match name {
             "start" => Command::Start,
             "service" => Command::Service,
@@ -164,6 +215,14 @@ impl Command {
             "users" => Command::Users,
             "history" => Command::History,
             "stats" => Command::Stats,
+            "transfer" => Command::Transfer,
+            "note" => Command::Note(args.trim().to_string()),
+            "c" => {
+                let key = args.trim().to_ascii_lowercase();
+                Command::Canned((!key.is_empty()).then_some(key))
+            }
+            "block" => Command::Block(Target::parse(args)),
+            "unblock" => Command::Unblock(Target::parse(args)),
             other => Command::Other(other.to_string()),
         }
     }
@@ -291,12 +350,41 @@ pub enum Button {
     },
     /// Customer: no comment on the rating of communication N.
     SkipComment(CommId),
+    /// The transfer list for communication N (SPEC §7.1).
+    Transfer(CommId),
+    /// Transfer communication `comm` to specialist `to`.
+    TransferTo {
+        comm: CommId,
+        to: StaffId,
+    },
+    /// Transfer communication `comm` to the queue of department `department`
+    /// (its number, from 1).
+    TransferQueue {
+        comm: CommId,
+        department: u16,
+    },
+    /// Customer: open request `comm` in department `department` (from 1).
+    Department {
+        comm: CommId,
+        department: u16,
+    },
+    /// Send the canned answer of this key.
+    Canned(String),
 }
 
 impl Button {
     /// Whether the button belongs to a customer's satisfaction survey.
     pub fn is_survey(&self) -> bool {
         matches!(self, Button::Rate { .. } | Button::SkipComment(_))
+    }
+
+    /// Whether the button is a customer's (whoever else presses it is refused by
+    /// its own decision).
+    pub fn is_customers(&self) -> bool {
+        matches!(
+            self,
+            Button::ChangeEmail | Button::ResendCode | Button::Department { .. }
+        )
     }
 }
 
@@ -307,4 +395,6 @@ pub enum MenuItem {
     Close,
     Release,
     Unassigned,
+    Transfer,
+    Canned,
 }

@@ -34,6 +34,10 @@ pub(super) fn controls_keyboard(comm: CommId, env: &Env<'_>) -> Keyboard {
             env.texts.render_plain("button_close", &[]),
             Button::Close(comm),
         ),
+        Key::new(
+            env.texts.render_plain("button_transfer", &[]),
+            Button::Transfer(comm),
+        ),
     ])
 }
 
@@ -66,7 +70,7 @@ pub(super) fn announce(
     d: &mut Decision,
 ) {
     let text = render::announcement(comm, customer, log, None, env);
-    for chat in env.watchers() {
+    for chat in env.watchers_of(comm) {
         d.change(Change::NewAnnouncement {
             comm: comm.id,
             chat,

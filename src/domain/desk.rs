@@ -9,7 +9,7 @@ use super::{
     Decision, Env, Format, Incoming, Kind, LogEntry, MenuItem, MessageId, Outgoing, Press, Purpose,
     Role, Snapshot, StaffId, Status, User,
 };
-use super::{csat, menus, render};
+use super::{csat, menus, render, routing, toolbox};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 
 /// A verified customer writes.
@@ -32,6 +32,8 @@ pub fn customer_request(
                 idle_deadline: None,
                 closed_at: None,
                 close_reason: None,
+                department: String::new(),
+                choosing: env.policy.has_departments(),
             };
             d.change(Change::Open {
                 id: comm.id,
@@ -42,24 +44,15 @@ pub fn customer_request(
                 role: Role::Customer,
                 message: m.clone(),
             });
-            announce(&comm, customer, &[this], env, d);
-            start_steps(comm.id, DeadlineKind::Unassigned, env, d);
-            d.tell_customer(
-                customer.user.as_customer(),
-                env.texts
-                    .render("request_received", &[("id", &comm.id.to_string())]),
-            );
-            // Outside working hours: when the team is back, once (at the opening).
-            if let Some(hours) = &env.policy.hours
-                && !hours.is_open(env.now)
-                && let Some(next) = hours.format_next_opening(env.now)
-            {
-                d.tell_customer(
-                    customer.user.as_customer(),
-                    env.texts.render("outside_hours", &[("next", &next)]),
-                );
+            if comm.choosing {
+                // The message is kept; the request opens in the department picked.
+                d.change(Change::AwaitDepartment { comm: comm.id });
+                routing::ask_department(&comm, env, d);
+            } else {
+                open_in_queue(&comm, customer, &[this], env, d);
             }
         }
+        Some(comm) if comm.choosing => routing::while_choosing(m, comm, customer, snap, env, d),
         Some(comm) if comm.status == Status::Unassigned => {
             d.change(Change::Log {
                 comm: comm.id,
@@ -97,6 +90,33 @@ pub fn customer_request(
                 relay(m, comm.id, specialist.chat(), None, snap, d);
             }
         }
+    }
+}
+
+/// A new request enters its queue: announced, its reminder steps started, the
+/// customer told (and, outside working hours, when the team is back).
+pub(super) fn open_in_queue(
+    comm: &Communication,
+    customer: &Customer,
+    log: &[LogEntry],
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    announce(comm, customer, log, env, d);
+    start_steps(comm.id, DeadlineKind::Unassigned, env, d);
+    d.tell_customer(
+        customer.user.as_customer(),
+        env.texts
+            .render("request_received", &[("id", &comm.id.to_string())]),
+    );
+    if let Some(hours) = &env.policy.hours
+        && !hours.is_open(env.now)
+        && let Some(next) = hours.format_next_opening(env.now)
+    {
+        d.tell_customer(
+            customer.user.as_customer(),
+            env.texts.render("outside_hours", &[("next", &next)]),
+        );
     }
 }
 
@@ -192,6 +212,25 @@ pub fn specialist_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut 
         role: Role::Specialist,
         message: m.clone(),
     });
+    specialist_spoke(comm, snap, env, d);
+    relay(
+        m,
+        comm.id,
+        comm.customer_id.chat(),
+        Some(m.from.as_staff()),
+        snap,
+        d,
+    );
+}
+
+/// The specialist answered (a message or a canned answer): the timeout close and
+/// its warning count from now, the unanswered steps end.
+pub(super) fn specialist_spoke(
+    comm: &Communication,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
     let close_at = env.now + ms(env.policy.idle_close);
     d.change(Change::SetDeadline {
         comm: comm.id,
@@ -218,14 +257,6 @@ pub fn specialist_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut 
             kind: DeadlineKind::CloseWarning,
         });
     }
-    relay(
-        m,
-        comm.id,
-        comm.customer_id.chat(),
-        Some(m.from.as_staff()),
-        snap,
-        d,
-    );
 }
 
 /// An edited message: the other party gets an edit notice replying to the copy.
@@ -312,6 +343,11 @@ pub fn specialist_command(
         Command::History => menus::history_picker(chat, None, None, snap, env, d),
         // Staff get their stats before the desk is asked (see `decide`).
         Command::Stats => {}
+        Command::Transfer => toolbox::transfer_list(from.as_staff(), None, snap, env, d),
+        Command::Note(text) => toolbox::note(from.as_staff(), text, snap, env, d),
+        Command::Canned(key) => toolbox::canned(from, key.as_deref(), None, snap, env, d),
+        Command::Block(target) => toolbox::block_command(from, target, snap, env, d),
+        Command::Unblock(target) => toolbox::unblock_command(from, target, snap, env, d),
         Command::Other(_) => d.say(chat, env.texts.render("unknown_command", &[])),
     }
 }
@@ -407,6 +443,20 @@ pub fn specialist_button(
             d.answer(press, String::new(), false);
             menus::unassigned(chat, snap, env, d);
         }
+        Button::Menu(MenuItem::Transfer) | Button::Transfer(_) => {
+            toolbox::transfer_list(me, Some(press), snap, env, d)
+        }
+        Button::Menu(MenuItem::Canned) => {
+            d.answer(press, String::new(), false);
+            toolbox::canned(from, None, None, snap, env, d);
+        }
+        Button::Canned(key) => toolbox::canned(from, Some(key), Some(press), snap, env, d),
+        Button::TransferTo { comm, to } => {
+            toolbox::transfer_to(press, me, *comm, *to, snap, env, d)
+        }
+        Button::TransferQueue { comm, department } => {
+            toolbox::transfer_to_queue(press, me, *comm, *department, snap, env, d)
+        }
         // A first page opens as a new message; turning pages edits it in place.
         Button::Users {
             after: CustomerId(0),
@@ -432,7 +482,7 @@ pub fn specialist_button(
         // Staff get their stats before the desk is asked (see `decide`).
         Button::Stats { .. } => {}
         Button::Noop => d.answer(press, String::new(), false),
-        Button::ChangeEmail | Button::ResendCode => {
+        Button::ChangeEmail | Button::ResendCode | Button::Department { .. } => {
             d.answer(press, env.texts.render_plain("button_unknown", &[]), false)
         }
         // Surveys are decided before the presser's role is looked at.
@@ -466,6 +516,22 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
             )
         };
         d.answer(press, text, true);
+        return;
+    }
+    if !env.policy.may_take(me, &comm.department) {
+        let name = env
+            .policy
+            .department(&comm.department)
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        d.answer(
+            press,
+            env.texts.render_plain(
+                "take_other_department",
+                &[("id", &id_text), ("department", &name)],
+            ),
+            true,
+        );
         return;
     }
     if let Some(active) = snap.actor_active {
@@ -524,7 +590,7 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
     // The groups: told, and the announcement loses its button.
     refresh_announcements(comm, customer, &snap.log, Some(&name), snap, env, d);
     d.change(Change::DeactivateAnnouncements { comm: comm.id });
-    for chat in env.watchers() {
+    for chat in env.watchers_of(comm) {
         d.say(
             chat,
             env.texts
@@ -534,8 +600,9 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
 }
 
 /// The history so far, for the specialist who takes a communication: a text
-/// summary, then copies of the messages themselves (media included), in order.
-fn send_history(
+/// summary (internal notes included, marked), then copies of the messages
+/// themselves (media included), in order.
+pub(super) fn send_history(
     comm: CommId,
     to: ChatId,
     customer: &Customer,
@@ -543,7 +610,11 @@ fn send_history(
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let messages: Vec<&LogEntry> = snap.log.iter().filter(|e| e.kind != Kind::Edit).collect();
+    let messages: Vec<&LogEntry> = snap
+        .log
+        .iter()
+        .filter(|e| e.kind.is_chat_message() && e.message_id.0 > 0)
+        .collect();
     if snap.log.is_empty() {
         return;
     }
@@ -624,7 +695,7 @@ fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d:
     // Back in the queue: the unassigned steps start again (the store dropped the
     // assigned communication's deadlines with the release).
     start_steps(comm.id, DeadlineKind::Unassigned, env, d);
-    for chat in env.watchers() {
+    for chat in env.watchers_of(comm) {
         d.say(
             chat,
             env.texts.render(
@@ -637,9 +708,11 @@ fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d:
 
 /// Who or what closes a communication.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CloseBy {
+pub(super) enum CloseBy {
     Specialist,
     Timeout,
+    /// The staff blocked the customer (SPEC §7.5).
+    Block,
 }
 
 impl CloseBy {
@@ -648,21 +721,23 @@ impl CloseBy {
         match self {
             CloseBy::Specialist => "closed by the specialist",
             CloseBy::Timeout => "timeout",
+            CloseBy::Block => "blocked",
         }
     }
 
     /// Whether the customer is asked to rate the help afterwards (SPEC §6.5): after
-    /// a close by the specialist or by timeout, yes; a close by a block (§7.5, when
-    /// it comes) must answer no.
+    /// a close by the specialist or by timeout, yes; never after a block.
     fn asks_for_rating(self) -> bool {
         match self {
             CloseBy::Specialist | CloseBy::Timeout => true,
+            CloseBy::Block => false,
         }
     }
 }
 
-fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut Decision) {
+pub(super) fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut Decision) {
     let timeout = by == CloseBy::Timeout;
+    let blocked = by == CloseBy::Block;
     let id_text = comm.id.to_string();
     d.change(Change::Close {
         comm: comm.id,
@@ -674,28 +749,31 @@ fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut Decision) {
         .map(|s| env.specialist_name(s))
         .unwrap_or_default();
     if let Some(s) = comm.specialist_id {
-        let key = if timeout {
-            "closed_timeout_specialist"
-        } else {
-            "closed_specialist"
+        let key = match by {
+            CloseBy::Timeout => "closed_timeout_specialist",
+            CloseBy::Specialist => "closed_specialist",
+            CloseBy::Block => "closed_blocked_specialist",
         };
         d.say(s.chat(), env.texts.render(key, &[("id", &id_text)]));
     }
-    let customer_key = if timeout {
-        "closed_timeout_customer"
-    } else {
-        "closed_customer"
+    // A blocked customer gets the `blocked` text instead (see `toolbox`).
+    if !blocked {
+        let customer_key = if timeout {
+            "closed_timeout_customer"
+        } else {
+            "closed_customer"
+        };
+        d.tell_customer(
+            comm.customer_id,
+            env.texts.render(customer_key, &[("id", &id_text)]),
+        );
+    }
+    let notice = match by {
+        CloseBy::Timeout => "closed_timeout_notice",
+        CloseBy::Specialist => "closed_notice",
+        CloseBy::Block => "closed_blocked_notice",
     };
-    d.tell_customer(
-        comm.customer_id,
-        env.texts.render(customer_key, &[("id", &id_text)]),
-    );
-    let notice = if timeout {
-        "closed_timeout_notice"
-    } else {
-        "closed_notice"
-    };
-    for chat in env.watchers() {
+    for chat in env.watchers_of(comm) {
         d.say(
             chat,
             env.texts

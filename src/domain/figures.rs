@@ -184,6 +184,10 @@ pub fn after(
                 let i = entry(*comm, &mut touched);
                 touched[i].1.releases += 1;
             }
+            Change::Transfer { comm, .. } => {
+                let i = entry(*comm, &mut touched);
+                touched[i].1.transfers += 1;
+            }
             Change::ReminderSent { comm, .. } => {
                 let i = entry(*comm, &mut touched);
                 touched[i].1.reminders += 1;

@@ -45,6 +45,10 @@ pub fn service_menu(chat: ChatId, env: &Env<'_>, d: &mut Decision) {
                 },
             ),
         ],
+        vec![
+            button(env, "menu_transfer", Button::Menu(MenuItem::Transfer)),
+            button(env, "menu_canned", Button::Menu(MenuItem::Canned)),
+        ],
     ]);
     d.say_with(chat, env.texts.render("specialist_menu", &[]), k);
 }
@@ -130,6 +134,9 @@ fn state_of(env: &Env<'_>, row: &CustomerRow) -> String {
         (None, CustomerState::AwaitingCode) => env.texts.render_plain("state_code", &[]),
         (None, CustomerState::AwaitingEmail) => env.texts.render_plain("state_email", &[]),
     };
+    if c.banned {
+        s.push_str(&env.texts.render_plain("state_banned", &[]));
+    }
     if c.blocked {
         s.push_str(&env.texts.render_plain("state_blocked", &[]));
     }

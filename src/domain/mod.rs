@@ -23,22 +23,24 @@ mod onboarding;
 pub mod policy;
 mod reminders;
 pub mod render;
+mod routing;
 pub mod sanitize;
 pub mod split;
 pub mod stats;
 pub mod texts;
+mod toolbox;
 pub mod transcript;
 
 use crate::domain::texts::Texts;
 
-pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, User};
+pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, Target, User};
 pub use csat::Survey;
 pub use effect::{Effect, Format, Key, Keyboard, MailOut, MailPurpose, Outgoing, Purpose, Send};
 pub use email::EmailAddress;
 pub use ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 pub use needs::{Needs, needs};
 pub use onboarding::{CodeKey, code_hash};
-pub use policy::{AuthPolicy, CsatPolicy, Member, Policy};
+pub use policy::{AuthPolicy, Canned, CsatPolicy, Department, Member, Policy};
 
 /// How long album parts are gathered before they are relayed together.
 pub const ALBUM_WINDOW_MS: i64 = 1_200;
@@ -73,7 +75,12 @@ pub struct Customer {
     pub user: User,
     pub email: Option<EmailAddress>,
     pub state: CustomerState,
+    /// The customer blocked the bot (a notice to them was refused).
     pub blocked: bool,
+    /// The staff blocked the customer (SPEC §7.5).
+    pub banned: bool,
+    /// The customer was told once, since the block, that they are blocked.
+    pub ban_told: bool,
 }
 
 /// The latest code of a customer and how many were sent in the last hour.
@@ -131,6 +138,11 @@ pub struct Communication {
     pub idle_deadline: Option<i64>,
     pub closed_at: Option<i64>,
     pub close_reason: Option<String>,
+    /// The department's key (`""` without departments).
+    pub department: String,
+    /// Opened, waiting for the customer to pick a department (SPEC §7.2): not
+    /// announced, not in the queue.
+    pub choosing: bool,
 }
 
 /// What a deadline of a communication is for (SPEC §1.5, §6.3).
@@ -317,6 +329,11 @@ pub struct Snapshot {
     /// The satisfaction survey concerned: the one a button names, or the one whose
     /// comment the customer may still write.
     pub survey: Option<Survey>,
+    /// The specialists with an active communication, and which (for transfers).
+    pub busy: Vec<(StaffId, CommId)>,
+    /// The canned answers kept in the database (the configured ones are in the
+    /// policy).
+    pub canned: Vec<Canned>,
 }
 
 /// The moment and the settings a decision is made with.
@@ -338,6 +355,12 @@ impl Env<'_> {
     /// Service groups and controllers: everyone who is told about the desk.
     pub fn watchers(&self) -> Vec<ChatId> {
         self.policy.watchers()
+    }
+
+    /// Who is told about this communication: its department's groups (all groups
+    /// without departments) and the controllers.
+    pub fn watchers_of(&self, comm: &Communication) -> Vec<ChatId> {
+        self.policy.watchers_of(&comm.department)
     }
 }
 
@@ -387,6 +410,42 @@ pub enum Change {
     },
     Release {
         comm: CommId,
+    },
+    /// The communication passes from one specialist to another (SPEC §7.1).
+    Transfer {
+        comm: CommId,
+        from: StaffId,
+        to: StaffId,
+    },
+    /// A new communication waits for the customer to pick a department.
+    AwaitDepartment {
+        comm: CommId,
+    },
+    /// The communication belongs to this department now (the choice is over).
+    SetDepartment {
+        comm: CommId,
+        department: String,
+    },
+    /// An internal note on the communication's log (never relayed).
+    Note {
+        comm: CommId,
+        author: StaffId,
+        text: String,
+    },
+    /// The staff block a customer (SPEC §7.5).
+    Block {
+        customer: CustomerId,
+    },
+    Unblock {
+        customer: CustomerId,
+    },
+    /// A blocked customer's message, kept (and archived) but not relayed.
+    BlockedMessage {
+        message: Incoming,
+    },
+    /// The blocked customer has been told, once.
+    BlockTold {
+        customer: CustomerId,
     },
     Close {
         comm: CommId,
@@ -594,6 +653,14 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
                 policy.is_controller(from.as_staff()) || policy.is_specialist(from.as_staff());
             if *command == Command::Stats && staff {
                 show_stats(from, *chat_id, snap, None, env, &mut d);
+            } else if policy.is_controller(from.as_staff())
+                && matches!(command, Command::Block(Target::Id(_)) | Command::Unblock(_))
+            {
+                match command {
+                    Command::Block(t) => toolbox::block_command(from, t, snap, env, &mut d),
+                    Command::Unblock(t) => toolbox::unblock_command(from, t, snap, env, &mut d),
+                    _ => {}
+                }
             } else if policy.is_specialist(from.as_staff()) {
                 desk::specialist_command(from, *chat_id, command, snap, env, &mut d);
             } else if policy.is_controller(from.as_staff()) {
@@ -611,6 +678,10 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             // A survey hears its own customer only, whoever else presses.
             Some(button) if button.is_survey() => {
                 csat::press(press, from, button, snap, env, &mut d)
+            }
+            // A department button hears its own customer only.
+            Some(Button::Department { comm, department }) => {
+                routing::pressed(press, from, *comm, *department, snap, env, &mut d)
             }
             Some(Button::Stats { .. })
                 if policy.is_controller(from.as_staff())

@@ -2,7 +2,7 @@
 //! loads exactly that into a [`Snapshot`](super::Snapshot), with no second reading
 //! of the action.
 
-use super::action::{Action, Button, Command, MenuItem};
+use super::action::{Action, Button, Command, MenuItem, Target};
 use super::ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 use super::policy::Policy;
 use super::stats::StatsQuery;
@@ -35,8 +35,8 @@ pub enum LogNeed {
 /// A list to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ListingQuery {
-    /// The oldest unassigned communications.
-    Unassigned,
+    /// The oldest unassigned communications: of these departments (`None`: all).
+    Unassigned { departments: Option<Vec<String>> },
     /// A page of customers by id: after `after`, or before `before`.
     Customers {
         after: Option<CustomerId>,
@@ -94,6 +94,10 @@ pub struct Needs {
     /// The figures `/stats` shows.
     pub stats: Option<StatsQuery>,
     pub survey: Option<SurveyFind>,
+    /// Which specialists have an active communication (transfers).
+    pub busy: bool,
+    /// The canned answers kept in the database.
+    pub canned: bool,
 }
 
 impl Needs {
@@ -120,6 +124,13 @@ fn stats_needs(who: StaffId, days: u16, policy: &Policy, now: i64) -> Needs {
             stats: Some(StatsQuery::new(vec![who], false, days, now, day_start)),
             ..Needs::of(Find::ActiveOf(who))
         }
+    }
+}
+
+/// The queue a specialist sees: their departments' (all, without departments).
+fn queue_of(who: StaffId, policy: &Policy) -> ListingQuery {
+    ListingQuery::Unassigned {
+        departments: policy.departments_of(who),
     }
 }
 
@@ -164,6 +175,14 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
             }
             n
         }
+        Action::Command {
+            from,
+            command: Command::Block(Target::Id(id)) | Command::Unblock(Target::Id(id)),
+            ..
+        } if policy.is_controller(from.as_staff()) => Needs {
+            customer: Some(*id),
+            ..Needs::of(Find::OpenOf(*id))
+        },
         Action::Command { from, command, .. } => {
             if !policy.is_specialist(from.as_staff()) {
                 return Needs {
@@ -178,11 +197,13 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
             };
             Needs {
                 listing: match command {
-                    Command::Unassigned => Some(ListingQuery::Unassigned),
+                    Command::Unassigned => Some(queue_of(from.as_staff(), policy)),
                     Command::Users => Some(page(USERS_PAGE)),
                     Command::History => Some(page(HISTORY_PAGE)),
                     _ => None,
                 },
+                busy: *command == Command::Transfer,
+                canned: matches!(command, Command::Canned(_)),
                 ..Needs::of(Find::ActiveOf(from.as_staff()))
             }
         }
@@ -208,7 +229,25 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
                     ..Needs::of(Find::Id(n))
                 },
                 Button::Menu(item) => Needs {
-                    listing: (item == MenuItem::Unassigned).then_some(ListingQuery::Unassigned),
+                    listing: (item == MenuItem::Unassigned)
+                        .then(|| queue_of(from.as_staff(), policy)),
+                    busy: item == MenuItem::Transfer,
+                    canned: item == MenuItem::Canned,
+                    ..Needs::of(Find::ActiveOf(from.as_staff()))
+                },
+                Button::Transfer(_) => Needs {
+                    busy: true,
+                    ..Needs::of(Find::ActiveOf(from.as_staff()))
+                },
+                Button::TransferTo { comm, .. } => Needs {
+                    busy: true,
+                    ..Needs::of(Find::Id(comm))
+                },
+                Button::TransferQueue { comm, .. } | Button::Department { comm, .. } => {
+                    Needs::of(Find::Id(comm))
+                }
+                Button::Canned(_) => Needs {
+                    canned: true,
                     ..Needs::of(Find::ActiveOf(from.as_staff()))
                 },
                 Button::Users { after } => page(Some(after), None, USERS_PAGE),

@@ -88,6 +88,10 @@ pub fn customer_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut De
         user: m.from.clone(),
         state_if_new: CustomerState::AwaitingEmail,
     });
+    if customer.banned {
+        super::toolbox::blocked_message(m, customer, env, d);
+        return;
+    }
     match customer.state {
         CustomerState::AwaitingEmail => match (m.kind(), m.text.as_deref()) {
             (Kind::Text, Some(text)) => {
@@ -140,6 +144,10 @@ pub fn customer_command(
         user: from.clone(),
         state_if_new: CustomerState::AwaitingEmail,
     });
+    if customer.banned {
+        super::toolbox::tell_blocked(customer, d, env);
+        return;
+    }
     match command {
         Command::Start => match customer.state {
             CustomerState::AwaitingEmail => ask_email(chat, env, d),

@@ -17,6 +17,26 @@ pub struct Member {
     pub name: String,
 }
 
+/// A department (SPEC §7.2): its own groups, specialists and queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Department {
+    /// The key stored with its communications (`a-z 0-9 _ -`).
+    pub key: String,
+    /// Shown to customers on the topic buttons.
+    pub name: String,
+    pub service_groups: Vec<ChatId>,
+    pub specialists: Vec<StaffId>,
+}
+
+/// A canned answer (SPEC §7.4): configured, or kept in the database.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Canned {
+    pub key: String,
+    pub title: String,
+    /// Plain text with `{customer}`, `{specialist}` and `{request}`.
+    pub text: String,
+}
+
 /// The onboarding limits (SPEC §1.1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthPolicy {
@@ -79,6 +99,11 @@ pub struct Policy {
     /// The reminder steps of a customer's message waiting for an answer.
     pub unanswered_steps: Vec<Duration>,
     pub csat: CsatPolicy,
+    /// Departments in configuration order (numbered from 1 for the typed choice);
+    /// fewer than two: one desk, no choice for the customer.
+    pub departments: Vec<Department>,
+    /// The configured canned answers (the database may hold more).
+    pub canned: Vec<Canned>,
 }
 
 impl Default for Policy {
@@ -96,6 +121,8 @@ impl Default for Policy {
             unassigned_steps: Vec::new(),
             unanswered_steps: Vec::new(),
             csat: CsatPolicy::default(),
+            departments: Vec::new(),
+            canned: Vec::new(),
         }
     }
 }
@@ -168,6 +195,68 @@ impl Policy {
             .copied()
             .chain(self.controllers.iter().map(|c| c.chat()))
             .collect()
+    }
+
+    /// Whether customers choose a department (two or more are configured).
+    pub fn has_departments(&self) -> bool {
+        self.departments.len() >= 2
+    }
+
+    /// The department of this key (none without departments, or for `""`).
+    pub fn department(&self, key: &str) -> Option<&Department> {
+        if !self.has_departments() {
+            return None;
+        }
+        self.departments.iter().find(|d| d.key == key)
+    }
+
+    /// The service groups of a department's communication: its own, or all of them
+    /// without departments (or for a department no longer configured).
+    pub fn groups_of(&self, department: &str) -> Vec<ChatId> {
+        match self.department(department) {
+            Some(d) => d.service_groups.clone(),
+            None => self.service_groups.clone(),
+        }
+    }
+
+    /// Who is told about a communication of `department`: its groups and every
+    /// controller (controllers see all departments).
+    pub fn watchers_of(&self, department: &str) -> Vec<ChatId> {
+        let mut chats = self.groups_of(department);
+        chats.extend(self.controllers.iter().map(|c| c.chat()));
+        chats
+    }
+
+    /// Whether `who` may take a communication of `department`.
+    pub fn may_take(&self, who: StaffId, department: &str) -> bool {
+        self.is_specialist(who)
+            && self
+                .department(department)
+                .is_none_or(|d| d.specialists.contains(&who))
+    }
+
+    /// The departments a specialist belongs to (all of them without departments:
+    /// `None`).
+    pub fn departments_of(&self, who: StaffId) -> Option<Vec<String>> {
+        self.has_departments().then(|| {
+            self.departments
+                .iter()
+                .filter(|d| d.specialists.contains(&who))
+                .map(|d| d.key.clone())
+                .collect()
+        })
+    }
+
+    /// The canned answers: the configured ones, then those of the database whose key
+    /// the configuration does not use (a key in the configuration wins).
+    pub fn canned_with(&self, stored: &[Canned]) -> Vec<Canned> {
+        let mut all = self.canned.clone();
+        for c in stored {
+            if !all.iter().any(|a| a.key == c.key) {
+                all.push(c.clone());
+            }
+        }
+        all
     }
 }
 

@@ -137,7 +137,7 @@ pub fn reminder(kind: DeadlineKind, snap: &Snapshot, env: &Env<'_>, d: &mut Deci
                 ("customer", customer.as_str()),
             ];
             let text = env.texts.render_html("reminder_unassigned", &vars);
-            for chat in env.policy.service_groups.iter().copied() {
+            for chat in env.policy.groups_of(&comm.department) {
                 d.send(
                     Outgoing::html(chat, text.clone()).with_buttons(take_keyboard(comm.id, env)),
                 );

@@ -37,14 +37,27 @@ pub fn customer_line(c: &Customer) -> String {
 
 /// The customer card: who, and the communication's number and age.
 pub fn card(comm: &Communication, c: &Customer, env: &Env<'_>) -> String {
-    env.texts.render_html(
+    let mut card = env.texts.render_html(
         "card",
         &[
             ("id", &comm.id.to_string()),
             ("customer", &customer_line(c)),
             ("opened", &escape_html(&time(comm.opened_at))),
         ],
-    )
+    );
+    push_department(&mut card, comm, env);
+    card
+}
+
+/// The line naming the communication's department, with departments.
+fn push_department(text: &mut String, comm: &Communication, env: &Env<'_>) {
+    if let Some(d) = env.policy.department(&comm.department) {
+        text.push('\n');
+        text.push_str(
+            &env.texts
+                .render("department_line", &[("department", &d.name)]),
+        );
+    }
 }
 
 /// A short, plain description of a message's content (no escaping).
@@ -65,6 +78,8 @@ pub fn describe(kind: Kind, text: Option<&str>, file_name: Option<&str>) -> Stri
         Kind::Poll => "📊 poll",
         Kind::Dice => "🎲 dice",
         Kind::Edit => "✏️ edited:",
+        Kind::Note => "📝 note:",
+        Kind::Canned => "",
     };
     let mut s = icon.to_string();
     if let Some(name) = file_name.filter(|n| !n.is_empty()) {
@@ -127,6 +142,7 @@ pub fn announcement(
             ("opened", &escape_html(&time(comm.opened_at))),
         ],
     );
+    push_department(&mut head, comm, env);
     if let Some(name) = taken_by {
         head.push_str("\n\n");
         head.push_str(&env.texts.render("announcement_taken", &[("name", name)]));
@@ -187,6 +203,8 @@ mod tests {
             email: Some(EmailAddress::parse("ann@example.com").unwrap()),
             state: CustomerState::Verified,
             blocked: false,
+            banned: false,
+            ban_told: false,
         }
     }
 
@@ -200,6 +218,8 @@ mod tests {
             idle_deadline: None,
             closed_at: None,
             close_reason: None,
+            department: String::new(),
+            choosing: false,
         }
     }
 

@@ -575,6 +575,190 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "Отправить код ещё раз",
         "Send the code again",
     ),
+    // Departments (SPEC §7.2).
+    (
+        "take_other_department",
+        "Обращение #{id} относится к отделу «{department}»: взять его могут только специалисты этого отдела.",
+        "Request #{id} belongs to the {department} department: only its specialists can take it.",
+    ),
+    (
+        "department_line",
+        "🏷 Отдел: <b>{department}</b>",
+        "🏷 Department: <b>{department}</b>",
+    ),
+    (
+        "choose_department",
+        "Выберите тему обращения: нажмите кнопку или напишите её номер.",
+        "Please choose the topic of your request: tap a button or type its number.",
+    ),
+    (
+        "department_chosen",
+        "Тема: «{department}».",
+        "Topic: {department}.",
+    ),
+    (
+        "button_stale",
+        "Эта кнопка больше не действует.",
+        "This button no longer applies.",
+    ),
+    // Transfer (SPEC §7.1).
+    ("transfer_busy_label", "{name} (занят)", "{name} (busy)"),
+    (
+        "transfer_queue_label",
+        "В очередь: {department}",
+        "To the queue: {department}",
+    ),
+    (
+        "transfer_choose",
+        "Кому передать обращение #{id}?",
+        "Transfer request #{id} to:",
+    ),
+    (
+        "transfer_nobody",
+        "Передать обращение некому: других специалистов нет.",
+        "There is nobody to transfer the request to.",
+    ),
+    (
+        "transfer_not_possible",
+        "Передать обращение #{id} этому адресату нельзя.",
+        "Request #{id} cannot be transferred there.",
+    ),
+    (
+        "transfer_target_busy",
+        "{name} сейчас занят другим обращением; #{id} остаётся у вас.",
+        "{name} is busy with another request; #{id} stays with you.",
+    ),
+    (
+        "transfer_done",
+        "Обращение #{id} передано: {name}.",
+        "Request #{id} transferred to {name}.",
+    ),
+    (
+        "transferred_away",
+        "🔀 Обращение #{id} передано: {name}.",
+        "🔀 Request #{id} transferred to {name}.",
+    ),
+    (
+        "transferred_to_you",
+        "🔀 Обращение #{id} передал вам {name}.",
+        "🔀 Request #{id} was transferred to you by {name}.",
+    ),
+    (
+        "transferred_customer",
+        "Вашим обращением теперь занимается {name}.",
+        "Your request is now handled by {name}.",
+    ),
+    (
+        "transferred_customer_queue",
+        "Ваше обращение передано в отдел «{department}»; специалист скоро ответит.",
+        "Your request was passed to the {department} team; a specialist will answer soon.",
+    ),
+    (
+        "transferred_notice",
+        "🔀 Обращение #{id}: {from} → {to}.",
+        "🔀 Request #{id} transferred: {from} → {to}.",
+    ),
+    // Internal notes (SPEC §7.3).
+    (
+        "note_usage",
+        "Напишите заметку после команды: <code>/note текст</code>. Клиент её не увидит.",
+        "Write the note after the command: <code>/note text</code>. The customer never sees it.",
+    ),
+    (
+        "note_saved",
+        "📝 Заметка к обращению #{id} сохранена (клиент её не видит).",
+        "📝 Note on request #{id} saved (the customer does not see it).",
+    ),
+    // Canned answers (SPEC §7.4).
+    (
+        "canned_none",
+        "Готовых ответов пока нет.",
+        "There are no canned answers yet.",
+    ),
+    (
+        "canned_list",
+        "Готовые ответы: нажмите, чтобы отправить клиенту.",
+        "Canned answers: tap one to send it to the customer.",
+    ),
+    (
+        "canned_unknown",
+        "Готового ответа «{key}» нет. Есть такие:",
+        "There is no canned answer “{key}”. These exist:",
+    ),
+    (
+        "canned_sent",
+        "Отправлен готовый ответ «{key}».",
+        "Canned answer “{key}” sent.",
+    ),
+    // Blocking (SPEC §7.5).
+    (
+        "blocked",
+        "Вы заблокированы службой поддержки. Ваши сообщения больше не передаются специалистам.",
+        "You have been blocked by the support desk. Your messages are no longer passed on to the specialists.",
+    ),
+    (
+        "blocked_done",
+        "⛔ Клиент <code>{id}</code> заблокирован.",
+        "⛔ Customer <code>{id}</code> is blocked.",
+    ),
+    (
+        "unblocked_done",
+        "✅ Клиент <code>{id}</code> разблокирован.",
+        "✅ Customer <code>{id}</code> is unblocked.",
+    ),
+    (
+        "block_usage",
+        "«{arg}» — не Telegram id клиента. Пример: <code>/block 123456789</code>.",
+        "“{arg}” is not a customer's Telegram id. For example: <code>/block 123456789</code>.",
+    ),
+    (
+        "unblock_usage",
+        "Укажите Telegram id клиента: <code>/unblock 123456789</code>.",
+        "Give the customer's Telegram id: <code>/unblock 123456789</code>.",
+    ),
+    (
+        "only_controllers",
+        "Это могут делать только контролёры.",
+        "Only controllers can do this.",
+    ),
+    (
+        "customer_unknown",
+        "Клиента <code>{id}</code> нет.",
+        "There is no customer <code>{id}</code>.",
+    ),
+    (
+        "already_blocked",
+        "Клиент <code>{id}</code> уже заблокирован.",
+        "Customer <code>{id}</code> is already blocked.",
+    ),
+    (
+        "not_blocked",
+        "Клиент <code>{id}</code> не заблокирован.",
+        "Customer <code>{id}</code> is not blocked.",
+    ),
+    (
+        "closed_blocked_specialist",
+        "Обращение #{id} закрыто, клиент заблокирован.",
+        "Request #{id} is closed and the customer blocked.",
+    ),
+    (
+        "closed_blocked_notice",
+        "⛔ Обращение #{id} закрыто блокировкой клиента ({name}).",
+        "⛔ Request #{id} closed: the customer was blocked ({name}).",
+    ),
+    ("state_banned", ", заблокирован", ", blocked"),
+    ("menu_transfer", "Передать", "Transfer"),
+    ("menu_canned", "Готовые ответы", "Canned answers"),
+    ("button_transfer", "Передать", "Transfer"),
+    ("cmd_transfer", "Передать обращение", "Transfer my request"),
+    ("cmd_note", "Заметка к обращению", "Add an internal note"),
+    ("cmd_c", "Готовые ответы", "Canned answers"),
+    ("cmd_block", "Заблокировать клиента", "Block a customer"),
+    (
+        "cmd_unblock",
+        "Разблокировать клиента",
+        "Unblock a customer",
+    ),
 ];
 
 /// Language of the bot's texts.

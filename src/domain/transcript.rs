@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::render::describe;
-use crate::domain::{Assignment, Communication, Customer, LogEntry, Role, StaffId, Status};
+use crate::domain::{Assignment, Communication, Customer, Kind, LogEntry, Role, StaffId, Status};
 
-fn at(ms: i64) -> String {
+pub fn at(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_else(|| ms.to_string())
@@ -90,6 +90,8 @@ impl Transcript<'_> {
             Role::Customer => ("customer", c.user.display_name()),
             Role::Specialist => ("specialist", (self.specialist_name)(StaffId(e.sender_id))),
         };
+        // An internal note is marked as one, with its author.
+        let role = if e.kind == Kind::Note { "note" } else { role };
         let mut what = describe(e.kind, None, e.file_name.as_deref());
         if let Some(f) = &e.file {
             let note = match f.status.as_str() {
@@ -132,6 +134,8 @@ mod tests {
             idle_deadline: None,
             closed_at: Some(90_000),
             close_reason: Some("timeout".into()),
+            department: String::new(),
+            choosing: false,
         };
         let customer = Customer {
             user: User {
@@ -143,6 +147,8 @@ mod tests {
             email: Some(EmailAddress::parse("ann@example.com").unwrap()),
             state: CustomerState::Verified,
             blocked: false,
+            banned: false,
+            ban_told: false,
         };
         let log = vec![
             LogEntry {

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
-use crate::domain::archive::{MAX_DOWNLOAD, MAX_ZIP_PART, folder};
+use crate::domain::archive::{MAX_DOWNLOAD, MAX_ZIP_PART, blocked_transcript, folder};
 use crate::domain::transcript::Transcript;
 use crate::domain::{CommId, Outgoing, StaffId};
 use crate::error::{Error, Result};
@@ -53,6 +53,9 @@ impl ArchiveWorker {
             }
             if let Err(e) = self.transcripts().await {
                 error!(error = %e, "archive: cannot write transcripts");
+            }
+            if let Err(e) = self.blocked().await {
+                error!(error = %e, "archive: cannot write blocked customers' messages");
             }
             let mut busy = false;
             match self.next_file().await {
@@ -127,6 +130,27 @@ impl ArchiveWorker {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Append blocked customers' later messages to
+    /// `archive/<customer>/blocked/transcript.txt` (kept, never relayed).
+    async fn blocked(&self) -> Result<()> {
+        loop {
+            let lines = self
+                .store
+                .run(|c| queue::pending_blocked(c, TRANSCRIPTS_PER_ROUND))
+                .await?;
+            let Some(last) = lines.last().map(|l| l.id) else {
+                return Ok(());
+            };
+            let root = self.root().to_path_buf();
+            tokio::task::spawn_blocking(move || append_blocked(&root, &lines))
+                .await
+                .map_err(|e| Error::Task(e.to_string()))??;
+            self.store
+                .run(move |c| queue::blocked_archived(c, last))
+                .await?;
+        }
     }
 
     async fn next_file(&self) -> Result<Option<PendingFile>> {
@@ -435,4 +459,30 @@ fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Resu
         });
     }
     Ok(plans)
+}
+
+/// Append blocked customers' messages to their `blocked/transcript.txt`.
+fn append_blocked(root: &Path, lines: &[queue::BlockedLine]) -> Result<()> {
+    use std::io::Write;
+    for l in lines {
+        let path = blocked_transcript(root, l.customer);
+        crate::error::ensure_parent(&path)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io_path("open", &path, e))?;
+        let kind = crate::domain::Kind::parse(&l.kind);
+        let what = crate::domain::render::describe(kind, None, l.file_name.as_deref());
+        let text = l.text.as_deref().unwrap_or("").replace('\n', "\n    ");
+        let body = match (what.is_empty(), text.is_empty()) {
+            (true, _) => text,
+            (false, true) => format!("[{what}]"),
+            (false, false) => format!("[{what}] {text}"),
+        };
+        let at = crate::domain::transcript::at(l.at);
+        writeln!(file, "{at}  customer (blocked)  {}: {body}", l.name)
+            .map_err(|e| Error::io_path("append to", &path, e))?;
+    }
+    Ok(())
 }

@@ -22,8 +22,12 @@ const SPECIALIST: &[&str] = &[
     "users",
     "history",
     "stats",
+    "transfer",
+    "note",
+    "c",
+    "block",
 ];
-const CONTROLLER: &[&str] = &["start", "stats"];
+const CONTROLLER: &[&str] = &["start", "stats", "block", "unblock"];
 
 const SIGNATURE_KEY: &str = "commands_signature";
 const CHATS_KEY: &str = "commands_chats";
@@ -44,9 +48,14 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
     let mut chats = BTreeSet::new();
     for s in &config.specialists {
         chats.insert(s.chat_id);
+        let mut commands = list(SPECIALIST, texts);
+        // A specialist who is also a controller may unblock too.
+        if config.controllers.iter().any(|c| c.chat_id == s.chat_id) {
+            commands.extend(list(&["unblock"], texts));
+        }
         calls.push(Outgoing::Commands {
             chat: Some(ChatId(s.chat_id)),
-            commands: list(SPECIALIST, texts),
+            commands,
         });
     }
     for c in config

@@ -606,6 +606,25 @@ pub fn policy(config: &Config) -> Policy {
             enabled: config.csat.enabled,
             comment_window: config.csat.comment_window,
         },
+        departments: config
+            .departments
+            .iter()
+            .map(|d| domain::Department {
+                key: d.key.clone(),
+                name: d.name.clone(),
+                service_groups: d.service_groups.iter().map(|g| ChatId(*g)).collect(),
+                specialists: d.specialists.iter().map(|s| StaffId(*s)).collect(),
+            })
+            .collect(),
+        canned: config
+            .canned
+            .iter()
+            .map(|c| domain::Canned {
+                key: c.key.clone(),
+                title: c.title.clone(),
+                text: c.text.clone(),
+            })
+            .collect(),
     }
 }
 

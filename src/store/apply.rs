@@ -105,7 +105,8 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
         | Change::Assign { comm: id, .. }
         | Change::Release { comm: id }
         | Change::Close { comm: id, .. } => Some((*id, true)),
-        Change::Log { comm, .. } => Some((*comm, false)),
+        Change::Transfer { comm, .. } => Some((*comm, true)),
+        Change::Log { comm, .. } | Change::Note { comm, .. } => Some((*comm, false)),
         _ => None,
     };
     match change {
@@ -252,6 +253,79 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             conn.exec(
                 "UPDATE assignments SET released_at = ?2 WHERE communication_id = ?1 AND released_at IS NULL",
                 params![comm, now],
+            )?;
+        }
+        Change::Transfer { comm, from, to } => {
+            // The database keeps the invariants: one active communication per
+            // specialist (a busy target fails the unique index), and only the
+            // holder's communication moves.
+            let n = conn.exec(
+                "UPDATE communications SET specialist_id = ?3, assigned_at = ?4
+                 WHERE id = ?1 AND status = 'assigned' AND specialist_id = ?2",
+                params![comm, from, to, now],
+            )?;
+            expect_one(n, "transfer a communication its sender holds")?;
+            conn.exec(
+                "UPDATE assignments SET released_at = ?2 WHERE communication_id = ?1 AND released_at IS NULL",
+                params![comm, now],
+            )?;
+            conn.exec(
+                "INSERT INTO assignments (communication_id, specialist_id, taken_at) VALUES (?1, ?2, ?3)",
+                params![comm, to, now],
+            )?;
+        }
+        Change::AwaitDepartment { comm } => {
+            conn.exec(
+                "UPDATE communications SET choosing = 1 WHERE id = ?1 AND status = 'unassigned'",
+                [comm],
+            )?;
+        }
+        Change::SetDepartment { comm, department } => {
+            let n = conn.exec(
+                "UPDATE communications SET department = ?2, choosing = 0 WHERE id = ?1 AND status <> 'closed'",
+                params![comm, department],
+            )?;
+            expect_one(n, "set the department of an open communication")?;
+        }
+        Change::Note { comm, author, text } => {
+            conn.exec(
+                "INSERT INTO messages (communication_id, at, role, sender_id, chat_id, message_id, kind, text)
+                 VALUES (?1, ?2, 'specialist', ?3, ?3, 0, 'note', ?4)",
+                params![comm, now, author, text],
+            )?;
+        }
+        Change::Block { customer } => {
+            conn.exec(
+                "UPDATE customers SET banned_at = ?2, ban_told = 0, updated_at = ?2 WHERE id = ?1",
+                params![customer, now],
+            )?;
+        }
+        Change::Unblock { customer } => {
+            conn.exec(
+                "UPDATE customers SET banned_at = NULL, ban_told = 0, updated_at = ?2 WHERE id = ?1",
+                params![customer, now],
+            )?;
+        }
+        Change::BlockTold { customer } => {
+            conn.exec(
+                "UPDATE customers SET ban_told = 1 WHERE id = ?1",
+                [customer],
+            )?;
+        }
+        Change::BlockedMessage { message } => {
+            conn.exec(
+                "INSERT INTO blocked_messages (customer_id, at, chat_id, message_id, kind, text, file_id, file_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    message.from.id,
+                    now,
+                    message.chat_id,
+                    message.message_id,
+                    message.kind().as_str(),
+                    message.text,
+                    message.file.as_ref().map(|f| f.file_id.clone()),
+                    message.file.as_ref().and_then(|f| f.file_name.clone())
+                ],
             )?;
         }
         Change::Close { comm, reason } => {
@@ -402,7 +476,8 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
         mark_dirty(conn, comm, full)?;
         return Ok(true);
     }
-    Ok(false)
+    // A blocked customer's message waits in its own table for the archive.
+    Ok(matches!(change, Change::BlockedMessage { .. }))
 }
 
 #[cfg(test)]

@@ -331,3 +331,45 @@ mod tests {
         assert_eq!(next_zip(&conn).unwrap().map(|z| z.chat), Some(41));
     }
 }
+
+/// A blocked customer's message not yet in the archive (SPEC §7.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockedLine {
+    pub id: i64,
+    pub customer: i64,
+    pub at: i64,
+    pub name: String,
+    pub kind: String,
+    pub text: Option<String>,
+    pub file_name: Option<String>,
+}
+
+/// The oldest blocked customers' messages not yet archived.
+pub fn pending_blocked(conn: &Connection, limit: usize) -> Result<Vec<BlockedLine>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT b.id, b.customer_id, b.at, coalesce(c.first_name, ''), b.kind, b.text, b.file_name
+         FROM blocked_messages b LEFT JOIN customers c ON c.id = b.customer_id
+         WHERE b.archived = 0 ORDER BY b.id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        Ok(BlockedLine {
+            id: r.get(0)?,
+            customer: r.get(1)?,
+            at: r.get(2)?,
+            name: r.get(3)?,
+            kind: r.get(4)?,
+            text: r.get(5)?,
+            file_name: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Blocked customers' messages up to row `last` are in the archive.
+pub fn blocked_archived(conn: &Connection, last: i64) -> Result<()> {
+    conn.exec(
+        "UPDATE blocked_messages SET archived = 1 WHERE archived = 0 AND id <= ?1",
+        [last],
+    )?;
+    Ok(())
+}

@@ -7,9 +7,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::deadlines::deadlines;
 use crate::domain::needs::{Counterpart, Find, ListingQuery, LogNeed, SurveyFind};
 use crate::domain::{
-    ARCHIVE_PAGE, Announcement, Assignment, ChatId, Code, Codes, CommId, Communication, Customer,
-    CustomerId, CustomerRow, CustomerState, FileNote, Kind, Listing, LogEntry, MessageId, Needs,
-    Queued, Role, Snapshot, StaffId, Status, Survey, UNASSIGNED_SHOWN, User,
+    ARCHIVE_PAGE, Announcement, Assignment, Canned, ChatId, Code, Codes, CommId, Communication,
+    Customer, CustomerId, CustomerRow, CustomerState, FileNote, Kind, Listing, LogEntry, MessageId,
+    Needs, Queued, Role, Snapshot, StaffId, Status, Survey, UNASSIGNED_SHOWN, User,
 };
 use crate::error::Result;
 
@@ -17,7 +17,7 @@ use crate::error::Result;
 /// that name in `communications` is no longer used.
 const COMM_COLUMNS: &str = "id, customer_id, status, specialist_id, opened_at,
      (SELECT due_at FROM deadlines d WHERE d.communication_id = communications.id AND d.kind = 'idle_close'),
-     closed_at, close_reason";
+     closed_at, close_reason, department, choosing";
 
 fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
     Ok(Communication {
@@ -29,6 +29,8 @@ fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
         idle_deadline: r.get(5)?,
         closed_at: r.get(6)?,
         close_reason: r.get(7)?,
+        department: r.get(8)?,
+        choosing: r.get::<_, i64>(9)? != 0,
     })
 }
 
@@ -189,7 +191,8 @@ fn counterpart(
 }
 
 const CUSTOMER_COLUMNS: &str =
-    "c.id, c.first_name, c.last_name, c.username, c.language, c.email, c.state, c.blocked_at";
+    "c.id, c.first_name, c.last_name, c.username, c.language, c.email, c.state, c.blocked_at,
+     c.banned_at, c.ban_told";
 
 fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Customer> {
     Ok(Customer {
@@ -203,6 +206,8 @@ fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Customer> {
         email: r.get(5)?,
         state: CustomerState::parse(&r.get::<_, String>(6)?),
         blocked: r.get::<_, Option<i64>>(7)?.is_some(),
+        banned: r.get::<_, Option<i64>>(8)?.is_some(),
+        ban_told: r.get::<_, i64>(9)? != 0,
     })
 }
 
@@ -296,17 +301,28 @@ fn finish_page_with(
     })
 }
 
-fn unassigned_listing(conn: &Connection) -> Result<Listing> {
+/// The queue: unassigned communications that are not waiting for the customer's
+/// choice of department, of `departments` (a JSON array of keys) or all (`None`).
+fn unassigned_listing(conn: &Connection, departments: Option<&[String]>) -> Result<Listing> {
+    let departments = departments
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| crate::error::Error::Invariant(e.to_string()))?;
+    const IN_QUEUE: &str = "status = 'unassigned' AND choosing = 0
+         AND (?1 IS NULL OR department IN (SELECT value FROM json_each(?1)))";
     let total: i64 = conn.row(
-        "SELECT count(*) FROM communications WHERE status = 'unassigned'",
-        [],
+        &format!("SELECT count(*) FROM communications WHERE {IN_QUEUE}"),
+        [&departments],
         |r| r.get(0),
     )?;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COMM_COLUMNS} FROM communications WHERE status = 'unassigned' ORDER BY opened_at, id LIMIT ?1"
+        "SELECT {COMM_COLUMNS} FROM communications WHERE {IN_QUEUE} ORDER BY opened_at, id LIMIT ?2"
     ))?;
     let comms: Vec<Communication> = stmt
-        .query_map([i64::try_from(UNASSIGNED_SHOWN).unwrap_or(20)], comm_row)?
+        .query_map(
+            params![departments, i64::try_from(UNASSIGNED_SHOWN).unwrap_or(20)],
+            comm_row,
+        )?
         .collect::<Result<_, _>>()?;
     let mut rows = Vec::new();
     for comm in comms {
@@ -424,7 +440,9 @@ fn counterpart_in(
 
 fn listing(conn: &Connection, query: &ListingQuery) -> Result<Listing> {
     match *query {
-        ListingQuery::Unassigned => unassigned_listing(conn),
+        ListingQuery::Unassigned { ref departments } => {
+            unassigned_listing(conn, departments.as_deref())
+        }
         ListingQuery::Customers {
             after,
             before,
@@ -482,6 +500,29 @@ fn survey_awaiting_comment(
             survey_row,
         )
         .optional()?)
+}
+
+/// The specialists with an active communication, and which.
+fn busy(conn: &Connection) -> Result<Vec<(StaffId, CommId)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT specialist_id, id FROM communications WHERE status = 'assigned' ORDER BY specialist_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The canned answers kept in the database, by key.
+pub fn canned_answers(conn: &Connection) -> Result<Vec<Canned>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT key, title, text FROM canned_answers ORDER BY key")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Canned {
+            key: r.get(0)?,
+            title: r.get(1)?,
+            text: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Load what `needs` says: the communication (with its customer, announcements,
@@ -547,6 +588,12 @@ pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
             stats.current = snap.communication.as_ref().map(|c| c.id);
         }
         snap.stats = Some(stats);
+    }
+    if needs.busy {
+        snap.busy = busy(conn)?;
+    }
+    if needs.canned {
+        snap.canned = canned_answers(conn)?;
     }
     snap.survey = match needs.survey {
         None => None,

@@ -369,6 +369,38 @@ CREATE INDEX surveys_by_specialist ON surveys (specialist_id, rated_at, rating)
     WHERE rating IS NOT NULL;
 "#,
     ),
+    // The toolbox (SPEC §7): departments and the wait for a customer's choice, blocks
+    // by the staff (apart from the customer blocking the bot), a blocked customer's
+    // kept messages, and the canned answers edited in the console.
+    M::up(
+        r#"
+ALTER TABLE communications ADD COLUMN department TEXT NOT NULL DEFAULT '';
+ALTER TABLE communications ADD COLUMN choosing INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX communications_queue ON communications (department, opened_at, id)
+    WHERE status = 'unassigned' AND choosing = 0;
+ALTER TABLE customers ADD COLUMN banned_at INTEGER;  -- unix ms: blocked by the staff
+ALTER TABLE customers ADD COLUMN ban_told INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE blocked_messages (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer_id INTEGER NOT NULL REFERENCES customers (id),
+    at          INTEGER NOT NULL,
+    chat_id     INTEGER NOT NULL,
+    message_id  INTEGER NOT NULL,
+    kind        TEXT    NOT NULL,
+    text        TEXT,
+    file_id     TEXT,
+    file_name   TEXT,
+    archived    INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX blocked_messages_to_archive ON blocked_messages (id) WHERE archived = 0;
+CREATE TABLE canned_answers (
+    key        TEXT    PRIMARY KEY,
+    title      TEXT    NOT NULL,
+    text       TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+"#,
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -1,7 +1,7 @@
 //! Inline-button data on the wire: compact (`t:12`), at most 64 bytes, parsed
 //! strictly. Anything else — forged, stale or junk — parses to `None` and is refused.
 
-use crate::domain::{Button, CommId, CustomerId, MenuItem};
+use crate::domain::{Button, CommId, CustomerId, MenuItem, StaffId};
 
 fn menu_code(item: MenuItem) -> &'static str {
     match item {
@@ -9,6 +9,8 @@ fn menu_code(item: MenuItem) -> &'static str {
         MenuItem::Close => "cls",
         MenuItem::Release => "rel",
         MenuItem::Unassigned => "una",
+        MenuItem::Transfer => "trf",
+        MenuItem::Canned => "can",
     }
 }
 
@@ -37,7 +39,21 @@ pub fn encode(button: &Button) -> String {
         Button::Noop => "x".into(),
         Button::Rate { comm, rating } => format!("rt:{comm}:{rating}"),
         Button::SkipComment(n) => format!("sk:{n}"),
+        Button::Transfer(n) => format!("tl:{n}"),
+        Button::TransferTo { comm, to } => format!("tt:{comm}:{to}"),
+        Button::TransferQueue { comm, department } => format!("tq:{comm}:{department}"),
+        Button::Department { comm, department } => format!("dp:{comm}:{department}"),
+        Button::Canned(key) => format!("cn:{key}"),
     }
+}
+
+/// A canned answer's key as keys are written: `a-z 0-9 _ -`, at most 32 bytes.
+pub fn canned_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 32
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 /// The button behind callback data; `None` for anything that is not one exactly.
@@ -62,6 +78,8 @@ pub fn parse(data: &str) -> Option<Button> {
             MenuItem::Close,
             MenuItem::Release,
             MenuItem::Unassigned,
+            MenuItem::Transfer,
+            MenuItem::Canned,
         ]
         .into_iter()
         .find(|i| menu_code(*i) == item)
@@ -102,6 +120,25 @@ pub fn parse(data: &str) -> Option<Button> {
             })
         }
         Some(("sk", n)) => id(n).map(|n| Button::SkipComment(CommId(n))),
+        Some(("tl", n)) => id(n).map(|n| Button::Transfer(CommId(n))),
+        Some(("tt", rest)) => {
+            let (comm, to) = rest.split_once(':')?;
+            Some(Button::TransferTo {
+                comm: CommId(id(comm)?),
+                to: StaffId(id(to)?),
+            })
+        }
+        Some((code @ ("tq" | "dp"), rest)) => {
+            let (comm, department) = rest.split_once(':')?;
+            let comm = CommId(id(comm)?);
+            let department = u16::try_from(id(department)?).ok()?;
+            Some(if code == "tq" {
+                Button::TransferQueue { comm, department }
+            } else {
+                Button::Department { comm, department }
+            })
+        }
+        Some(("cn", key)) => canned_key(key).then(|| Button::Canned(key.to_string())),
         None if data == "e" => Some(Button::ChangeEmail),
         None if data == "rs" => Some(Button::ResendCode),
         Some(("st", n)) => num(n)

@@ -69,10 +69,16 @@ fn message_action(m: Incoming) -> Action {
     if m.kind == Some(Kind::Text)
         && let Some(name) = m.text.as_deref().and_then(command_name)
     {
+        let args = m
+            .text
+            .as_deref()
+            .map(command_args)
+            .unwrap_or_default()
+            .to_string();
         return Action::Command {
             from: m.from,
             chat_id: m.chat_id,
-            command: Command::named(&name),
+            command: Command::parse(&name, &args),
         };
     }
     Action::Message(m)
@@ -236,6 +242,13 @@ fn fallback(raw: &Value) -> Result<Action, Ignored> {
 }
 
 /// `/start@my_bot args` → `start`. Lowercased; `None` if the text is not a command.
+/// The text after a command's first word (`/note@bot  the rest` → `the rest`).
+pub fn command_args(text: &str) -> &str {
+    let text = text.trim_start();
+    text.find(char::is_whitespace)
+        .map_or("", |i| text[i..].trim())
+}
+
 pub fn command_name(text: &str) -> Option<String> {
     let first = text.split_whitespace().next()?;
     let name = first.strip_prefix('/')?;

@@ -87,6 +87,8 @@ fn customer(state: CustomerState) -> Customer {
         email: Some(EmailAddress::parse("ann@example.com").unwrap()),
         state,
         blocked: false,
+        banned: false,
+        ban_told: false,
     }
 }
 
@@ -100,6 +102,8 @@ fn comm(status: Status, specialist: Option<i64>) -> Communication {
         idle_deadline: None,
         closed_at: None,
         close_reason: None,
+        department: String::new(),
+        choosing: false,
     }
 }
 
@@ -596,3 +600,4 @@ fn a_request_opened_outside_working_hours_gets_one_auto_reply() {
 mod csat;
 mod onboarding;
 mod reminders;
+mod toolbox;

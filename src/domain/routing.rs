@@ -1,0 +1,123 @@
+//! Departments (SPEC §7.2): with two or more, a new request waits for the customer
+//! to pick one (a button, or its number typed), then opens in that department's
+//! queue; its announcements, reminders and Take stay with that department.
+
+use super::desk::open_in_queue;
+use super::{
+    Button, Change, Communication, Customer, Decision, Env, Incoming, Key, Keyboard, Kind, Press,
+    Role, Snapshot, User,
+};
+
+/// The department buttons for a request waiting for its department.
+pub(super) fn ask_department(comm: &Communication, env: &Env<'_>, d: &mut Decision) {
+    let rows = env
+        .policy
+        .departments
+        .iter()
+        .enumerate()
+        .map(|(i, dep)| {
+            vec![Key::new(
+                format!("{}. {}", i + 1, dep.name),
+                Button::Department {
+                    comm: comm.id,
+                    department: u16::try_from(i + 1).unwrap_or(u16::MAX),
+                },
+            )]
+        })
+        .collect();
+    d.send_for(
+        super::Outgoing::html(
+            comm.customer_id.chat(),
+            env.texts.render("choose_department", &[]),
+        )
+        .with_buttons(Keyboard(rows)),
+        Some(super::Purpose::Notice {
+            customer: comm.customer_id,
+        }),
+        None,
+    );
+}
+
+/// The department numbered `n` (from 1), if there is one.
+fn numbered<'a>(env: &Env<'a>, n: u16) -> Option<&'a super::Department> {
+    usize::from(n)
+        .checked_sub(1)
+        .and_then(|i| env.policy.departments.get(i))
+}
+
+/// The customer writes while their request waits for a department: a number picks
+/// one; anything else is kept with the request, and the question asked again.
+pub(super) fn while_choosing(
+    m: &Incoming,
+    comm: &Communication,
+    customer: &Customer,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let typed = (m.kind() == Kind::Text)
+        .then(|| m.text.as_deref())
+        .flatten()
+        .and_then(|t| t.trim().trim_end_matches('.').parse::<u16>().ok())
+        .filter(|n| numbered(env, *n).is_some());
+    if let Some(n) = typed {
+        open_in(comm, n, customer, snap, env, d);
+        return;
+    }
+    d.change(Change::Log {
+        comm: comm.id,
+        role: Role::Customer,
+        message: m.clone(),
+    });
+    ask_department(comm, env, d);
+}
+
+/// A press on a department button.
+pub(super) fn pressed(
+    press: &Press,
+    from: &User,
+    comm_id: super::CommId,
+    n: u16,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let waiting = snap
+        .communication
+        .as_ref()
+        .filter(|c| c.id == comm_id && c.choosing && c.customer_id == from.as_customer());
+    let (Some(comm), Some(customer), Some(_)) = (waiting, &snap.customer, numbered(env, n)) else {
+        d.answer(press, env.texts.render_plain("button_stale", &[]), false);
+        return;
+    };
+    d.answer(press, String::new(), false);
+    open_in(comm, n, customer, snap, env, d);
+}
+
+/// Open the waiting request in department `n`: announced in its groups with the
+/// messages kept so far.
+fn open_in(
+    comm: &Communication,
+    n: u16,
+    customer: &Customer,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let Some(department) = numbered(env, n) else {
+        return;
+    };
+    d.change(Change::SetDepartment {
+        comm: comm.id,
+        department: department.key.clone(),
+    });
+    let mut opened = comm.clone();
+    opened.department = department.key.clone();
+    opened.choosing = false;
+    d.tell_customer(
+        customer.user.as_customer(),
+        env.texts
+            .render("department_chosen", &[("department", &department.name)]),
+    );
+    open_in_queue(&opened, customer, &snap.log, env, d);
+}
