@@ -3,6 +3,7 @@
 //! `delivery`, the reminder steps in `reminders`.
 
 use super::announce::{announce, controls_keyboard, entry, ms, refresh_announcements};
+use super::audit::{Actor, AuditAction, AuditEntry};
 use super::reminders::{has_deadline, start_steps};
 use super::{
     Button, Change, ChatId, CommId, Command, Communication, Customer, CustomerId, DeadlineKind,
@@ -490,6 +491,11 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
         comm: comm.id,
         specialist: me,
     });
+    d.audit(AuditEntry::new(
+        Actor::Staff(me),
+        AuditAction::Take,
+        Some(comm.id),
+    ));
     // A Take ends the unassigned steps (the store drops them with the assignment);
     // a customer who wrote last waits for an answer from now on.
     let customer_wrote_last = snap
@@ -610,6 +616,11 @@ fn send_history(
 fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let id_text = comm.id.to_string();
     d.change(Change::Release { comm: comm.id });
+    d.audit(AuditEntry::new(
+        Actor::Staff(me),
+        AuditAction::Release,
+        Some(comm.id),
+    ));
     d.say(me.chat(), env.texts.render("released", &[("id", &id_text)]));
     if let Some(customer) = &snap.customer {
         d.tell_customer(
@@ -659,6 +670,25 @@ impl CloseBy {
             CloseBy::Specialist | CloseBy::Timeout => true,
         }
     }
+
+    /// The close in the audit log (SPEC §7.6): `close` by whoever closed it, with
+    /// the reason as exported (`specialist`, `timeout`, `blocked`); a timeout is
+    /// `timeout_close` by `system`, naming the specialist who held it.
+    fn audit(self, comm: &Communication) -> AuditEntry {
+        match self {
+            CloseBy::Specialist => AuditEntry::new(
+                comm.specialist_id.map_or(Actor::System, Actor::Staff),
+                AuditAction::Close,
+                Some(comm.id),
+            )
+            .detail("reason", "specialist"),
+            CloseBy::Timeout => {
+                AuditEntry::new(Actor::System, AuditAction::TimeoutClose, Some(comm.id))
+                    .detail("reason", "timeout")
+                    .detail_opt("specialist", comm.specialist_id)
+            }
+        }
+    }
 }
 
 fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut Decision) {
@@ -668,6 +698,7 @@ fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut Decision) {
         comm: comm.id,
         reason: by.reason().to_string(),
     });
+    d.audit(by.audit(comm));
     d.change(Change::DeactivateAnnouncements { comm: comm.id });
     let name = comm
         .specialist_id
