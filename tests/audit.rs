@@ -331,3 +331,56 @@ async fn the_command_line_filters_by_actor_communication_and_day() {
     }
     assert_eq!(stored(&desk).len(), 6, "refused commands record nothing");
 }
+
+#[tokio::test]
+async fn presses_at_once_and_a_redelivered_update_record_one_take() {
+    let mut staff = String::new();
+    for i in 0..10 {
+        staff.push_str(&format!(
+            "[[specialists]]\nchat_id = {}\nname = \"S{i}\"\n",
+            700 + i
+        ));
+    }
+    staff.push_str("[[service_groups]]\nchat_id = -1001\nname = \"Support\"\n");
+    let desk = Desk::start_with(&staff, "").await;
+    desk.onboard(ANN, "ann@example.com").await;
+    let id = desk.request(ANN, "help").await;
+    let mut presses: Vec<_> = (0..10)
+        .map(|i| desk.press_update(700 + i, GROUP, &format!("t:{id}")))
+        .collect();
+    // Telegram delivers the first press twice.
+    presses.push(presses[0].clone());
+    let mut posts = Vec::new();
+    for update in presses {
+        let client = desk.app.client.clone();
+        let url = desk.app.url.clone();
+        posts.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .header("X-Telegram-Bot-Api-Secret-Token", support::app::SECRET)
+                .json(&update)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for p in posts {
+        assert_eq!(p.await.unwrap(), 200);
+    }
+    desk.fake
+        .wait_for("10 callback answers", PROMPTLY, |calls| {
+            calls
+                .iter()
+                .filter(|c| c.is("answerCallbackQuery") && c.ok)
+                .count()
+                >= 10
+        })
+        .await;
+    desk.drained().await;
+    let winner = desk.app.count(&format!(
+        "SELECT specialist_id FROM communications WHERE id = {id}"
+    ));
+    assert_eq!(stored(&desk), [line(winner, "take", id, "")]);
+}
