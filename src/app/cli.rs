@@ -1,5 +1,5 @@
 //! The service's command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`,
-//! `export`.
+//! `export`, `audit`.
 //! The binary (`src/main.rs`) parses it, with `--config` and its own `demo` beside
 //! these, and hands them to [`run`].
 
@@ -9,9 +9,11 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde_json::json;
 
+use crate::app::audit::AuditFormat;
 use crate::app::export::ExportFormat;
 use crate::config::{Config, Problem};
-use crate::store::export::ExportKind;
+use crate::domain::CommId;
+use crate::store::export::{AuditFilter, ExportKind};
 use crate::telegram::BotApi;
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +55,23 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Print the audit log, oldest first (while the service runs, too).
+    Audit {
+        /// From this UTC day on.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::app::export::parse_day)]
+        since: Option<chrono::NaiveDate>,
+        /// Up to this UTC day, included.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::app::export::parse_day)]
+        until: Option<chrono::NaiveDate>,
+        /// Only what this Telegram id did, or the service itself (`system`).
+        #[arg(long, value_name = "ID|system", value_parser = crate::domain::audit::parse_actor)]
+        actor: Option<String>,
+        /// Only what concerns communication N.
+        #[arg(long, value_name = "N")]
+        communication: Option<i64>,
+        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+        format: AuditFormat,
+    },
 }
 
 /// What `export` writes.
@@ -62,6 +81,8 @@ pub enum ExportWhat {
     Communications,
     /// communication_id, customer_id, specialist_id, rating, comment, rated_at
     Ratings,
+    /// The audit log: at, actor, action, communication_id, details
+    Audit,
 }
 
 impl ExportWhat {
@@ -69,6 +90,7 @@ impl ExportWhat {
         match self {
             ExportWhat::Communications => ExportKind::Communications,
             ExportWhat::Ratings => ExportKind::Ratings,
+            ExportWhat::Audit => ExportKind::Audit,
         }
     }
 }
@@ -124,6 +146,29 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
                     eprintln!("{n} {} written to {}", what.kind().as_str(), out.display());
                 }
                 Ok(())
+            })
+        }
+        Command::Audit {
+            since,
+            until,
+            actor,
+            communication,
+            format,
+        } => {
+            let range = match crate::app::export::range(since, until) {
+                Ok(range) => range,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let filter = AuditFilter {
+                range,
+                actor,
+                communication: communication.map(CommId),
+            };
+            with_config(config, false, |config| {
+                crate::app::audit::run(&config, &filter, format).map(|_| ())
             })
         }
         Command::Webhook { action } => {

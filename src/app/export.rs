@@ -7,7 +7,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::config::Config;
+use crate::domain::{Actor, AuditAction, AuditEntry};
 use crate::error::{Error, Result};
+use crate::store::audit;
 use crate::store::export::{self, Cell, ExportKind, Range};
 
 /// How the rows are written.
@@ -108,12 +110,24 @@ pub fn write(
     range: Range,
     out: &mut dyn Write,
 ) -> Result<u64> {
-    let columns = kind.columns();
+    write_rows(kind.columns(), format, out, |each| {
+        export::rows(conn, kind, range, each)
+    })
+}
+
+/// The rows `produce` hands on, under `columns`, written to `out` as they come;
+/// how many rows.
+pub fn write_rows(
+    columns: &[&str],
+    format: ExportFormat,
+    out: &mut dyn Write,
+    produce: impl FnOnce(&mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<u64>,
+) -> Result<u64> {
     match format {
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(columns).map_err(write_error)?;
-            let n = export::rows(conn, kind, range, &mut |row| {
+            let n = produce(&mut |row| {
                 w.write_record(row.iter().map(csv_cell))
                     .map_err(write_error)
             })?;
@@ -124,7 +138,7 @@ pub fn write(
             let io = |e: std::io::Error| Error::io("write the export", e);
             out.write_all(b"[").map_err(io)?;
             let mut first = true;
-            let n = export::rows(conn, kind, range, &mut |row| {
+            let n = produce(&mut |row| {
                 // One object per row, its keys in column order.
                 let mut line = String::from(if first { "\n{" } else { ",\n{" });
                 first = false;
@@ -147,9 +161,41 @@ pub fn write(
     }
 }
 
+/// The `export` line of the audit log (SPEC §7.6): by `system`, saying what was
+/// exported and where to.
+pub fn audit_entry(
+    kind: ExportKind,
+    format: ExportFormat,
+    range: Range,
+    out: Option<&Path>,
+) -> AuditEntry {
+    let day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let format = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Json => "json",
+    };
+    AuditEntry::new(Actor::System, AuditAction::Export, None)
+        .detail("kind", kind.as_str())
+        .detail("format", format)
+        .detail_opt("since", range.since.map(day))
+        .detail_opt("until", range.until.map(|u| day(u - MS_PER_DAY)))
+        .detail(
+            "to",
+            out.map_or_else(|| "stdout".to_string(), |p| p.display().to_string()),
+        )
+}
+
 /// `relaydesk export`: from the configured database (read-only, the service may be
 /// running) to `out`, or stdout. A file is written beside its place and renamed
 /// into it when complete. How many rows.
+///
+/// The export is recorded in the audit log first, through the store, beside the
+/// running service: nothing leaves without its line (an export that then fails is
+/// still recorded as asked for).
 pub fn run(
     config: &Config,
     kind: ExportKind,
@@ -158,6 +204,11 @@ pub fn run(
     out: Option<&Path>,
 ) -> Result<u64> {
     let conn = export::open_read_only(&config.database.path)?;
+    audit::record_beside_service(
+        &config.database.path,
+        &audit_entry(kind, format, range, out),
+        crate::now_ms(),
+    )?;
     match out {
         None => {
             let stdout = std::io::stdout();

@@ -1,6 +1,7 @@
 //! Assembling the service: store, outbox sender, and the update source (webhook or
 //! long polling), run until a shutdown future resolves.
 
+pub mod audit;
 pub mod cli;
 pub mod export;
 pub mod logging;

@@ -1,6 +1,7 @@
 //! Satisfaction surveys (SPEC §6.5): after a close, the customer rates the help
 //! from 1 to 5 and may add a comment; the specialist and the watchers see both.
 
+use super::audit::{Actor, AuditAction, AuditEntry};
 use super::{
     Button, Change, ChatId, CommId, Communication, CustomerId, Decision, Env, Format, Incoming,
     Key, Keyboard, Kind, MessageId, Outgoing, Press, Purpose, Snapshot, StaffId, User,
@@ -198,6 +199,23 @@ fn rate(press: &Press, from: &User, survey: &Survey, rating: u8, env: &Env<'_>, 
         rating,
         comment_until: first.then(|| env.now + ms(env.policy.csat.comment_window)),
     });
+    d.audit(
+        AuditEntry::new(
+            Actor::Customer(from.as_customer()),
+            AuditAction::Rating,
+            Some(comm),
+        )
+        .detail("rating", rating)
+        .detail_opt("previous", survey.rating)
+        .detail(
+            "comment",
+            if survey.comment.is_some() {
+                "yes"
+            } else {
+                "no"
+            },
+        ),
+    );
     d.answer(
         press,
         env.texts
@@ -307,6 +325,16 @@ pub fn comment(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) -
         comm: survey.comm,
         text: text.to_string(),
     });
+    // The comment completes the rating: its line says a comment came (not what).
+    d.audit(
+        AuditEntry::new(
+            Actor::Customer(customer),
+            AuditAction::Rating,
+            Some(survey.comm),
+        )
+        .detail_opt("rating", survey.rating)
+        .detail("comment", "added"),
+    );
     d.tell_customer(customer, env.texts.render("survey_comment_thanks", &[]));
     let quoted: String = text.chars().take(COMMENT_QUOTED).collect();
     let quoted = if quoted.len() < text.len() {

@@ -3,6 +3,7 @@
 //! `delivery`, the reminder steps in `reminders`.
 
 use super::announce::{announce, controls_keyboard, entry, ms, refresh_announcements};
+use super::audit::{Actor, AuditAction, AuditEntry};
 use super::reminders::{has_deadline, start_steps};
 use super::{
     Button, Change, ChatId, CommId, Command, Communication, Customer, CustomerId, DeadlineKind,
@@ -556,6 +557,11 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
         comm: comm.id,
         specialist: me,
     });
+    d.audit(AuditEntry::new(
+        Actor::Staff(me),
+        AuditAction::Take,
+        Some(comm.id),
+    ));
     // A Take ends the unassigned steps (the store drops them with the assignment);
     // a customer who wrote last waits for an answer from now on.
     let customer_wrote_last = snap
@@ -681,6 +687,11 @@ pub(super) fn send_history(
 fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let id_text = comm.id.to_string();
     d.change(Change::Release { comm: comm.id });
+    d.audit(AuditEntry::new(
+        Actor::Staff(me),
+        AuditAction::Release,
+        Some(comm.id),
+    ));
     d.say(me.chat(), env.texts.render("released", &[("id", &id_text)]));
     if let Some(customer) = &snap.customer {
         d.tell_customer(
@@ -711,8 +722,8 @@ fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d:
 pub(super) enum CloseBy {
     Specialist,
     Timeout,
-    /// The staff blocked the customer (SPEC §7.5).
-    Block,
+    /// A member of the staff blocked the customer (SPEC §7.5).
+    Block(StaffId),
 }
 
 impl CloseBy {
@@ -721,7 +732,7 @@ impl CloseBy {
         match self {
             CloseBy::Specialist => "closed by the specialist",
             CloseBy::Timeout => "timeout",
-            CloseBy::Block => "blocked",
+            CloseBy::Block(_) => "blocked",
         }
     }
 
@@ -730,19 +741,43 @@ impl CloseBy {
     fn asks_for_rating(self) -> bool {
         match self {
             CloseBy::Specialist | CloseBy::Timeout => true,
-            CloseBy::Block => false,
+            CloseBy::Block(_) => false,
+        }
+    }
+
+    /// The close in the audit log (SPEC §7.6): `close` by whoever closed it, with
+    /// the reason as exported (`specialist`, `timeout`, `blocked`); a timeout is
+    /// `timeout_close` by `system`, naming the specialist who held it.
+    fn audit(self, comm: &Communication) -> AuditEntry {
+        match self {
+            CloseBy::Specialist => AuditEntry::new(
+                comm.specialist_id.map_or(Actor::System, Actor::Staff),
+                AuditAction::Close,
+                Some(comm.id),
+            )
+            .detail("reason", "specialist"),
+            CloseBy::Timeout => {
+                AuditEntry::new(Actor::System, AuditAction::TimeoutClose, Some(comm.id))
+                    .detail("reason", "timeout")
+                    .detail_opt("specialist", comm.specialist_id)
+            }
+            CloseBy::Block(by) => {
+                AuditEntry::new(Actor::Staff(by), AuditAction::Close, Some(comm.id))
+                    .detail("reason", "blocked")
+            }
         }
     }
 }
 
 pub(super) fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut Decision) {
     let timeout = by == CloseBy::Timeout;
-    let blocked = by == CloseBy::Block;
+    let blocked = matches!(by, CloseBy::Block(_));
     let id_text = comm.id.to_string();
     d.change(Change::Close {
         comm: comm.id,
         reason: by.reason().to_string(),
     });
+    d.audit(by.audit(comm));
     d.change(Change::DeactivateAnnouncements { comm: comm.id });
     let name = comm
         .specialist_id
@@ -752,7 +787,7 @@ pub(super) fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut De
         let key = match by {
             CloseBy::Timeout => "closed_timeout_specialist",
             CloseBy::Specialist => "closed_specialist",
-            CloseBy::Block => "closed_blocked_specialist",
+            CloseBy::Block(_) => "closed_blocked_specialist",
         };
         d.say(s.chat(), env.texts.render(key, &[("id", &id_text)]));
     }
@@ -771,7 +806,7 @@ pub(super) fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut De
     let notice = match by {
         CloseBy::Timeout => "closed_timeout_notice",
         CloseBy::Specialist => "closed_notice",
-        CloseBy::Block => "closed_blocked_notice",
+        CloseBy::Block(_) => "closed_blocked_notice",
     };
     for chat in env.watchers_of(comm) {
         d.say(

@@ -8,6 +8,7 @@
 pub mod action;
 mod announce;
 pub mod archive;
+pub mod audit;
 pub mod csat;
 mod delivery;
 mod desk;
@@ -34,6 +35,7 @@ pub mod transcript;
 use crate::domain::texts::Texts;
 
 pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, Target, User};
+pub use audit::{Actor, AuditAction, AuditEntry};
 pub use csat::Survey;
 pub use effect::{Effect, Format, Key, Keyboard, MailOut, MailPurpose, Outgoing, Purpose, Send};
 pub use email::EmailAddress;
@@ -544,6 +546,9 @@ pub enum Change {
     EndComment {
         comm: CommId,
     },
+    /// A line of the audit log (SPEC §7.6), written with the changes it records, at
+    /// the action's time. Added through [`Decision::audit`], once per action done.
+    Audit(AuditEntry),
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -555,6 +560,12 @@ pub struct Decision {
 impl Decision {
     pub fn change(&mut self, c: Change) {
         self.changes.push(c);
+    }
+
+    /// Record the action in the audit log (SPEC §7.6): call it where the action's
+    /// own change is made, once, and never on a refusal.
+    pub fn audit(&mut self, entry: AuditEntry) {
+        self.changes.push(Change::Audit(entry));
     }
 
     /// A message to Telegram.

@@ -56,7 +56,7 @@ pub(super) fn while_choosing(
     d: &mut Decision,
 ) {
     let typed = (m.kind() == Kind::Text)
-        .then(|| m.text.as_deref())
+        .then_some(m.text.as_deref())
         .flatten()
         .and_then(|t| t.trim().trim_end_matches('.').parse::<u16>().ok())
         .filter(|n| numbered(env, *n).is_some());

@@ -2,6 +2,7 @@
 //! queue, internal notes, canned answers, and blocking customers.
 
 use super::announce::{announce, controls_keyboard};
+use super::audit::{Actor, AuditAction, AuditEntry};
 use super::desk::{CloseBy, close, send_history, specialist_spoke};
 use super::reminders::start_steps;
 use super::render;
@@ -13,7 +14,7 @@ use super::{
 };
 
 /// The acting specialist's active communication, if the snapshot holds it.
-fn active<'a>(me: StaffId, snap: &'a Snapshot) -> Option<&'a Communication> {
+fn active(me: StaffId, snap: &Snapshot) -> Option<&Communication> {
     snap.communication
         .as_ref()
         .filter(|c| c.status == Status::Assigned && c.specialist_id == Some(me))
@@ -157,6 +158,9 @@ pub(super) fn transfer_to(
         from: me,
         to,
     });
+    d.audit(
+        AuditEntry::new(Actor::Staff(me), AuditAction::Transfer, Some(comm.id)).detail("to", to),
+    );
     d.answer(
         press,
         env.texts
@@ -228,6 +232,10 @@ pub(super) fn transfer_to_queue(
         comm: comm.id,
         department: dep.key.clone(),
     });
+    d.audit(
+        AuditEntry::new(Actor::Staff(me), AuditAction::Transfer, Some(comm.id))
+            .detail("department", &dep.key),
+    );
     d.answer(press, String::new(), false);
     d.say(
         me.chat(),
@@ -272,6 +280,10 @@ pub(super) fn note(me: StaffId, text: &str, snap: &Snapshot, env: &Env<'_>, d: &
         author: me,
         text: text.to_string(),
     });
+    d.audit(
+        AuditEntry::new(Actor::Staff(me), AuditAction::Note, Some(comm.id))
+            .detail("chars", text.chars().count()),
+    );
     d.say(
         me.chat(),
         env.texts
@@ -345,6 +357,10 @@ pub(super) fn canned(
             ..Incoming::default()
         },
     });
+    d.audit(
+        AuditEntry::new(Actor::Staff(me), AuditAction::Canned, Some(comm.id))
+            .detail("key", &answer.key),
+    );
     specialist_spoke(comm, snap, env, d);
     d.send_for(
         Outgoing::html(comm.customer_id.chat(), escape_html(&text)),
@@ -365,13 +381,23 @@ pub(super) fn canned(
 
 /// Block a customer: their open communication (if any) is closed with the reason
 /// "blocked", and they are told once.
-fn block(customer: &Customer, open: Option<&Communication>, env: &Env<'_>, d: &mut Decision) {
+fn block(
+    by: StaffId,
+    customer: &Customer,
+    open: Option<&Communication>,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
     if let Some(comm) = open {
-        close(comm, CloseBy::Block, env, d);
+        close(comm, CloseBy::Block(by), env, d);
     }
     d.change(Change::Block {
         customer: customer.user.as_customer(),
     });
+    d.audit(
+        AuditEntry::new(Actor::Staff(by), AuditAction::Block, open.map(|c| c.id))
+            .detail("customer", customer.user.id),
+    );
     let mut blocked = customer.clone();
     blocked.ban_told = false;
     tell_blocked(&blocked, d, env);
@@ -396,7 +422,7 @@ pub(super) fn block_command(
             let Some(customer) = &snap.customer else {
                 return;
             };
-            block(customer, Some(comm), env, d);
+            block(me, customer, Some(comm), env, d);
             d.say(
                 chat,
                 env.texts
@@ -433,7 +459,7 @@ pub(super) fn block_command(
                 .communication
                 .as_ref()
                 .filter(|c| c.status != Status::Closed && c.customer_id == *id);
-            block(customer, open, env, d);
+            block(me, customer, open, env, d);
             d.say(
                 chat,
                 env.texts.render("blocked_done", &[("id", &id.to_string())]),
@@ -483,6 +509,10 @@ pub(super) fn unblock_command(
         ),
         Some(_) => {
             d.change(Change::Unblock { customer: id });
+            d.audit(
+                AuditEntry::new(Actor::Staff(me), AuditAction::Unblock, None)
+                    .detail("customer", id),
+            );
             d.say(
                 chat,
                 env.texts

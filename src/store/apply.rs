@@ -471,6 +471,7 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
                 [comm],
             )?;
         }
+        Change::Audit(entry) => super::audit::insert(conn, entry, now)?,
     }
     if let Some((comm, full)) = archive_work {
         mark_dirty(conn, comm, full)?;

@@ -8,23 +8,30 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, params};
 
+use crate::domain::CommId;
 use crate::error::{Error, Result};
 
-/// What can be exported. `communications`, `messages`, `customers` and `audit`
-/// join as they are built: a variant, its columns and its query.
+/// What can be exported. `messages` and `customers` join as they are built: a
+/// variant, its columns and its query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
     Communications,
     Ratings,
+    Audit,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 2] = [ExportKind::Communications, ExportKind::Ratings];
+    pub const ALL: [ExportKind; 3] = [
+        ExportKind::Communications,
+        ExportKind::Ratings,
+        ExportKind::Audit,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ExportKind::Communications => "communications",
             ExportKind::Ratings => "ratings",
+            ExportKind::Audit => "audit",
         }
     }
 
@@ -58,9 +65,13 @@ impl ExportKind {
                 "comment",
                 "rated_at",
             ],
+            ExportKind::Audit => &AUDIT_COLUMNS,
         }
     }
 }
+
+/// The columns of the audit log, in order (`relaydesk audit` and `export audit`).
+pub const AUDIT_COLUMNS: [&str; 5] = ["at", "actor", "action", "communication_id", "details"];
 
 /// One value of a row.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,6 +117,14 @@ pub fn rows(
     match kind {
         ExportKind::Communications => communications(conn, range, each),
         ExportKind::Ratings => ratings(conn, range, each),
+        ExportKind::Audit => audit(
+            conn,
+            &AuditFilter {
+                range,
+                ..AuditFilter::default()
+            },
+            each,
+        ),
     }
 }
 
@@ -199,6 +218,81 @@ fn ratings(
             r.get::<_, Option<String>>(4)?
                 .map_or(Cell::Null, Cell::Text),
             r.get::<_, Option<i64>>(5)?.map_or(Cell::Null, Cell::Time),
+        ];
+        each(&row)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Which lines of the audit log: by time (`range`), and by who acted (an actor key:
+/// a Telegram id in decimal or `system`) or the communication, when given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub range: Range,
+    pub actor: Option<String>,
+    pub communication: Option<CommId>,
+}
+
+/// The audit queries, one per combination of filters, each served by its index
+/// (`?1`/`?2` the range, `?3` the actor, `?4` the communication): a statement that
+/// tested `?3 IS NULL OR …` could use none.
+const AUDIT_BY_TIME: &str = "SELECT at, actor, action, communication_id, details FROM audit
+     WHERE at >= ?1 AND at < ?2 ORDER BY at, id";
+const AUDIT_BY_ACTOR: &str = "SELECT at, actor, action, communication_id, details FROM audit
+     WHERE actor = ?3 AND at >= ?1 AND at < ?2 ORDER BY at, id";
+const AUDIT_BY_COMMUNICATION: &str =
+    "SELECT at, actor, action, communication_id, details FROM audit
+     WHERE communication_id = ?4 AND at >= ?1 AND at < ?2 ORDER BY at, id";
+const AUDIT_BY_BOTH: &str = "SELECT at, actor, action, communication_id, details FROM audit
+     WHERE communication_id = ?4 AND actor = ?3 AND at >= ?1 AND at < ?2 ORDER BY at, id";
+
+/// Hand every line of the audit log that `filter` keeps to `each`, oldest first, as
+/// [`AUDIT_COLUMNS`]; how many there were.
+pub fn audit(
+    conn: &Connection,
+    filter: &AuditFilter,
+    each: &mut dyn FnMut(&[Cell]) -> Result<()>,
+) -> Result<u64> {
+    super::audit::require_table(conn)?;
+    use rusqlite::types::Value;
+    let mut values = vec![
+        Value::Integer(filter.range.since.unwrap_or(i64::MIN)),
+        Value::Integer(filter.range.until.unwrap_or(i64::MAX)),
+    ];
+    let sql = match (&filter.actor, filter.communication) {
+        (None, None) => AUDIT_BY_TIME,
+        (Some(actor), comm) => {
+            values.push(Value::Text(actor.clone()));
+            match comm {
+                None => AUDIT_BY_ACTOR,
+                Some(c) => {
+                    values.push(Value::Integer(c.0));
+                    AUDIT_BY_BOTH
+                }
+            }
+        }
+        (None, Some(c)) => {
+            values.push(Value::Null);
+            values.push(Value::Integer(c.0));
+            AUDIT_BY_COMMUNICATION
+        }
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let actor: String = r.get(1)?;
+        let actor = match actor.parse::<i64>() {
+            Ok(id) => Cell::Int(id),
+            Err(_) => Cell::Text(actor),
+        };
+        let row = [
+            Cell::Time(r.get(0)?),
+            actor,
+            Cell::Text(r.get(2)?),
+            opt_int(r.get(3)?),
+            Cell::Text(r.get(4)?),
         ];
         each(&row)?;
         n += 1;
@@ -358,5 +452,250 @@ mod tests {
         let ro = open_read_only(&dir.path().join("e.sqlite3")).unwrap();
         assert_eq!(collect(&ro, Range::default()).len(), 2);
         assert!(ro.execute("DELETE FROM surveys", []).is_err());
+    }
+}
+
+#[cfg(test)]
+mod audit_tests {
+    use super::*;
+    use crate::domain::{Actor, AuditAction, AuditEntry, Change, CustomerId, Decision, StaffId};
+    use crate::store::Store;
+    use crate::store::apply::apply;
+
+    const ANNA: Actor = Actor::Staff(StaffId(501));
+    const BORIS: Actor = Actor::Staff(StaffId(502));
+
+    fn record(conn: &Connection, entry: AuditEntry, at: i64) {
+        let d = Decision {
+            changes: vec![Change::Audit(entry)],
+            effects: Vec::new(),
+        };
+        apply(conn, &d, at).unwrap();
+    }
+
+    fn filtered(conn: &Connection, filter: AuditFilter) -> Vec<Vec<Cell>> {
+        let mut out = Vec::new();
+        let n = audit(conn, &filter, &mut |row| {
+            out.push(row.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(usize::try_from(n).unwrap(), out.len());
+        out
+    }
+
+    /// (at, actor, action, communication) of each line kept.
+    fn seen(conn: &Connection, filter: AuditFilter) -> Vec<(i64, String, String, Option<i64>)> {
+        filtered(conn, filter)
+            .into_iter()
+            .map(|row| {
+                let at = match row[0] {
+                    Cell::Time(t) => t,
+                    ref c => panic!("at {c:?}"),
+                };
+                let actor = match &row[1] {
+                    Cell::Int(id) => id.to_string(),
+                    Cell::Text(t) => t.clone(),
+                    c => panic!("actor {c:?}"),
+                };
+                let action = match &row[2] {
+                    Cell::Text(t) => t.clone(),
+                    c => panic!("action {c:?}"),
+                };
+                let comm = match row[3] {
+                    Cell::Int(c) => Some(c),
+                    Cell::Null => None,
+                    ref c => panic!("communication {c:?}"),
+                };
+                (at, actor, action, comm)
+            })
+            .collect()
+    }
+
+    fn line(
+        at: i64,
+        actor: &str,
+        action: &str,
+        comm: Option<i64>,
+    ) -> (i64, String, String, Option<i64>) {
+        (at, actor.into(), action.into(), comm)
+    }
+
+    #[test]
+    fn the_audit_log_is_filtered_by_time_actor_and_communication() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.sqlite3")).unwrap();
+        let conn = store.lock();
+        let entry =
+            |actor, action, comm: Option<i64>| AuditEntry::new(actor, action, comm.map(CommId));
+        // Written out of time order: listed by time.
+        record(&conn, entry(BORIS, AuditAction::Take, Some(2)), 3_000);
+        record(&conn, entry(ANNA, AuditAction::Take, Some(1)), 1_000);
+        record(
+            &conn,
+            entry(ANNA, AuditAction::Close, Some(1)).detail("reason", "specialist"),
+            2_000,
+        );
+        record(
+            &conn,
+            entry(
+                Actor::Customer(CustomerId(4242)),
+                AuditAction::Rating,
+                Some(1),
+            )
+            .detail("rating", 5),
+            2_500,
+        );
+        record(
+            &conn,
+            entry(Actor::System, AuditAction::TimeoutClose, Some(2)),
+            4_000,
+        );
+        record(
+            &conn,
+            entry(Actor::System, AuditAction::Export, None),
+            5_000,
+        );
+
+        let all = AuditFilter::default();
+        assert_eq!(
+            seen(&conn, all.clone()),
+            [
+                line(1_000, "501", "take", Some(1)),
+                line(2_000, "501", "close", Some(1)),
+                line(2_500, "4242", "rating", Some(1)),
+                line(3_000, "502", "take", Some(2)),
+                line(4_000, "system", "timeout_close", Some(2)),
+                line(5_000, "system", "export", None),
+            ]
+        );
+        // The whole row, as exported.
+        assert_eq!(
+            filtered(&conn, all.clone())[1],
+            [
+                Cell::Time(2_000),
+                Cell::Int(501),
+                Cell::Text("close".into()),
+                Cell::Int(1),
+                Cell::Text("reason=specialist".into()),
+            ]
+        );
+        let range = |since, until| Range {
+            since: Some(since),
+            until: Some(until),
+        };
+        let by = |range: Range, actor: Option<&str>, comm: Option<i64>| AuditFilter {
+            range,
+            actor: actor.map(str::to_string),
+            communication: comm.map(CommId),
+        };
+        // Since included, until excluded.
+        assert_eq!(
+            seen(&conn, by(range(2_000, 4_000), None, None)),
+            [
+                line(2_000, "501", "close", Some(1)),
+                line(2_500, "4242", "rating", Some(1)),
+                line(3_000, "502", "take", Some(2)),
+            ]
+        );
+        assert_eq!(
+            seen(&conn, by(Range::default(), Some("501"), None)),
+            [
+                line(1_000, "501", "take", Some(1)),
+                line(2_000, "501", "close", Some(1)),
+            ]
+        );
+        assert_eq!(
+            seen(&conn, by(Range::default(), Some("system"), None)),
+            [
+                line(4_000, "system", "timeout_close", Some(2)),
+                line(5_000, "system", "export", None),
+            ]
+        );
+        assert_eq!(
+            seen(&conn, by(Range::default(), None, Some(2))),
+            [
+                line(3_000, "502", "take", Some(2)),
+                line(4_000, "system", "timeout_close", Some(2)),
+            ]
+        );
+        assert_eq!(
+            seen(&conn, by(range(0, 2_000), Some("501"), Some(1))),
+            [line(1_000, "501", "take", Some(1))]
+        );
+        assert!(seen(&conn, by(Range::default(), Some("502"), Some(1))).is_empty());
+        assert!(seen(&conn, by(Range::default(), Some("9"), None)).is_empty());
+        // `export audit` is the same lines, by time only.
+        let mut exported = Vec::new();
+        rows(&conn, ExportKind::Audit, range(2_500, 5_000), &mut |row| {
+            exported.push(row.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            exported,
+            filtered(&conn, by(range(2_500, 5_000), None, None))
+        );
+        assert_eq!(exported.len(), 3);
+    }
+
+    #[test]
+    fn each_audit_filter_reads_its_index_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.sqlite3")).unwrap();
+        drop(store);
+        // As the command line reads it: read-only, its own connection.
+        let conn = open_read_only(&dir.path().join("a.sqlite3")).unwrap();
+        use rusqlite::types::Value;
+        let (since, until, actor, comm) = (
+            Value::Integer(0),
+            Value::Integer(1),
+            Value::Text("501".into()),
+            Value::Integer(1),
+        );
+        for (sql, values, index) in [
+            (
+                AUDIT_BY_TIME,
+                vec![since.clone(), until.clone()],
+                "audit_by_at",
+            ),
+            (
+                AUDIT_BY_ACTOR,
+                vec![since.clone(), until.clone(), actor.clone()],
+                "audit_by_actor",
+            ),
+            (
+                AUDIT_BY_COMMUNICATION,
+                vec![since.clone(), until.clone(), Value::Null, comm.clone()],
+                "audit_by_communication",
+            ),
+            // Either index serves both; the planner picks one.
+            (AUDIT_BY_BOTH, vec![since, until, actor, comm], "audit_by_"),
+        ] {
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(values), |r| {
+                    r.get::<_, String>(3)
+                })
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            assert_eq!(plan.len(), 1, "{sql}: {plan:#?}");
+            assert!(
+                plan[0].starts_with("SEARCH audit USING INDEX ") && plan[0].contains(index),
+                "{sql}: {plan:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_database_without_the_audit_log_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        drop(Store::open_at_version(&path, 10).unwrap());
+        let conn = open_read_only(&path).unwrap();
+        let e = audit(&conn, &AuditFilter::default(), &mut |_| Ok(())).unwrap_err();
+        assert!(e.to_string().contains("no audit log yet"), "{e}");
     }
 }

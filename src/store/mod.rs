@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod archive;
+pub mod audit;
 pub mod checkpoint;
 pub mod csat;
 pub mod deadlines;

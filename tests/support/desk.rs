@@ -300,6 +300,18 @@ impl Desk {
     /// `relaydesk export WHAT --format FORMAT EXTRA…` run by the built binary beside
     /// the running service, with this desk's configuration; its standard output.
     pub fn export(&self, what: &str, format: &str, extra: &[&str]) -> String {
+        let out = self.cli(&[&["export", what, "--format", format], extra].concat());
+        assert!(
+            out.status.success(),
+            "export failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// `relaydesk ARGS…` run by the built binary beside the running service, with
+    /// this desk's configuration, to its end.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
         let config = self.app.files.dir.path().join("export-config.toml");
         let toml = super::app::config_toml(
             &self.app.files,
@@ -311,19 +323,12 @@ impl Desk {
             },
         );
         std::fs::write(&config, toml).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_relaydesk"))
+        std::process::Command::new(env!("CARGO_BIN_EXE_relaydesk"))
             .arg("--config")
             .arg(&config)
-            .args(["export", what, "--format", format])
-            .args(extra)
+            .args(args)
             .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "export failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+            .unwrap()
     }
 
     pub fn timeout(&self) -> Duration {

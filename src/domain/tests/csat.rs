@@ -2,7 +2,7 @@
 
 use super::*;
 
-const WINDOW_MS: i64 = 600_000;
+pub(super) const WINDOW_MS: i64 = 600_000;
 
 fn closed_snapshot() -> Snapshot {
     Snapshot {
@@ -12,7 +12,7 @@ fn closed_snapshot() -> Snapshot {
     }
 }
 
-fn survey() -> Survey {
+pub(super) fn survey() -> Survey {
     Survey {
         comm: CommId(3),
         customer_id: CustomerId(CUSTOMER),
@@ -27,7 +27,7 @@ fn survey() -> Survey {
     }
 }
 
-fn rated(rating: u8, until: i64) -> Survey {
+pub(super) fn rated(rating: u8, until: i64) -> Survey {
     Survey {
         rating: Some(rating),
         rated_at: Some(until - WINDOW_MS),
@@ -37,7 +37,7 @@ fn rated(rating: u8, until: i64) -> Survey {
     }
 }
 
-fn customer_press(from: i64, button: Button) -> Action {
+pub(super) fn customer_press(from: i64, button: Button) -> Action {
     Action::Press {
         from: user(from, "Ann"),
         button: Some(button),
@@ -48,14 +48,14 @@ fn customer_press(from: i64, button: Button) -> Action {
     }
 }
 
-fn rate(comm: i64, rating: u8) -> Button {
+pub(super) fn rate(comm: i64, rating: u8) -> Button {
     Button::Rate {
         comm: CommId(comm),
         rating,
     }
 }
 
-fn survey_snapshot(s: Survey) -> Snapshot {
+pub(super) fn survey_snapshot(s: Survey) -> Snapshot {
     Snapshot {
         survey: Some(s),
         ..Snapshot::default()
@@ -158,11 +158,22 @@ fn a_rating_is_recorded_shown_on_the_question_and_a_comment_is_asked() {
     );
     assert_eq!(
         d.changes,
-        vec![Change::Rate {
-            comm: CommId(3),
-            rating: 5,
-            comment_until: Some(NOW + WINDOW_MS)
-        }]
+        vec![
+            Change::Rate {
+                comm: CommId(3),
+                rating: 5,
+                comment_until: Some(NOW + WINDOW_MS)
+            },
+            Change::Audit(
+                AuditEntry::new(
+                    Actor::Customer(CustomerId(CUSTOMER)),
+                    AuditAction::Rating,
+                    Some(CommId(3))
+                )
+                .detail("rating", 5)
+                .detail("comment", "no")
+            ),
+        ]
     );
     assert!(answer(&d).contains("Your rating: 5"));
     let edits = edits(&d);
@@ -196,11 +207,23 @@ fn a_second_press_changes_the_rating_within_the_window_only() {
     let d = w.decide(&customer_press(CUSTOMER, rate(3, 3)), &snap);
     assert_eq!(
         d.changes,
-        vec![Change::Rate {
-            comm: CommId(3),
-            rating: 3,
-            comment_until: None
-        }]
+        vec![
+            Change::Rate {
+                comm: CommId(3),
+                rating: 3,
+                comment_until: None
+            },
+            Change::Audit(
+                AuditEntry::new(
+                    Actor::Customer(CustomerId(CUSTOMER)),
+                    AuditAction::Rating,
+                    Some(CommId(3))
+                )
+                .detail("rating", 3)
+                .detail("previous", 5)
+                .detail("comment", "no")
+            ),
+        ]
     );
     assert!(
         texts_to(&d, CUSTOMER).is_empty(),
@@ -238,7 +261,7 @@ fn presses_on_another_customers_or_an_old_survey_are_refused() {
     assert!(answer(&none).contains("no survey on request #4"));
 }
 
-fn verified_with(s: Option<Survey>) -> Snapshot {
+pub(super) fn verified_with(s: Option<Survey>) -> Snapshot {
     Snapshot {
         customer: Some(customer(CustomerState::Verified)),
         next_communication_id: CommId(4),

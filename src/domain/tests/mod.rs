@@ -597,6 +597,7 @@ fn a_request_opened_outside_working_hours_gets_one_auto_reply() {
     assert_eq!(texts_to(&d, CUSTOMER).len(), 1);
 }
 
+mod audit;
 mod csat;
 mod onboarding;
 mod reminders;

@@ -4,6 +4,19 @@ use super::*;
 
 const CONTROLLER: i64 = 9;
 
+/// The changes but the audit entries; and the audit entries' (actor, action).
+fn split_audit(d: &Decision) -> (Vec<&Change>, Vec<(String, &'static str)>) {
+    let mut changes = Vec::new();
+    let mut audit = Vec::new();
+    for c in &d.changes {
+        match c {
+            Change::Audit(e) => audit.push((e.actor.key(), e.action.as_str())),
+            other => changes.push(other),
+        }
+    }
+    (changes, audit)
+}
+
 fn command(from: i64, command: Command) -> Action {
     Action::Command {
         from: user(from, "Staff"),
@@ -100,6 +113,7 @@ fn a_transfer_to_a_free_colleague_hands_over_card_history_and_notes() {
         vec![(BORIS, CUSTOMER, vec![7]), (BORIS, ANNA, vec![20])]
     );
     assert!(texts_to(&d, CUSTOMER)[0].contains("now handled by Boris"));
+    assert_eq!(split_audit(&d).1, [("5".to_string(), "transfer")]);
     assert!(texts_to(&d, ANNA)[0].contains("transferred to Boris"));
     for group in [-100, -200, CONTROLLER] {
         assert!(texts_to(&d, group)[0].contains("Anna → Boris"), "{group}");
@@ -283,14 +297,16 @@ fn a_note_is_logged_confirmed_and_never_sent_to_the_customer() {
         &command(ANNA, Command::Note("call back at 5".into())),
         &annas(),
     );
+    let (changes, audit) = split_audit(&d);
     assert_eq!(
-        d.changes,
-        [Change::Note {
+        changes,
+        [&Change::Note {
             comm: CommId(3),
             author: StaffId(ANNA),
             text: "call back at 5".into()
         }]
     );
+    assert_eq!(audit, [("5".to_string(), "note")]);
     assert!(texts_to(&d, ANNA)[0].contains("Note on request #3 saved"));
     assert!(messages(&d).iter().all(|m| !matches!(m,
         Outgoing::Text { chat, .. } | Outgoing::Copy { to: chat, .. } if *chat == ChatId(CUSTOMER))));
@@ -319,6 +335,7 @@ fn a_canned_answer_is_filled_sent_and_logged_as_the_specialists() {
         Change::Log { role: Role::Specialist, message, .. }
             if message.kind == Some(Kind::Canned)
                 && message.text.as_deref() == Some("Hello, Ann! I am Anna, on request #3. <b>"))));
+    assert_eq!(split_audit(&d).1, [("5".to_string(), "canned")]);
     // The idle close counts from the answer.
     assert!(
         d.changes
@@ -412,12 +429,14 @@ fn only_controllers_block_and_unblock_by_id() {
     assert!(d.changes.is_empty());
     assert!(texts_to(&d, ANNA)[0].contains("Only controllers"));
     let d = w.decide(&command(CONTROLLER, unblock), &snap);
+    let (changes, audit) = split_audit(&d);
     assert_eq!(
-        d.changes,
-        [Change::Unblock {
+        changes,
+        [&Change::Unblock {
             customer: CustomerId(CUSTOMER)
         }]
     );
+    assert_eq!(audit, [("9".to_string(), "unblock")]);
     let snap = Snapshot {
         customer: Some(customer(CustomerState::Verified)),
         communication: Some(comm(Status::Unassigned, None)),
@@ -434,4 +453,9 @@ fn only_controllers_block_and_unblock_by_id() {
     assert!(d.changes.contains(&Change::Block {
         customer: CustomerId(CUSTOMER)
     }));
+    let (_, audit) = split_audit(&d);
+    assert_eq!(
+        audit,
+        [("9".to_string(), "close"), ("9".to_string(), "block")]
+    );
 }
