@@ -350,25 +350,7 @@ async fn presses_at_once_and_a_redelivered_update_record_one_take() {
         .collect();
     // Telegram delivers the first press twice.
     presses.push(presses[0].clone());
-    let mut posts = Vec::new();
-    for update in presses {
-        let client = desk.app.client.clone();
-        let url = desk.app.url.clone();
-        posts.push(tokio::spawn(async move {
-            client
-                .post(url)
-                .header("X-Telegram-Bot-Api-Secret-Token", support::app::SECRET)
-                .json(&update)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    for p in posts {
-        assert_eq!(p.await.unwrap(), 200);
-    }
+    desk.post_concurrently(presses).await;
     desk.fake
         .wait_for("10 callback answers", PROMPTLY, |calls| {
             calls

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::app::{PROMPTLY, SECRET, wait_until};
+use support::app::{PROMPTLY, wait_until};
 use support::desk::{ANNA, BORIS, Desk, GROUP, HEAD, NIGHT, STAFF, copied, is_text_to};
 
 const ANN: i64 = 4242;
@@ -29,15 +29,7 @@ fn everything_to(desk: &Desk, chat: i64) -> String {
 }
 
 fn specialist_of(desk: &Desk, id: i64) -> Option<i64> {
-    desk.app
-        .files
-        .db()
-        .query_row(
-            "SELECT specialist_id FROM communications WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap()
+    desk.comm_value("specialist_id", id)
 }
 
 #[tokio::test]
@@ -143,26 +135,7 @@ async fn concurrent_transfers_and_takes_keep_every_invariant() {
             _ => desk.press_update(ANNA, GROUP, &format!("t:{queued}")),
         });
     }
-    let posts: Vec<_> = updates
-        .into_iter()
-        .map(|update| {
-            let (client, url) = (desk.app.client.clone(), desk.app.url.clone());
-            tokio::spawn(async move {
-                client
-                    .post(url)
-                    .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-                    .json(&update)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            })
-        })
-        .collect();
-    for post in posts {
-        assert_eq!(post.await.unwrap(), 200);
-    }
+    desk.post_concurrently(updates).await;
     desk.drained().await;
     let files = &desk.app.files;
     // One active communication per specialist; assigned ⇔ a specialist.
@@ -292,17 +265,7 @@ async fn a_customer_picks_a_department_and_only_it_hears_of_the_request() {
     desk.drained().await;
     assert_eq!(desk.count_texts(NIGHT, "Wrong invoice"), 0);
     let bobs = request_of(&desk, BOB);
-    let department: String = desk
-        .app
-        .files
-        .db()
-        .query_row(
-            "SELECT department FROM communications WHERE id = ?1",
-            [bobs],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(department, "billing");
+    assert_eq!(desk.comm_value::<String>("department", bobs), "billing");
 }
 
 #[tokio::test]
@@ -404,15 +367,7 @@ async fn a_blocked_customer_is_kept_but_not_heard_until_unblocked() {
     desk.wait_text(ANN, "You have been blocked").await;
     desk.drained().await;
     let files = &desk.app.files;
-    let reason: String = files
-        .db()
-        .query_row(
-            "SELECT close_reason FROM communications WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(reason, "blocked");
+    assert_eq!(desk.comm_value::<String>("close_reason", id), "blocked");
     assert_eq!(
         files.count("SELECT count(*) FROM surveys"),
         0,

@@ -578,16 +578,7 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
         env.texts.render_plain("take_ok", &[("id", &id_text)]),
         false,
     );
-    // The specialist: the card with Release/Close, then the whole history.
-    let mut assigned = comm.clone();
-    assigned.status = Status::Assigned;
-    assigned.specialist_id = Some(me);
-    d.say_with(
-        me.chat(),
-        render::card(&assigned, customer, env),
-        controls_keyboard(comm.id, env),
-    );
-    send_history(comm.id, me.chat(), customer, snap, env, d);
+    hand_over(comm, me, customer, snap, env, d);
     // The customer.
     d.tell_customer(
         customer.user.as_customer(),
@@ -605,10 +596,31 @@ fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d
     }
 }
 
+/// The specialist who now holds a communication (by Take or transfer): the card with
+/// its controls, then the whole history.
+pub(super) fn hand_over(
+    comm: &Communication,
+    to: StaffId,
+    customer: &Customer,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let mut assigned = comm.clone();
+    assigned.status = Status::Assigned;
+    assigned.specialist_id = Some(to);
+    d.say_with(
+        to.chat(),
+        render::card(&assigned, customer, env),
+        controls_keyboard(comm.id, env),
+    );
+    send_history(comm.id, to.chat(), customer, snap, env, d);
+}
+
 /// The history so far, for the specialist who takes a communication: a text
 /// summary (internal notes included, marked), then copies of the messages
 /// themselves (media included), in order.
-pub(super) fn send_history(
+fn send_history(
     comm: CommId,
     to: ChatId,
     customer: &Customer,

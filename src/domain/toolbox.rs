@@ -1,11 +1,10 @@
 //! The specialist's toolbox (SPEC §7): transfer to a colleague or a department's
 //! queue, internal notes, canned answers, and blocking customers.
 
-use super::announce::{announce, controls_keyboard};
+use super::announce::announce;
 use super::audit::{Actor, AuditAction, AuditEntry};
-use super::desk::{CloseBy, close, send_history, specialist_spoke};
+use super::desk::{CloseBy, close, hand_over, specialist_spoke};
 use super::reminders::start_steps;
-use super::render;
 use super::texts::escape_html;
 use super::{
     Button, Change, CommId, Communication, Customer, DeadlineKind, Decision, Env, Incoming, Key,
@@ -173,8 +172,6 @@ pub(super) fn transfer_to(
             .render("transferred_away", &[("id", &id_text), ("name", &to_name)]),
     );
     // The new specialist: who handed it over, the card, the whole history and notes.
-    let mut moved = comm.clone();
-    moved.specialist_id = Some(to);
     d.say(
         to.chat(),
         env.texts.render(
@@ -182,12 +179,7 @@ pub(super) fn transfer_to(
             &[("id", &id_text), ("name", &from_name)],
         ),
     );
-    d.say_with(
-        to.chat(),
-        render::card(&moved, customer, env),
-        controls_keyboard(comm.id, env),
-    );
-    send_history(comm.id, to.chat(), customer, snap, env, d);
+    hand_over(comm, to, customer, snap, env, d);
     d.tell_customer(
         customer.user.as_customer(),
         env.texts

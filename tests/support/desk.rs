@@ -150,6 +150,41 @@ impl Desk {
         update_callback_query(self.update_id(), from, chat, 1, data)
     }
 
+    /// Post `updates` all at once, as Telegram may deliver them concurrently; each
+    /// must be accepted.
+    pub async fn post_concurrently(&self, updates: Vec<Value>) {
+        let posts: Vec<_> = updates
+            .into_iter()
+            .map(|update| {
+                let (client, url) = (self.app.client.clone(), self.app.url.clone());
+                tokio::spawn(async move {
+                    client
+                        .post(url)
+                        .header("X-Telegram-Bot-Api-Secret-Token", super::app::SECRET)
+                        .json(&update)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        for post in posts {
+            assert_eq!(post.await.unwrap(), 200);
+        }
+    }
+
+    /// One value of communication `id` (`SELECT column FROM communications`).
+    pub fn comm_value<T: rusqlite::types::FromSql>(&self, column: &str, id: i64) -> T {
+        let sql = format!("SELECT {column} FROM communications WHERE id = ?1");
+        self.app
+            .files
+            .db()
+            .query_row(&sql, [id], |r| r.get(0))
+            .unwrap()
+    }
+
     /// Wait for a message to `chat` containing `needle`; the latest such call.
     pub async fn wait_text(&self, chat: i64, needle: &str) -> Call {
         let calls = self
