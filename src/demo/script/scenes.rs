@@ -1,7 +1,7 @@
 //! The script: each scene a move by one of the cast and what the service must do
 //! before the story goes on.
 
-use super::cast::{ANNA, GROUP, MARIA};
+use super::cast::{ANNA, GROUP, MARIA, Person};
 use super::story::files_in;
 use super::{DEMO_PHOTO, Demo, PHOTO_ID, PHOTO_THUMB_ID, Result, demo_error};
 use std::path::{Path, PathBuf};
@@ -17,12 +17,38 @@ impl Demo {
         .await?;
         self.settle().await?;
         self.report_setup();
+        self.onboarding().await?;
+        let comm = self.request().await?;
+        self.conversation().await?;
+        self.archived(comm).await
+    }
 
-        self.begin("Maria opens the bot");
-        self.say(&MARIA, "/start").await?;
-        self.until("the bot to answer Maria", |d| d.new_message_to(MARIA.id))
-            .await?;
-        self.finish().await?;
+    /// A step in which `from` writes `text`: it ends once `done` holds (the error
+    /// names `what` was waited for) and the service has settled.
+    async fn exchange(
+        &mut self,
+        title: &str,
+        from: &Person,
+        text: &str,
+        what: &str,
+        done: impl Fn(&Demo) -> bool,
+    ) -> Result<()> {
+        self.begin(title);
+        self.say(from, text).await?;
+        self.until(what, done).await?;
+        self.finish().await
+    }
+
+    /// Maria opens the bot and confirms her address with the code mailed to her.
+    async fn onboarding(&mut self) -> Result<()> {
+        self.exchange(
+            "Maria opens the bot",
+            &MARIA,
+            "/start",
+            "the bot to answer Maria",
+            |d| d.new_message_to(MARIA.id),
+        )
+        .await?;
 
         self.begin("Maria gives her email address");
         self.say(&MARIA, EMAIL).await?;
@@ -48,23 +74,26 @@ impl Demo {
         .await?;
         self.finish().await?;
 
-        self.begin("Maria types the code from the email");
-        self.say(&MARIA, &code).await?;
-        self.until("the bot to confirm Maria's address", |d| {
-            d.new_message_to(MARIA.id)
-        })
-        .await?;
-        self.finish().await?;
+        self.exchange(
+            "Maria types the code from the email",
+            &MARIA,
+            &code,
+            "the bot to confirm Maria's address",
+            |d| d.new_message_to(MARIA.id),
+        )
+        .await
+    }
 
-        self.begin("Maria describes her problem");
-        self.say(&MARIA, "Hello! My order #1042 has not arrived.")
-            .await?;
-        self.until(
+    /// Maria writes her request and adds a photo, and Anna takes it: its number.
+    async fn request(&mut self) -> Result<i64> {
+        self.exchange(
+            "Maria describes her problem",
+            &MARIA,
+            "Hello! My order #1042 has not arrived.",
             "the request to be announced in the Support group and Maria told it is received",
             |d| d.new_message_to(MARIA.id) && d.announcement().is_some(),
         )
         .await?;
-        self.finish().await?;
         let comm = self.request_number()?;
 
         self.begin("Maria adds a photo");
@@ -85,36 +114,48 @@ impl Demo {
         )
         .await?;
         self.finish().await?;
+        Ok(comm)
+    }
 
-        self.begin("Anna answers");
-        self.say(&ANNA, "Hi Maria, I am checking with the courier.")
-            .await?;
-        self.until("Anna's answer to reach Maria", |d| d.new_copy_to(MARIA.id))
-            .await?;
-        self.finish().await?;
-
-        self.begin("Maria thanks her");
-        self.say(&MARIA, "Thank you!").await?;
-        self.until("Maria's message to reach Anna", |d| d.new_copy_to(ANNA.id))
-            .await?;
-        self.finish().await?;
-
-        self.begin("Anna has news");
-        self.say(&ANNA, "It will arrive tomorrow. Closing this request.")
-            .await?;
-        self.until("Anna's message to reach Maria", |d| d.new_copy_to(MARIA.id))
-            .await?;
-        self.finish().await?;
-
-        self.begin("Anna closes the request");
-        self.say(&ANNA, "/close").await?;
-        self.until(
+    /// Anna and Maria talk, then Anna closes the request.
+    async fn conversation(&mut self) -> Result<()> {
+        self.exchange(
+            "Anna answers",
+            &ANNA,
+            "Hi Maria, I am checking with the courier.",
+            "Anna's answer to reach Maria",
+            |d| d.new_copy_to(MARIA.id),
+        )
+        .await?;
+        self.exchange(
+            "Maria thanks her",
+            &MARIA,
+            "Thank you!",
+            "Maria's message to reach Anna",
+            |d| d.new_copy_to(ANNA.id),
+        )
+        .await?;
+        self.exchange(
+            "Anna has news",
+            &ANNA,
+            "It will arrive tomorrow. Closing this request.",
+            "Anna's message to reach Maria",
+            |d| d.new_copy_to(MARIA.id),
+        )
+        .await?;
+        self.exchange(
+            "Anna closes the request",
+            &ANNA,
+            "/close",
             "Maria, Anna and the Support group to be told the request is closed",
             |d| d.new_message_to(MARIA.id) && d.new_message_to(ANNA.id) && d.new_message_to(GROUP),
         )
-        .await?;
-        self.finish().await?;
+        .await
+    }
 
+    /// The archive of request `comm`, once it holds the final transcript and the
+    /// photo: its folder.
+    async fn archived(&mut self, comm: i64) -> Result<PathBuf> {
         let folder = relaydesk::domain::archive::folder(&self.archive_root, MARIA.id, comm);
         let transcript = folder.join("transcript.txt");
         let files = folder.join("files");
