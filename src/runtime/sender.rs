@@ -416,6 +416,7 @@ fn purpose_of(text: Option<&str>) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::temp_store;
 
     fn copy_with(
         conn: &rusqlite::Connection,
@@ -439,8 +440,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_backlog_of_copies_merges_in_message_order_until_something_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let (head, ids) = {
             let conn = store.lock();
             // Committed out of the order the customer wrote them, one repeated.
@@ -475,8 +475,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_copy_with_options_is_sent_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         {
             let conn = store.lock();
             copy_with(&conn, 7, 42, 3, Some(1));

@@ -207,17 +207,14 @@ mod tests {
     use super::*;
     use crate::domain::CommId;
     use crate::store::Store;
+    use crate::store::testing::{customer, temp_store};
 
+    /// Customer 7 and their unassigned communication 3.
     fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("a.sqlite3")).unwrap();
+        let (dir, store) = temp_store();
         {
             let conn = store.lock();
-            conn.exec(
-                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (7, 'C', 0, 0)",
-                [],
-            )
-            .unwrap();
+            customer(&conn, 7);
             conn.exec(
                 "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (3, 7, 'unassigned', 0)",
                 [],

@@ -210,9 +210,9 @@ fn ratings(
 mod tests {
     use super::*;
     use crate::domain::{Change, CommId, CustomerId, Decision, MessageId, StaffId};
-    use crate::store::Store;
     use crate::store::apply::apply;
     use crate::store::desk::survey;
+    use crate::store::testing::{closed_communication, temp_store};
 
     fn apply_at(conn: &Connection, changes: Vec<Change>, now: i64) {
         let d = Decision {
@@ -224,7 +224,7 @@ mod tests {
 
     /// Communication `id` closed and its survey asked at 1_000.
     fn asked(conn: &Connection, id: i64) {
-        crate::store::testing::closed_communication(conn, id);
+        closed_communication(conn, id);
         apply_at(
             conn,
             vec![Change::NewSurvey {
@@ -249,8 +249,7 @@ mod tests {
 
     #[test]
     fn surveys_keep_their_rating_comment_and_window_and_ratings_are_listed_by_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("e.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         asked(&conn, 1);
         asked(&conn, 2);
@@ -355,7 +354,7 @@ mod tests {
         assert_eq!(until[0][0], Cell::Int(2));
         // Read-only beside the open store.
         drop(conn);
-        let ro = open_read_only(&dir.path().join("e.sqlite3")).unwrap();
+        let ro = open_read_only(store.path()).unwrap();
         assert_eq!(collect(&ro, Range::default()).len(), 2);
         assert!(ro.execute("DELETE FROM surveys", []).is_err());
     }

@@ -100,18 +100,13 @@ pub fn save(conn: &Connection, comm: CommId, f: &Figures) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::testing::{customer, temp_store};
 
     #[test]
     fn figures_round_trip_with_unknown_counted_parts() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("f.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
-        conn.execute(
-            "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (42, 'A', 0, 0)",
-            [],
-        )
-        .unwrap();
+        customer(&conn, 42);
         conn.execute(
             "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (3, 42, 'unassigned', 0)",
             [],

@@ -20,7 +20,7 @@ pub mod schema;
 pub mod secret;
 pub mod stats;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 pub mod updates;
 
 use std::path::{Path, PathBuf};
@@ -256,6 +256,7 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::domain::CustomerId;
+    use crate::store::testing::{customer, number, temp_store};
 
     #[test]
     fn fresh_database_is_at_latest_version() {
@@ -319,47 +320,33 @@ mod tests {
             meta_get(&conn, "poll_offset").unwrap().as_deref(),
             Some("42")
         );
-        let n: i64 = conn
-            .row(
-                "SELECT count(*) FROM updates WHERE update_id = 7",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 1);
-        let pending: i64 = conn
-            .row(
-                "SELECT count(*) FROM outbox WHERE status = 'pending'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(pending, 1);
+        assert_eq!(
+            number(&conn, "SELECT count(*) FROM updates WHERE update_id = 7"),
+            1
+        );
+        assert_eq!(
+            number(
+                &conn,
+                "SELECT count(*) FROM outbox WHERE status = 'pending'"
+            ),
+            1
+        );
         // The new tables exist and work.
-        conn.exec(
-            "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (1, 'A', 0, 0)",
-            [],
-        )
-        .unwrap();
+        customer(&conn, 1);
     }
 
     #[test]
     fn code_changes_touch_only_the_customers_latest_code() {
         use crate::domain::{Change, Decision};
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("x.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
-        for (customer, codes) in [(1, 2), (2, 1)] {
-            conn.exec(
-                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (?1, 'C', 0, 0)",
-                [customer],
-            )
-            .unwrap();
+        for (id, codes) in [(1, 2), (2, 1)] {
+            customer(&conn, id);
             for _ in 0..codes {
                 conn.exec(
                     "INSERT INTO auth_codes (customer_id, email, code_hash, created_at, expires_at)
                      VALUES (?1, 'c@example.com', 'h', 0, 1)",
-                    [customer],
+                    [id],
                 )
                 .unwrap();
             }
@@ -399,15 +386,10 @@ mod tests {
 
     #[test]
     fn invariants_are_enforced_by_the_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("x.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         for id in [1, 2] {
-            conn.exec(
-                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (?1, 'C', 0, 0)",
-                [id],
-            )
-            .unwrap();
+            customer(&conn, id);
         }
         let open = |customer: i64, status: &str, specialist: Option<i64>| {
             conn.exec(

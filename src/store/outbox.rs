@@ -182,7 +182,7 @@ pub fn pending_count(conn: &Connection) -> Result<i64> {
 mod tests {
     use super::*;
     use crate::domain::ChatId;
-    use crate::store::Store;
+    use crate::store::testing::{query_plan, temp_store};
 
     fn text(chat: i64, t: &str) -> Send {
         Send::from(Outgoing::plain(ChatId(chat), t.into()))
@@ -190,16 +190,9 @@ mod tests {
 
     #[test]
     fn heads_seek_the_pending_index_instead_of_scanning_the_backlog() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {HEADS}"))
-            .unwrap()
-            .query_map([10], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
+        let plan = query_plan(&conn, HEADS, [10]);
         assert!(
             plan.iter().all(|step| !step.starts_with("SCAN outbox")),
             "{plan:#?}"
@@ -212,8 +205,7 @@ mod tests {
 
     #[test]
     fn heads_keep_per_chat_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         let a1 = enqueue(&conn, &text(1, "a1"), 0).unwrap();
         let b1 = enqueue(&conn, &text(2, "b1"), 0).unwrap();
@@ -239,8 +231,7 @@ mod tests {
 
     #[test]
     fn the_heads_query_is_compiled_once_whatever_its_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         for i in 0..5 {
             conn.execute(
@@ -261,8 +252,7 @@ mod tests {
 
     #[test]
     fn rows_hold_typed_messages_and_coalesce_by_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         let keyed = |t: &str| Send {
             coalesce: Some("ann:1:-100".into()),

@@ -75,21 +75,14 @@ pub fn load(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::testing::{query_plan, temp_store};
 
     #[test]
     fn every_tally_is_read_from_an_index_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         for sql in TALLY_QUERIES {
-            let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap()
-                .query_map(params![5, 0, 1], |r| r.get::<_, String>(3))
-                .unwrap()
-                .map(|r| r.unwrap())
-                .collect();
+            let plan = query_plan(&conn, sql, params![5, 0, 1]);
             assert!(
                 plan.iter()
                     .all(|step| step.contains("USING COVERING INDEX")),

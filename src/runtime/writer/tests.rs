@@ -2,7 +2,7 @@
 //! panicking job costs only itself.
 
 use super::*;
-use crate::store::Cached;
+use crate::store::testing::{number, temp_store};
 
 fn shared() -> Shared {
     let config = Config::from_toml_str(
@@ -58,24 +58,19 @@ fn answers_ok(answers: &[Answer]) -> Vec<bool> {
 
 #[test]
 fn a_group_that_succeeds_commits_everything_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
+    let (_dir, store) = temp_store();
     let jobs = vec![write(put("a")).0, update(1), write(put("b")).0];
     let answers = commit_group(&mut store.lock(), &jobs, &shared()).unwrap();
     assert_eq!(answers_ok(&answers), vec![true, true, true]);
     let conn = store.lock();
     assert_eq!(store::meta_get(&conn, "a").unwrap().as_deref(), Some("1"));
     assert_eq!(store::meta_get(&conn, "b").unwrap().as_deref(), Some("1"));
-    let n: i64 = conn
-        .row("SELECT count(*) FROM updates", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(number(&conn, "SELECT count(*) FROM updates"), 1);
 }
 
 #[test]
 fn a_failing_or_panicking_job_costs_only_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
+    let (_dir, store) = temp_store();
     let jobs = vec![
         write(put("before")).0,
         // Writes, then fails: its write must not survive.
@@ -107,16 +102,16 @@ fn a_failing_or_panicking_job_costs_only_itself() {
             "{key}"
         );
     }
-    let n: i64 = conn
-        .row("SELECT count(*) FROM updates", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 1, "the update is recorded once, not once per attempt");
+    assert_eq!(
+        number(&conn, "SELECT count(*) FROM updates"),
+        1,
+        "the update is recorded once, not once per attempt"
+    );
 }
 
 #[test]
 fn a_failing_follow_up_inside_a_write_is_undone_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
+    let (_dir, store) = temp_store();
     let jobs = vec![
         write(|c| {
             store::meta_set(c, "call", "sent")?;
