@@ -71,17 +71,17 @@ pub struct ZipRequest {
 
 /// Up to `limit` transcripts marked to be written, by communication.
 pub fn dirty(conn: &Connection, limit: usize) -> Result<Vec<Dirty>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT communication_id, full, version FROM archive_dirty ORDER BY communication_id LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-        Ok(Dirty {
-            comm: r.get(0)?,
-            full: r.get::<_, i64>(1)? != 0,
-            version: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        [i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| {
+            Ok(Dirty {
+                comm: r.get(0)?,
+                full: r.get::<_, i64>(1)? != 0,
+                version: r.get(2)?,
+            })
+        },
+    )?)
 }
 
 /// The transcript of `comm` was written for the mark `version`: clear the mark,

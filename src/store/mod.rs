@@ -43,6 +43,12 @@ pub trait Cached {
     where
         P: rusqlite::Params,
         F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+    /// Every row of [`rusqlite::Statement::query_map`] with a cached statement, each
+    /// read by `f`.
+    fn rows<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<Vec<T>>
+    where
+        P: rusqlite::Params,
+        F: FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
     /// Statements without parameters or results (savepoints), one after another.
     fn run_each(&self, sqls: &[&str]) -> rusqlite::Result<()>;
 }
@@ -58,6 +64,14 @@ impl Cached for Connection {
         F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     {
         self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    fn rows<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<Vec<T>>
+    where
+        P: rusqlite::Params,
+        F: FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_map(params, f)?.collect()
     }
 
     fn run_each(&self, sqls: &[&str]) -> rusqlite::Result<()> {

@@ -109,9 +109,11 @@ pub fn enqueue(conn: &Connection, send: &Send, now_ms: i64) -> Result<i64> {
 /// (a seek per chat), not by grouping every pending row: a backlog of thousands of
 /// calls to one chat costs no more than one call.
 pub fn heads(conn: &Connection, limit: usize) -> Result<Vec<Pending>> {
-    let mut stmt = conn.prepare_cached(HEADS)?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], pending_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(conn.rows(
+        HEADS,
+        [i64::try_from(limit).unwrap_or(i64::MAX)],
+        pending_row,
+    )?)
 }
 
 pub(crate) const HEADS: &str = "
@@ -132,15 +134,12 @@ pub(crate) const HEADS: &str = "
 
 /// The pending calls to `chat` after `after`, in order (candidates for merging).
 pub fn following(conn: &Connection, chat: i64, after: i64, limit: usize) -> Result<Vec<Pending>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT id, chat_id, method, params, purpose, attempts, not_before FROM outbox
          WHERE status = 'pending' AND chat_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-    )?;
-    let rows = stmt.query_map(
         params![chat, after, i64::try_from(limit).unwrap_or(100)],
         pending_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?)
 }
 
 pub fn mark_sent(conn: &Connection, id: i64, result: &str, now_ms: i64) -> Result<()> {

@@ -29,10 +29,7 @@ pub fn tally(conn: &Connection, who: StaffId, r: Range) -> Result<Tally> {
         conn.row(closed_sql, p, |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?;
-    let mut stmt = conn.prepare_cached(first_sql)?;
-    let mut first_responses = stmt
-        .query_map(p, |row| row.get(0))?
-        .collect::<Result<Vec<i64>, _>>()?;
+    let mut first_responses: Vec<i64> = conn.rows(first_sql, p, |row| row.get(0))?;
     // Sorted here rather than by SQLite (a temporary B-tree per query).
     first_responses.sort_unstable();
     let (ratings, good_ratings): (i64, i64) =
