@@ -183,13 +183,11 @@ fn rate(press: &Press, from: &User, survey: &Survey, rating: u8, env: &Env<'_>, 
         return;
     }
     let rating_text = rating.to_string();
+    let thanks = env
+        .texts
+        .render_plain("survey_thanks", &[("rating", &rating_text)]);
     if survey.rating == Some(rating) {
-        d.answer(
-            press,
-            env.texts
-                .render_plain("survey_thanks", &[("rating", &rating_text)]),
-            false,
-        );
+        d.answer(press, thanks, false);
         return;
     }
     let first = survey.rating.is_none();
@@ -198,12 +196,7 @@ fn rate(press: &Press, from: &User, survey: &Survey, rating: u8, env: &Env<'_>, 
         rating,
         comment_until: first.then(|| env.now + ms(env.policy.csat.comment_window)),
     });
-    d.answer(
-        press,
-        env.texts
-            .render_plain("survey_thanks", &[("rating", &rating_text)]),
-        false,
-    );
+    d.answer(press, thanks, false);
     // The question shows the rating; its buttons stay, to change it in the window.
     let chat = survey.customer_id.chat();
     let shown = survey
