@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use super::pacer::{Limits, Pacer};
-use super::wake::{Backoff, DeliveryHook, Wake, follow_up, sleep_until_opt};
+use super::wake::{Backoff, DeliveryHook, Ended, Wake, follow_up, sleep_until_opt};
 use crate::domain::Outgoing;
 use crate::store::outbox::Body;
 use crate::store::{self, Store};
@@ -335,7 +335,7 @@ impl Sender {
                             (&hook, purpose_of(row.purpose.as_deref()))
                         {
                             follow_up(tx, "a delivered call", |c| {
-                                hook.delivered(c, &purpose, result, now_ms)
+                                hook.ended(c, &purpose, Ended::Delivered(result), now_ms)
                             })?;
                         }
                     }
@@ -380,7 +380,11 @@ impl Sender {
                     store::outbox::mark_failed(tx, id, &error, now_ms)?;
                     if let (Some(hook), Some(purpose)) = (&hook, purpose_of(purpose.as_deref())) {
                         follow_up(tx, "a refused call", |c| {
-                            hook.failed(c, &purpose, code, &error, now_ms)
+                            let how = Ended::Refused {
+                                code,
+                                description: &error,
+                            };
+                            hook.ended(c, &purpose, how, now_ms)
                         })?;
                     }
                     Ok(())

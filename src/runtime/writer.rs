@@ -19,7 +19,7 @@ use crate::domain::texts::Texts;
 use crate::domain::{self, Action, MailPurpose, Member, Policy};
 use crate::error::Result;
 use crate::runtime::metrics::Metrics;
-use crate::runtime::wake::{DeliveryHook, Wake};
+use crate::runtime::wake::{DeliveryHook, Ended, Wake};
 use crate::store::updates::{self, Outcome, Source};
 use crate::store::{self, Store};
 use crate::telegram::update;
@@ -670,41 +670,30 @@ impl Processor {
 }
 
 impl DeliveryHook for Processor {
-    fn delivered(
-        &self,
-        conn: &Connection,
-        purpose: &Value,
-        result: &Value,
-        now: i64,
-    ) -> Result<()> {
-        self.purpose_event(conn, purpose, now, |purpose| Action::Delivered {
-            purpose,
-            copies: crate::telegram::wire::sent_ids(result),
-        })
-    }
-
-    fn failed(
-        &self,
-        conn: &Connection,
-        purpose: &Value,
-        code: u16,
-        description: &str,
-        now: i64,
-    ) -> Result<()> {
-        self.purpose_event(conn, purpose, now, |purpose| Action::DeliveryFailed {
-            purpose,
-            code,
-            description: description.to_string(),
-        })
-    }
-
-    fn mail_failed(&self, conn: &Connection, purpose: &Value, error: &str, now: i64) -> Result<()> {
-        self.purpose_event(conn, purpose, now, |purpose: MailPurpose| {
-            Action::MailFailed {
-                purpose,
-                error: error.to_string(),
+    fn ended(&self, conn: &Connection, purpose: &Value, how: Ended<'_>, now: i64) -> Result<()> {
+        match how {
+            Ended::Delivered(result) => {
+                self.purpose_event(conn, purpose, now, |purpose| Action::Delivered {
+                    purpose,
+                    copies: crate::telegram::wire::sent_ids(result),
+                })
             }
-        })
+            Ended::Refused { code, description } => {
+                self.purpose_event(conn, purpose, now, |purpose| Action::DeliveryFailed {
+                    purpose,
+                    code,
+                    description: description.to_string(),
+                })
+            }
+            Ended::MailFailed(error) => {
+                self.purpose_event(conn, purpose, now, |purpose: MailPurpose| {
+                    Action::MailFailed {
+                        purpose,
+                        error: error.to_string(),
+                    }
+                })
+            }
+        }
     }
 }
 
