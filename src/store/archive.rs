@@ -207,20 +207,12 @@ mod tests {
     use super::*;
     use crate::domain::CommId;
     use crate::store::Store;
-    use crate::store::testing::{customer, temp_store};
+    use crate::store::testing::{temp_store, unassigned_communication};
 
     /// Customer 7 and their unassigned communication 3.
     fn store() -> (tempfile::TempDir, Store) {
         let (dir, store) = temp_store();
-        {
-            let conn = store.lock();
-            customer(&conn, 7);
-            conn.exec(
-                "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (3, 7, 'unassigned', 0)",
-                [],
-            )
-            .unwrap();
-        }
+        unassigned_communication(&store.lock(), 3, 7);
         (dir, store)
     }
 

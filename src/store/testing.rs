@@ -21,6 +21,16 @@ pub fn customer(conn: &Connection, id: i64) {
     .unwrap();
 }
 
+/// Customer `customer_id` and their unassigned communication `id`.
+pub fn unassigned_communication(conn: &Connection, id: i64, customer_id: i64) {
+    customer(conn, customer_id);
+    conn.execute(
+        "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (?1, ?2, 'unassigned', 0)",
+        [id, customer_id],
+    )
+    .unwrap();
+}
+
 /// Customer 42 (once) and their closed communication `id`.
 pub fn closed_communication(conn: &Connection, id: i64) {
     conn.execute(
