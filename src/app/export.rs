@@ -241,6 +241,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::{closed_communication, temp_store};
 
     #[test]
     fn days_are_strict_and_the_until_day_is_included() {
@@ -279,16 +280,15 @@ mod tests {
         assert_eq!(csv_cell(&Cell::Null), "");
     }
 
+    /// Two closed communications of customer 42, rated 5 and 1 a day apart.
     fn store_with_ratings() -> (tempfile::TempDir, crate::store::Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::Store::open(&dir.path().join("x.sqlite3")).unwrap();
+        let (dir, store) = temp_store();
         {
             let conn = store.lock();
+            closed_communication(&conn, 1);
+            closed_communication(&conn, 2);
             conn.execute_batch(
-                "INSERT INTO customers (id, first_name, state, created_at, updated_at) VALUES (42, 'Ann', 'verified', 0, 0);
-                 INSERT INTO communications (id, customer_id, status, opened_at) VALUES (1, 42, 'closed', 0);
-                 INSERT INTO communications (id, customer_id, status, opened_at) VALUES (2, 42, 'closed', 0);
-                 INSERT INTO surveys (communication_id, customer_id, specialist_id, asked_at, rating, rated_at, comment)
+                "INSERT INTO surveys (communication_id, customer_id, specialist_id, asked_at, rating, rated_at, comment)
                  VALUES (1, 42, 5, 0, 5, 1796150763000, 'Great, \"quick\"\nthanks');
                  INSERT INTO surveys (communication_id, customer_id, specialist_id, asked_at, rating, rated_at, comment)
                  VALUES (2, 42, 5, 0, 1, 1796237163000, '=cmd');",
@@ -298,19 +298,18 @@ mod tests {
         (dir, store)
     }
 
+    /// The ratings in `range` exported as `format`: how many, and the bytes.
+    fn ratings(conn: &rusqlite::Connection, format: ExportFormat, range: Range) -> (u64, Vec<u8>) {
+        let mut out = Vec::new();
+        let n = write(conn, ExportKind::Ratings, format, range, &mut out).unwrap();
+        (n, out)
+    }
+
     #[test]
     fn csv_has_a_header_and_json_is_an_array_of_objects() {
         let (_dir, store) = store_with_ratings();
         let conn = store.lock();
-        let mut out = Vec::new();
-        let n = write(
-            &conn,
-            ExportKind::Ratings,
-            ExportFormat::Csv,
-            Range::default(),
-            &mut out,
-        )
-        .unwrap();
+        let (n, out) = ratings(&conn, ExportFormat::Csv, Range::default());
         assert_eq!(n, 2);
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
@@ -319,16 +318,8 @@ mod tests {
              1,42,5,5,\"Great, \"\"quick\"\"\nthanks\",2026-12-01T18:46:03Z\n\
              2,42,5,1,'=cmd,2026-12-02T18:46:03Z\n"
         );
-        let mut out = Vec::new();
         let day = parse_day("2026-12-01").ok();
-        write(
-            &conn,
-            ExportKind::Ratings,
-            ExportFormat::Json,
-            range(day, day).unwrap(),
-            &mut out,
-        )
-        .unwrap();
+        let (_, out) = ratings(&conn, ExportFormat::Json, range(day, day).unwrap());
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             v,
@@ -337,16 +328,8 @@ mod tests {
                 "comment": "Great, \"quick\"\nthanks", "rated_at": "2026-12-01T18:46:03Z"
             }])
         );
-        let mut out = Vec::new();
         let later = parse_day("2027-01-01").ok();
-        write(
-            &conn,
-            ExportKind::Ratings,
-            ExportFormat::Json,
-            range(later, None).unwrap(),
-            &mut out,
-        )
-        .unwrap();
+        let (_, out) = ratings(&conn, ExportFormat::Json, range(later, None).unwrap());
         assert_eq!(out, b"[]\n");
     }
 }

@@ -222,10 +222,16 @@ mod tests {
         assert!(p[0].message.contains("line 3"), "{}", p[0]);
     }
 
+    /// [`MINIMAL`] loaded with `vars` set in the environment.
+    fn minimal_with_env(vars: &[(&'static str, &str)]) -> Result<Config, ConfigErrors> {
+        let file = temp_config(MINIMAL);
+        let _env = EnvGuard::set(vars);
+        Config::load(Some(file.path()))
+    }
+
     #[test]
     fn environment_overrides_the_file() {
-        let file = temp_config(MINIMAL);
-        let _env = EnvGuard::set(&[
+        let c = minimal_with_env(&[
             ("RELAYDESK__TELEGRAM__TOKEN", "999:from-env"),
             ("RELAYDESK__SMTP__PORT", "2525"),
             ("RELAYDESK__SMTP__USERNAME", "bot"),
@@ -236,8 +242,8 @@ mod tests {
             ("RELAYDESK__HOURS__TIME_ZONE", "Europe/Berlin"),
             ("RELAYDESK__HOURS__MONDAY", "09:00-18:00"),
             ("RELAYDESK__HOURS__HOLIDAYS", "2027-01-01, 2027-01-04"),
-        ]);
-        let c = Config::load(Some(file.path())).unwrap();
+        ])
+        .unwrap();
         assert_eq!(c.telegram.token.expose(), "999:from-env");
         assert_eq!(c.smtp.port, 2525);
         assert_eq!(c.smtp.username.as_deref(), Some("bot"));
@@ -252,12 +258,12 @@ mod tests {
 
     #[test]
     fn environment_mistakes_name_the_variable() {
-        let file = temp_config(MINIMAL);
-        let _env = EnvGuard::set(&[
+        let p = minimal_with_env(&[
             ("RELAYDESK__SMTP__PROT", "25"),
             ("RELAYDESK__AUTH__CODE_TTL", "soon"),
-        ]);
-        let p = Config::load(Some(file.path())).unwrap_err().problems;
+        ])
+        .unwrap_err()
+        .problems;
         assert_eq!(keys(&p), ["smtp.prot", "auth.code_ttl"], "{p:?}");
         assert!(
             p[0].message

@@ -184,13 +184,11 @@ fn rate(press: &Press, from: &User, survey: &Survey, rating: u8, env: &Env<'_>, 
         return;
     }
     let rating_text = rating.to_string();
+    let thanks = env
+        .texts
+        .render_plain("survey_thanks", &[("rating", &rating_text)]);
     if survey.rating == Some(rating) {
-        d.answer(
-            press,
-            env.texts
-                .render_plain("survey_thanks", &[("rating", &rating_text)]),
-            false,
-        );
+        d.answer(press, thanks, false);
         return;
     }
     let first = survey.rating.is_none();
@@ -216,12 +214,7 @@ fn rate(press: &Press, from: &User, survey: &Survey, rating: u8, env: &Env<'_>, 
             },
         ),
     );
-    d.answer(
-        press,
-        env.texts
-            .render_plain("survey_thanks", &[("rating", &rating_text)]),
-        false,
-    );
+    d.answer(press, thanks, false);
     // The question shows the rating; its buttons stay, to change it in the window.
     let chat = survey.customer_id.chat();
     let shown = survey

@@ -297,6 +297,14 @@ mod tests {
         }
     }
 
+    /// Low since `since`, last alerted at `last`.
+    fn alerted(since: i64, last: i64) -> AlertState {
+        AlertState {
+            low_since: Some(since),
+            last_alert_at: Some(last),
+        }
+    }
+
     #[test]
     fn space_figures() {
         let s = space(500, 100_000);
@@ -325,14 +333,7 @@ mod tests {
         state = s;
         // Falls below: one alert.
         let (s, n) = decide(state, &low, &t, 1_000);
-        assert_eq!(n, Some(Notice::Low));
-        assert_eq!(
-            s,
-            AlertState {
-                low_since: Some(1_000),
-                last_alert_at: Some(1_000)
-            }
-        );
+        assert_eq!((s, n), (alerted(1_000, 1_000), Some(Notice::Low)));
         state = s;
         notices.push(n);
         // Still low, before repeat_every: nothing, state unchanged.
@@ -342,14 +343,7 @@ mod tests {
         }
         // repeat_every after the last alert: one more.
         let (s, n) = decide(state, &low, &t, 61_000);
-        assert_eq!(n, Some(Notice::StillLow));
-        assert_eq!(
-            s,
-            AlertState {
-                low_since: Some(1_000),
-                last_alert_at: Some(61_000)
-            }
-        );
+        assert_eq!((s, n), (alerted(1_000, 61_000), Some(Notice::StillLow)));
         state = s;
         notices.push(n);
         let (s, n) = decide(state, &low, &t, 100_000);
@@ -416,10 +410,7 @@ mod tests {
     fn still_low_after_a_restart_is_not_a_new_alert() {
         // The state comes back from the database: the alert is not repeated early.
         let t = thresholds();
-        let saved = AlertState {
-            low_since: Some(1_000),
-            last_alert_at: Some(1_000),
-        };
+        let saved = alerted(1_000, 1_000);
         let json = serde_json::to_string(&saved).unwrap();
         let loaded: AlertState = serde_json::from_str(&json).unwrap();
         assert_eq!(loaded, saved);

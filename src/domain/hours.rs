@@ -294,6 +294,13 @@ mod tests {
         h
     }
 
+    /// Open on weekday `day` (0: Monday) only, in the range `r`.
+    fn one_day(zone: Tz, day: usize, r: &str) -> WorkingHours {
+        let mut h = WorkingHours::closed(zone);
+        h.days[day] = range(r);
+        h
+    }
+
     #[test]
     fn ranges_parse_and_bad_ones_say_why() {
         assert_eq!(parse_range("").unwrap(), None);
@@ -400,8 +407,7 @@ mod tests {
             Some(ms(z, "2027-01-02 10:00"))
         );
         // Only Fridays open and the next three Fridays holidays: four weeks on.
-        let mut fridays = WorkingHours::closed(z);
-        fridays.days[4] = range("09:00-18:00");
+        let mut fridays = one_day(z, 4, "09:00-18:00");
         for d in [1, 8, 15] {
             fridays
                 .holidays
@@ -425,8 +431,7 @@ mod tests {
     #[test]
     fn a_range_ending_at_midnight() {
         let z = Tz::UTC;
-        let mut h = WorkingHours::closed(z);
-        h.days[0] = range("18:00-24:00");
+        let h = one_day(z, 0, "18:00-24:00");
         let mon = ms(z, "2026-12-07 00:00");
         assert!(h.is_open(ms(z, "2026-12-07 23:59")));
         assert!(!h.is_open(ms(z, "2026-12-08 00:00")));
@@ -445,8 +450,7 @@ mod tests {
     fn the_spring_switch_counts_an_hour_less() {
         // 2027-03-28 is the last Sunday of March: 02:00 becomes 03:00 in Berlin.
         let z = Tz::Europe__Berlin;
-        let mut h = WorkingHours::closed(z);
-        h.days[6] = range("01:00-04:00");
+        let mut h = one_day(z, 6, "01:00-04:00");
         let day = ms(z, "2027-03-28 00:00");
         assert_eq!(h.counted_ms(day, day + 24 * H), 2 * H);
         assert!(h.is_open(ms(z, "2027-03-28 03:30")));
@@ -467,8 +471,7 @@ mod tests {
     fn the_autumn_switch_counts_an_hour_more() {
         // 2027-10-31 is the last Sunday of October: 03:00 becomes 02:00 in Berlin.
         let z = Tz::Europe__Berlin;
-        let mut h = WorkingHours::closed(z);
-        h.days[6] = range("01:00-04:00");
+        let mut h = one_day(z, 6, "01:00-04:00");
         let day = ms(z, "2027-10-31 00:00");
         assert_eq!(h.counted_ms(day, day + 25 * H), 4 * H);
         assert_eq!(

@@ -79,14 +79,7 @@ async fn healthz(State(s): State<AdminState>) -> impl IntoResponse {
 
 async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
     let m = &s.metrics;
-    let mut out = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str, lines: &[(String, i128)]| {
-        let _ = writeln!(out, "# HELP relaydesk_{name} {help}");
-        let _ = writeln!(out, "# TYPE relaydesk_{name} {kind}");
-        for (labels, v) in lines {
-            let _ = writeln!(out, "relaydesk_{name}{labels} {v}");
-        }
-    };
+    let mut out = Exposition::default();
     let counters: [(&str, &str, &AtomicU64); 9] = [
         (
             "updates_received_total",
@@ -135,23 +128,16 @@ async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
         ),
     ];
     for (name, help, counter) in counters {
-        let value = i128::from(counter.load(Ordering::Relaxed));
-        metric(name, "counter", help, &[(String::new(), value)]);
+        out.single(name, "counter", help, counter.load(Ordering::Relaxed));
     }
     if let Ok(b) = backlog(&s.store).await {
-        metric(
+        out.gauge(
             "outbox_pending",
-            "gauge",
             "Bot API calls waiting to be sent.",
-            &[(String::new(), i128::from(b.outbox_pending))],
+            b.outbox_pending,
         );
-        metric(
-            "mail_pending",
-            "gauge",
-            "Emails waiting to be sent.",
-            &[(String::new(), i128::from(b.mail_pending))],
-        );
-        metric(
+        out.gauge("mail_pending", "Emails waiting to be sent.", b.mail_pending);
+        out.metric(
             "communications_open",
             "gauge",
             "Open communications by status.",
@@ -181,22 +167,44 @@ async fn metrics_text(State(s): State<AdminState>) -> impl IntoResponse {
         lines.push(("_bucket{le=\"+Inf\"}".into(), i128::from(count)));
         lines.push(("_sum".into(), i128::from(sum)));
         lines.push(("_count".into(), i128::from(count)));
-        metric(name, "histogram", help, &lines);
+        out.metric(name, "histogram", help, &lines);
     }
     let dir = s.config.archive.dir.clone();
     if let Ok(Ok(space)) = tokio::task::spawn_blocking(move || SysinfoProbe.space(&dir)).await {
-        metric(
+        out.gauge(
             "disk_free_bytes",
-            "gauge",
             "Free space on the disk of the archive.",
-            &[(String::new(), i128::from(space.free_bytes))],
+            space.free_bytes,
         );
-        metric(
+        out.gauge(
             "disk_total_bytes",
-            "gauge",
             "Size of the disk of the archive.",
-            &[(String::new(), i128::from(space.total_bytes))],
+            space.total_bytes,
         );
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out.0)
+}
+
+/// Metrics in Prometheus's text format, one after another.
+#[derive(Default)]
+struct Exposition(String);
+
+impl Exposition {
+    /// A metric of `kind` with its help, then one line per label set and value.
+    fn metric(&mut self, name: &str, kind: &str, help: &str, lines: &[(String, i128)]) {
+        let _ = writeln!(self.0, "# HELP relaydesk_{name} {help}");
+        let _ = writeln!(self.0, "# TYPE relaydesk_{name} {kind}");
+        for (labels, v) in lines {
+            let _ = writeln!(self.0, "relaydesk_{name}{labels} {v}");
+        }
+    }
+
+    /// A metric with one value and no labels.
+    fn single(&mut self, name: &str, kind: &str, help: &str, value: impl Into<i128>) {
+        self.metric(name, kind, help, &[(String::new(), value.into())]);
+    }
+
+    fn gauge(&mut self, name: &str, help: &str, value: impl Into<i128>) {
+        self.single(name, "gauge", help, value);
+    }
 }

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use super::wake::{Backoff, DeliveryHook, Wake, follow_up, sleep_until_opt};
+use super::wake::{Backoff, DeliveryHook, Ended, Wake, follow_up, sleep_until_opt};
 use crate::runtime::mail::{Email, MailError, Mailer};
 use crate::store::Store;
 use crate::store::mail::{self, PendingMail};
@@ -121,7 +121,7 @@ impl MailSender {
                             purpose.and_then(|p| serde_json::from_str::<Value>(&p).ok()),
                         ) {
                             follow_up(&tx, "a failed mail", |c| {
-                                hook.mail_failed(c, &purpose, &e, now)
+                                hook.ended(c, &purpose, Ended::MailFailed(&e), now)
                             })?;
                         }
                     }

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use super::pacer::{Limits, Pacer};
-use super::wake::{Backoff, DeliveryHook, Wake, follow_up, sleep_until_opt};
+use super::wake::{Backoff, DeliveryHook, Ended, Wake, follow_up, sleep_until_opt};
 use crate::domain::Outgoing;
 use crate::store::outbox::Body;
 use crate::store::{self, Store};
@@ -335,7 +335,7 @@ impl Sender {
                             (&hook, purpose_of(row.purpose.as_deref()))
                         {
                             follow_up(tx, "a delivered call", |c| {
-                                hook.delivered(c, &purpose, result, now_ms)
+                                hook.ended(c, &purpose, Ended::Delivered(result), now_ms)
                             })?;
                         }
                     }
@@ -380,7 +380,11 @@ impl Sender {
                     store::outbox::mark_failed(tx, id, &error, now_ms)?;
                     if let (Some(hook), Some(purpose)) = (&hook, purpose_of(purpose.as_deref())) {
                         follow_up(tx, "a refused call", |c| {
-                            hook.failed(c, &purpose, code, &error, now_ms)
+                            let how = Ended::Refused {
+                                code,
+                                description: &error,
+                            };
+                            hook.ended(c, &purpose, how, now_ms)
                         })?;
                     }
                     Ok(())
@@ -416,6 +420,7 @@ fn purpose_of(text: Option<&str>) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::temp_store;
 
     fn copy_with(
         conn: &rusqlite::Connection,
@@ -439,8 +444,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_backlog_of_copies_merges_in_message_order_until_something_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let (head, ids) = {
             let conn = store.lock();
             // Committed out of the order the customer wrote them, one repeated.
@@ -475,8 +479,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_copy_with_options_is_sent_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         {
             let conn = store.lock();
             copy_with(&conn, 7, 42, 3, Some(1));

@@ -42,30 +42,26 @@ impl Backoff {
     }
 }
 
+/// How a call (or an email) made with a purpose ended.
+#[derive(Clone, Copy, Debug)]
+pub enum Ended<'a> {
+    /// Delivered: the Bot API's result.
+    Delivered(&'a Value),
+    /// Refused for good by the Bot API: its error code and description.
+    Refused { code: u16, description: &'a str },
+    /// An email that could not be sent, and why.
+    MailFailed(&'a str),
+}
+
 /// What happens to the result of a call that was made with a purpose. Runs inside
 /// the transaction that records the call as sent (or failed), so the follow-up is
 /// never lost nor applied twice.
 pub trait DeliveryHook: Send + Sync + 'static {
-    fn delivered(
+    fn ended(
         &self,
         conn: &rusqlite::Connection,
         purpose: &Value,
-        result: &Value,
-        now: i64,
-    ) -> crate::Result<()>;
-    fn failed(
-        &self,
-        conn: &rusqlite::Connection,
-        purpose: &Value,
-        code: u16,
-        description: &str,
-        now: i64,
-    ) -> crate::Result<()>;
-    fn mail_failed(
-        &self,
-        conn: &rusqlite::Connection,
-        purpose: &Value,
-        error: &str,
+        how: Ended<'_>,
         now: i64,
     ) -> crate::Result<()>;
 }

@@ -19,7 +19,7 @@ use crate::domain::texts::Texts;
 use crate::domain::{self, Action, MailPurpose, Member, Policy};
 use crate::error::Result;
 use crate::runtime::metrics::Metrics;
-use crate::runtime::wake::{DeliveryHook, Wake};
+use crate::runtime::wake::{DeliveryHook, Ended, Wake};
 use crate::store::updates::{self, Outcome, Source};
 use crate::store::{self, Store};
 use crate::telegram::update;
@@ -689,41 +689,30 @@ impl Processor {
 }
 
 impl DeliveryHook for Processor {
-    fn delivered(
-        &self,
-        conn: &Connection,
-        purpose: &Value,
-        result: &Value,
-        now: i64,
-    ) -> Result<()> {
-        self.purpose_event(conn, purpose, now, |purpose| Action::Delivered {
-            purpose,
-            copies: crate::telegram::wire::sent_ids(result),
-        })
-    }
-
-    fn failed(
-        &self,
-        conn: &Connection,
-        purpose: &Value,
-        code: u16,
-        description: &str,
-        now: i64,
-    ) -> Result<()> {
-        self.purpose_event(conn, purpose, now, |purpose| Action::DeliveryFailed {
-            purpose,
-            code,
-            description: description.to_string(),
-        })
-    }
-
-    fn mail_failed(&self, conn: &Connection, purpose: &Value, error: &str, now: i64) -> Result<()> {
-        self.purpose_event(conn, purpose, now, |purpose: MailPurpose| {
-            Action::MailFailed {
-                purpose,
-                error: error.to_string(),
+    fn ended(&self, conn: &Connection, purpose: &Value, how: Ended<'_>, now: i64) -> Result<()> {
+        match how {
+            Ended::Delivered(result) => {
+                self.purpose_event(conn, purpose, now, |purpose| Action::Delivered {
+                    purpose,
+                    copies: crate::telegram::wire::sent_ids(result),
+                })
             }
-        })
+            Ended::Refused { code, description } => {
+                self.purpose_event(conn, purpose, now, |purpose| Action::DeliveryFailed {
+                    purpose,
+                    code,
+                    description: description.to_string(),
+                })
+            }
+            Ended::MailFailed(error) => {
+                self.purpose_event(conn, purpose, now, |purpose: MailPurpose| {
+                    Action::MailFailed {
+                        purpose,
+                        error: error.to_string(),
+                    }
+                })
+            }
+        }
     }
 }
 
@@ -787,140 +776,4 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::Cached;
-
-    fn shared() -> Shared {
-        let config = Config::from_toml_str(
-            "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"Desk <desk@example.com>\"\n",
-        )
-        .unwrap();
-        let texts = config.texts().unwrap();
-        Shared {
-            policy: policy(&config),
-            texts,
-            code_key: domain::CodeKey::new(&[0; domain::CodeKey::LEN]),
-            wakes: Wakes::default(),
-            metrics: Arc::default(),
-        }
-    }
-
-    fn write(
-        work: impl Fn(&Connection) -> Result<()> + Send + 'static,
-    ) -> (Job, tokio::sync::oneshot::Receiver<Result<()>>) {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = Job::Write {
-            work: Box::new(work),
-            reply,
-        };
-        (job, answer)
-    }
-
-    fn put(key: &'static str) -> impl Fn(&Connection) -> Result<()> + Send + 'static {
-        move |c| store::meta_set(c, key, "1")
-    }
-
-    fn update(id: i64) -> Job {
-        let body = format!(r#"{{"update_id":{id},"message":{{"message_id":1,"date":0,"chat":{{"id":-5,"type":"group","title":"g"}},"from":{{"id":77,"is_bot":false,"first_name":"x"}},"text":"hi"}}}}"#)
-            .into_bytes();
-        let (reply, _answer) = tokio::sync::oneshot::channel();
-        Job::Update {
-            read: read(&body),
-            body,
-            source: Source::Webhook,
-            reply,
-        }
-    }
-
-    fn answers_ok(answers: &[Answer]) -> Vec<bool> {
-        answers
-            .iter()
-            .map(|a| match a {
-                Answer::Update(r) => r.is_ok(),
-                Answer::Write(r) => r.is_ok(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_group_that_succeeds_commits_everything_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
-        let jobs = vec![write(put("a")).0, update(1), write(put("b")).0];
-        let answers = commit_group(&mut store.lock(), &jobs, &shared()).unwrap();
-        assert_eq!(answers_ok(&answers), vec![true, true, true]);
-        let conn = store.lock();
-        assert_eq!(store::meta_get(&conn, "a").unwrap().as_deref(), Some("1"));
-        assert_eq!(store::meta_get(&conn, "b").unwrap().as_deref(), Some("1"));
-        let n: i64 = conn
-            .row("SELECT count(*) FROM updates", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 1);
-    }
-
-    #[test]
-    fn a_failing_or_panicking_job_costs_only_itself() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
-        let jobs = vec![
-            write(put("before")).0,
-            // Writes, then fails: its write must not survive.
-            write(|c| {
-                store::meta_set(c, "half", "1")?;
-                Err(crate::Error::Invariant("no".into()))
-            })
-            .0,
-            update(1),
-            write(|c| {
-                store::meta_set(c, "torn", "1")?;
-                panic!("a bug")
-            })
-            .0,
-            write(put("after")).0,
-        ];
-        let answers = commit_group(&mut store.lock(), &jobs, &shared()).unwrap();
-        assert_eq!(answers_ok(&answers), vec![true, false, true, false, true]);
-        let conn = store.lock();
-        for (key, kept) in [
-            ("before", true),
-            ("half", false),
-            ("torn", false),
-            ("after", true),
-        ] {
-            assert_eq!(
-                store::meta_get(&conn, key).unwrap().is_some(),
-                kept,
-                "{key}"
-            );
-        }
-        let n: i64 = conn
-            .row("SELECT count(*) FROM updates", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 1, "the update is recorded once, not once per attempt");
-    }
-
-    #[test]
-    fn a_failing_follow_up_inside_a_write_is_undone_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("g.sqlite3")).unwrap();
-        let jobs = vec![
-            write(|c| {
-                store::meta_set(c, "call", "sent")?;
-                crate::runtime::wake::follow_up(c, "a test", |c| {
-                    store::meta_set(c, "follow", "1")?;
-                    Err(crate::Error::Invariant("no".into()))
-                })
-            })
-            .0,
-        ];
-        let answers = commit_group(&mut store.lock(), &jobs, &shared()).unwrap();
-        assert_eq!(answers_ok(&answers), vec![true]);
-        let conn = store.lock();
-        assert_eq!(
-            store::meta_get(&conn, "call").unwrap().as_deref(),
-            Some("sent")
-        );
-        assert_eq!(store::meta_get(&conn, "follow").unwrap(), None);
-    }
-}
+mod tests;

@@ -71,17 +71,17 @@ pub struct ZipRequest {
 
 /// Up to `limit` transcripts marked to be written, by communication.
 pub fn dirty(conn: &Connection, limit: usize) -> Result<Vec<Dirty>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT communication_id, full, version FROM archive_dirty ORDER BY communication_id LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-        Ok(Dirty {
-            comm: r.get(0)?,
-            full: r.get::<_, i64>(1)? != 0,
-            version: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        [i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| {
+            Ok(Dirty {
+                comm: r.get(0)?,
+                full: r.get::<_, i64>(1)? != 0,
+                version: r.get(2)?,
+            })
+        },
+    )?)
 }
 
 /// The transcript of `comm` was written for the mark `version`: clear the mark,
@@ -207,23 +207,12 @@ mod tests {
     use super::*;
     use crate::domain::CommId;
     use crate::store::Store;
+    use crate::store::testing::{temp_store, unassigned_communication};
 
+    /// Customer 7 and their unassigned communication 3.
     fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("a.sqlite3")).unwrap();
-        {
-            let conn = store.lock();
-            conn.exec(
-                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (7, 'C', 0, 0)",
-                [],
-            )
-            .unwrap();
-            conn.exec(
-                "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (3, 7, 'unassigned', 0)",
-                [],
-            )
-            .unwrap();
-        }
+        let (dir, store) = temp_store();
+        unassigned_communication(&store.lock(), 3, 7);
         (dir, store)
     }
 

@@ -73,12 +73,12 @@ pub fn figures(conn: &Connection, span: Span, specialist: Option<StaffId>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::testing::{closed_communication, temp_store};
 
     /// A closed communication `id` of Anna (5) or Boris (6) with its survey asked
     /// at `asked` and rated `rating` at `rated`.
     fn survey(conn: &Connection, id: i64, specialist: i64, asked: i64, rating: Option<(i64, i64)>) {
-        crate::store::testing::closed_communication(conn, id);
+        closed_communication(conn, id);
         conn.execute(
             "INSERT INTO surveys (communication_id, customer_id, specialist_id, asked_at, rating, rated_at)
              VALUES (?1, 42, ?2, ?3, ?4, ?5)",
@@ -89,8 +89,7 @@ mod tests {
 
     #[test]
     fn score_and_response_rate_count_what_the_span_holds() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         let all = Span { from: 0, to: 1_000 };
         assert_eq!(figures(&conn, all, None).unwrap(), Figures::default());

@@ -4,35 +4,27 @@
 use crate::store::Cached;
 use rusqlite::{Connection, params};
 
-use crate::domain::{Action, ChatId, CommId, Deadline, DeadlineKind};
+use crate::domain::{Action, CommId, Deadline, DeadlineKind};
 use crate::error::Result;
 
 /// The deadlines of a communication (at most one per kind).
 pub fn deadlines(conn: &Connection, comm: CommId) -> Result<Vec<Deadline>> {
-    let mut stmt = conn.prepare_cached(
+    let rows = conn.rows(
         "SELECT kind, step, started_at, due_at FROM deadlines WHERE communication_id = ?1 ORDER BY id",
-    )?;
-    let mut out = Vec::new();
-    for row in stmt.query_map([comm], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, u32>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, Option<i64>>(3)?,
-        ))
-    })? {
-        let (kind, step, started_at, due_at) = row?;
-        // A kind this version does not know is left alone.
-        if let Some(kind) = DeadlineKind::parse(&kind) {
-            out.push(Deadline {
+        [comm],
+        |r| {
+            let kind: String = r.get(0)?;
+            let (step, started_at, due_at) = (r.get(1)?, r.get(2)?, r.get(3)?);
+            // A kind this version does not know is left alone.
+            Ok(DeadlineKind::parse(&kind).map(|kind| Deadline {
                 kind,
                 step,
                 started_at,
                 due_at,
-            });
-        }
-    }
-    Ok(out)
+            }))
+        },
+    )?;
+    Ok(rows.into_iter().flatten().collect())
 }
 
 pub(super) fn schedule(
@@ -86,34 +78,31 @@ pub fn next_timer_of(conn: &mut Connection) -> Result<Option<i64>> {
 
 /// Actions whose time has come.
 pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Action>> {
-    let mut events = Vec::new();
-    let mut stmt = conn.prepare_cached(
+    let deadlines = conn.rows(
         "SELECT communication_id, kind FROM deadlines WHERE due_at <= ?1 ORDER BY due_at, id",
+        [now],
+        |r| {
+            let communication_id = r.get(0)?;
+            let kind: String = r.get(1)?;
+            Ok(match DeadlineKind::parse(&kind) {
+                Some(DeadlineKind::IdleClose) => Some(Action::IdleTimeout { communication_id }),
+                Some(kind) => Some(Action::Reminder {
+                    communication_id,
+                    kind,
+                }),
+                None => None,
+            })
+        },
     )?;
-    for row in stmt.query_map([now], |r| {
-        Ok((r.get::<_, CommId>(0)?, r.get::<_, String>(1)?))
-    })? {
-        let (communication_id, kind) = row?;
-        match DeadlineKind::parse(&kind) {
-            Some(DeadlineKind::IdleClose) => events.push(Action::IdleTimeout { communication_id }),
-            Some(kind) => events.push(Action::Reminder {
-                communication_id,
-                kind,
-            }),
-            None => {}
-        }
-    }
-    let mut stmt = conn.prepare_cached(
+    let albums = conn.rows(
         "SELECT chat_id, media_group_id FROM album_parts GROUP BY chat_id, media_group_id HAVING max(due_at) <= ?1",
+        [now],
+        |r| {
+            Ok(Action::AlbumDue {
+                chat_id: r.get(0)?,
+                media_group_id: r.get(1)?,
+            })
+        },
     )?;
-    for row in stmt.query_map([now], |r| {
-        Ok((r.get::<_, ChatId>(0)?, r.get::<_, String>(1)?))
-    })? {
-        let (chat_id, media_group_id) = row?;
-        events.push(Action::AlbumDue {
-            chat_id,
-            media_group_id,
-        });
-    }
-    Ok(events)
+    Ok(deadlines.into_iter().flatten().chain(albums).collect())
 }

@@ -115,8 +115,8 @@ pub fn rows(
     each: &mut dyn FnMut(&[Cell]) -> Result<()>,
 ) -> Result<u64> {
     match kind {
-        ExportKind::Communications => communications(conn, range, each),
-        ExportKind::Ratings => ratings(conn, range, each),
+        ExportKind::Communications => stream(conn, COMMUNICATIONS, range, each, communication),
+        ExportKind::Ratings => stream(conn, RATINGS, range, each, rating),
         ExportKind::Audit => audit(
             conn,
             &AuditFilter {
@@ -139,50 +139,77 @@ fn close_reason(stored: Option<String>) -> Cell {
 
 /// The communications opened in the range, with their figures (SPEC §6.1) and
 /// rating, by id.
-fn communications(
+const COMMUNICATIONS: &str =
+    "SELECT c.id, c.customer_id, c.status, c.opened_at, f.taken_at, f.first_response_at,
+        c.closed_at, c.close_reason, c.specialist_id, f.time_to_take_s,
+        f.first_response_s, f.resolution_s, f.customer_messages,
+        f.specialist_messages, f.transfers, s.rating
+    FROM communications c
+    LEFT JOIN comm_figures f ON f.communication_id = c.id
+    LEFT JOIN surveys s ON s.communication_id = c.id
+    WHERE c.opened_at >= ?1 AND c.opened_at < ?2
+    ORDER BY c.id";
+
+/// A row of [`COMMUNICATIONS`] as the cells of its columns.
+fn communication(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Cell; 17]> {
+    Ok([
+        Cell::Int(r.get(0)?),
+        Cell::Int(r.get(1)?),
+        // No departments yet: the one desk.
+        Cell::Text(String::new()),
+        Cell::Text(r.get(2)?),
+        Cell::Time(r.get(3)?),
+        opt_time(r.get(4)?),
+        opt_time(r.get(5)?),
+        opt_time(r.get(6)?),
+        close_reason(r.get(7)?),
+        opt_int(r.get(8)?),
+        opt_int(r.get(9)?),
+        opt_int(r.get(10)?),
+        opt_int(r.get(11)?),
+        opt_int(r.get(12)?),
+        opt_int(r.get(13)?),
+        opt_int(r.get(14)?),
+        opt_int(r.get(15)?),
+    ])
+}
+
+/// The ratings given, by rating time.
+const RATINGS: &str =
+    "SELECT communication_id, customer_id, specialist_id, rating, comment, rated_at
+    FROM surveys
+    WHERE rating IS NOT NULL AND rated_at >= ?1 AND rated_at < ?2
+    ORDER BY rated_at, communication_id";
+
+/// A row of [`RATINGS`] as the cells of its columns.
+fn rating(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Cell; 6]> {
+    Ok([
+        Cell::Int(r.get(0)?),
+        Cell::Int(r.get(1)?),
+        opt_int(r.get(2)?),
+        opt_int(r.get(3)?),
+        opt_text(r.get(4)?),
+        opt_time(r.get(5)?),
+    ])
+}
+
+/// Run `sql` (`?1` and `?2`: the range's bounds) and hand each row, as `cells`
+/// makes it, to `each`; how many rows there were.
+fn stream<const N: usize>(
     conn: &Connection,
+    sql: &str,
     range: Range,
     each: &mut dyn FnMut(&[Cell]) -> Result<()>,
+    cells: fn(&rusqlite::Row<'_>) -> rusqlite::Result<[Cell; N]>,
 ) -> Result<u64> {
-    let mut stmt = conn.prepare(
-        "SELECT c.id, c.customer_id, c.status, c.opened_at, f.taken_at, f.first_response_at,
-                c.closed_at, c.close_reason, c.specialist_id, f.time_to_take_s,
-                f.first_response_s, f.resolution_s, f.customer_messages,
-                f.specialist_messages, f.transfers, s.rating
-         FROM communications c
-         LEFT JOIN comm_figures f ON f.communication_id = c.id
-         LEFT JOIN surveys s ON s.communication_id = c.id
-         WHERE c.opened_at >= ?1 AND c.opened_at < ?2
-         ORDER BY c.id",
-    )?;
+    let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(params![
         range.since.unwrap_or(i64::MIN),
         range.until.unwrap_or(i64::MAX)
     ])?;
-    let time = |v: Option<i64>| v.map_or(Cell::Null, Cell::Time);
     let mut n = 0;
     while let Some(r) = rows.next()? {
-        let row = [
-            Cell::Int(r.get(0)?),
-            Cell::Int(r.get(1)?),
-            // No departments yet: the one desk.
-            Cell::Text(String::new()),
-            Cell::Text(r.get(2)?),
-            Cell::Time(r.get(3)?),
-            time(r.get(4)?),
-            time(r.get(5)?),
-            time(r.get(6)?),
-            close_reason(r.get(7)?),
-            opt_int(r.get(8)?),
-            opt_int(r.get(9)?),
-            opt_int(r.get(10)?),
-            opt_int(r.get(11)?),
-            opt_int(r.get(12)?),
-            opt_int(r.get(13)?),
-            opt_int(r.get(14)?),
-            opt_int(r.get(15)?),
-        ];
-        each(&row)?;
+        each(&cells(r)?)?;
         n += 1;
     }
     Ok(n)
@@ -192,37 +219,12 @@ fn opt_int(v: Option<i64>) -> Cell {
     v.map_or(Cell::Null, Cell::Int)
 }
 
-/// The ratings given, by rating time.
-fn ratings(
-    conn: &Connection,
-    range: Range,
-    each: &mut dyn FnMut(&[Cell]) -> Result<()>,
-) -> Result<u64> {
-    let mut stmt = conn.prepare(
-        "SELECT communication_id, customer_id, specialist_id, rating, comment, rated_at
-         FROM surveys
-         WHERE rating IS NOT NULL AND rated_at >= ?1 AND rated_at < ?2
-         ORDER BY rated_at, communication_id",
-    )?;
-    let mut rows = stmt.query(params![
-        range.since.unwrap_or(i64::MIN),
-        range.until.unwrap_or(i64::MAX)
-    ])?;
-    let mut n = 0;
-    while let Some(r) = rows.next()? {
-        let row = [
-            Cell::Int(r.get(0)?),
-            Cell::Int(r.get(1)?),
-            opt_int(r.get(2)?),
-            opt_int(r.get(3)?),
-            r.get::<_, Option<String>>(4)?
-                .map_or(Cell::Null, Cell::Text),
-            r.get::<_, Option<i64>>(5)?.map_or(Cell::Null, Cell::Time),
-        ];
-        each(&row)?;
-        n += 1;
-    }
-    Ok(n)
+fn opt_time(v: Option<i64>) -> Cell {
+    v.map_or(Cell::Null, Cell::Time)
+}
+
+fn opt_text(v: Option<String>) -> Cell {
+    v.map_or(Cell::Null, Cell::Text)
 }
 
 /// Which lines of the audit log: by time (`range`), and by who acted (an actor key:
@@ -304,9 +306,9 @@ pub fn audit(
 mod tests {
     use super::*;
     use crate::domain::{Change, CommId, CustomerId, Decision, MessageId, StaffId};
-    use crate::store::Store;
     use crate::store::apply::apply;
     use crate::store::desk::survey;
+    use crate::store::testing::{closed_communication, temp_store};
 
     fn apply_at(conn: &Connection, changes: Vec<Change>, now: i64) {
         let d = Decision {
@@ -318,7 +320,7 @@ mod tests {
 
     /// Communication `id` closed and its survey asked at 1_000.
     fn asked(conn: &Connection, id: i64) {
-        crate::store::testing::closed_communication(conn, id);
+        closed_communication(conn, id);
         apply_at(
             conn,
             vec![Change::NewSurvey {
@@ -343,8 +345,7 @@ mod tests {
 
     #[test]
     fn surveys_keep_their_rating_comment_and_window_and_ratings_are_listed_by_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("e.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         asked(&conn, 1);
         asked(&conn, 2);
@@ -449,7 +450,7 @@ mod tests {
         assert_eq!(until[0][0], Cell::Int(2));
         // Read-only beside the open store.
         drop(conn);
-        let ro = open_read_only(&dir.path().join("e.sqlite3")).unwrap();
+        let ro = open_read_only(store.path()).unwrap();
         assert_eq!(collect(&ro, Range::default()).len(), 2);
         assert!(ro.execute("DELETE FROM surveys", []).is_err());
     }

@@ -100,23 +100,13 @@ pub fn save(conn: &Connection, comm: CommId, f: &Figures) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::testing::{temp_store, unassigned_communication};
 
     #[test]
     fn figures_round_trip_with_unknown_counted_parts() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("f.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
-        conn.execute(
-            "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (42, 'A', 0, 0)",
-            [],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (3, 42, 'unassigned', 0)",
-            [],
-        )
-        .unwrap();
+        unassigned_communication(&conn, 3, 42);
         assert_eq!(of(&conn, CommId(3)).unwrap(), None);
         let f = Figures {
             opened_at: 1_000,

@@ -61,12 +61,11 @@ pub fn work_left(conn: &Connection) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::testing::{customer, temp_store};
 
     #[test]
     fn an_empty_database_has_no_backlog() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("h.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         assert_eq!(backlog(&conn).unwrap(), Backlog::default());
         assert_eq!(work_left(&conn).unwrap(), 0);
@@ -74,8 +73,7 @@ mod tests {
 
     #[test]
     fn backlog_counts_what_waits() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("h.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         for (created, status) in [(5, "pending"), (3, "pending"), (1, "sent")] {
             conn.exec(
@@ -95,11 +93,7 @@ mod tests {
             (3, "assigned", Some(101)),
             (4, "closed", None),
         ] {
-            conn.exec(
-                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (?1, 'C', 0, 0)",
-                [id],
-            )
-            .unwrap();
+            customer(&conn, id);
             conn.exec(
                 "INSERT INTO communications (customer_id, status, specialist_id, opened_at) VALUES (?1, ?2, ?3, 0)",
                 rusqlite::params![id, status, specialist],

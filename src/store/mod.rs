@@ -21,7 +21,7 @@ pub mod schema;
 pub mod secret;
 pub mod stats;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 pub mod updates;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +44,12 @@ pub trait Cached {
     where
         P: rusqlite::Params,
         F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+    /// Every row of [`rusqlite::Statement::query_map`] with a cached statement, each
+    /// read by `f`.
+    fn rows<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<Vec<T>>
+    where
+        P: rusqlite::Params,
+        F: FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
     /// Statements without parameters or results (savepoints), one after another.
     fn run_each(&self, sqls: &[&str]) -> rusqlite::Result<()>;
 }
@@ -59,6 +65,14 @@ impl Cached for Connection {
         F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     {
         self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    fn rows<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<Vec<T>>
+    where
+        P: rusqlite::Params,
+        F: FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_map(params, f)?.collect()
     }
 
     fn run_each(&self, sqls: &[&str]) -> rusqlite::Result<()> {
@@ -254,182 +268,4 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::CustomerId;
-
-    #[test]
-    fn fresh_database_is_at_latest_version() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db/x.sqlite3")).unwrap();
-        assert_eq!(store.schema_version().unwrap(), schema::latest_version());
-    }
-
-    #[test]
-    fn the_code_key_is_made_beside_the_database_and_kept_across_starts() {
-        use crate::domain::code_hash;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db/x.sqlite3");
-        let first = code_hash(
-            Store::open(&path).unwrap().code_key(),
-            CustomerId(1),
-            "123456",
-        );
-        let key_file = dir.path().join("db/relaydesk.key");
-        assert_eq!(
-            std::fs::metadata(&key_file).unwrap().len(),
-            crate::domain::CodeKey::LEN as u64
-        );
-        let again = code_hash(
-            Store::open(&path).unwrap().code_key(),
-            CustomerId(1),
-            "123456",
-        );
-        assert_eq!(first, again);
-        // A damaged key stops the start, naming the file.
-        std::fs::write(&key_file, b"short").unwrap();
-        let e = Store::open(&path).unwrap_err().to_string();
-        assert!(e.contains(&key_file.display().to_string()), "{e}");
-    }
-
-    #[test]
-    fn older_database_migrates_forward_without_loss() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("old.sqlite3");
-        {
-            let old = Store::open_at_version(&path, 1).unwrap();
-            assert_eq!(old.schema_version().unwrap(), 1);
-            let conn = old.lock();
-            meta_set(&conn, "poll_offset", "42").unwrap();
-            conn.exec(
-                "INSERT INTO updates (update_id, received_at, source, kind, outcome, raw)
-                 VALUES (7, 1, 'webhook', 'message', 'handled', '{}')",
-                [],
-            )
-            .unwrap();
-            conn.exec(
-                "INSERT INTO outbox (created_at, chat_id, method, params) VALUES (1, 5, 'sendMessage', '{}')",
-                [],
-            )
-            .unwrap();
-        }
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), schema::latest_version());
-        let conn = store.lock();
-        assert_eq!(
-            meta_get(&conn, "poll_offset").unwrap().as_deref(),
-            Some("42")
-        );
-        let n: i64 = conn
-            .row(
-                "SELECT count(*) FROM updates WHERE update_id = 7",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 1);
-        let pending: i64 = conn
-            .row(
-                "SELECT count(*) FROM outbox WHERE status = 'pending'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(pending, 1);
-        // The new tables exist and work.
-        conn.exec(
-            "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (1, 'A', 0, 0)",
-            [],
-        )
-        .unwrap();
-    }
-
-    #[test]
-    fn code_changes_touch_only_the_customers_latest_code() {
-        use crate::domain::{Change, Decision};
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("x.sqlite3")).unwrap();
-        let conn = store.lock();
-        for (customer, codes) in [(1, 2), (2, 1)] {
-            conn.exec(
-                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (?1, 'C', 0, 0)",
-                [customer],
-            )
-            .unwrap();
-            for _ in 0..codes {
-                conn.exec(
-                    "INSERT INTO auth_codes (customer_id, email, code_hash, created_at, expires_at)
-                     VALUES (?1, 'c@example.com', 'h', 0, 1)",
-                    [customer],
-                )
-                .unwrap();
-            }
-        }
-        let decision = Decision {
-            changes: vec![
-                Change::CodeAttempt {
-                    customer: CustomerId(1),
-                },
-                Change::CodeAttempt {
-                    customer: CustomerId(1),
-                },
-                Change::CodeUsed {
-                    customer: CustomerId(1),
-                },
-                Change::CodeSendFailed {
-                    customer: CustomerId(2),
-                },
-            ],
-            effects: Vec::new(),
-        };
-        apply::apply(&conn, &decision, 77).unwrap();
-        let codes: Vec<(i64, i64, Option<i64>, i64)> = conn
-            .prepare(
-                "SELECT customer_id, attempts, used_at, send_failed FROM auth_codes ORDER BY id",
-            )
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        assert_eq!(
-            codes,
-            [(1, 0, None, 0), (1, 2, Some(77), 0), (2, 0, None, 1)]
-        );
-    }
-
-    #[test]
-    fn invariants_are_enforced_by_the_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("x.sqlite3")).unwrap();
-        let conn = store.lock();
-        for id in [1, 2] {
-            conn.exec(
-                "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (?1, 'C', 0, 0)",
-                [id],
-            )
-            .unwrap();
-        }
-        let open = |customer: i64, status: &str, specialist: Option<i64>| {
-            conn.exec(
-                "INSERT INTO communications (customer_id, status, specialist_id, opened_at) VALUES (?1, ?2, ?3, 0)",
-                rusqlite::params![customer, status, specialist],
-            )
-        };
-        open(1, "assigned", Some(100)).unwrap();
-        // A second open communication of the same customer is refused.
-        assert!(open(1, "unassigned", None).is_err());
-        // A second active communication of the same specialist is refused.
-        assert!(open(2, "assigned", Some(100)).is_err());
-        // Assigned without a specialist is refused.
-        assert!(open(2, "assigned", None).is_err());
-        open(2, "unassigned", None).unwrap();
-        // Closed ones do not count.
-        conn.exec(
-            "UPDATE communications SET status = 'closed' WHERE customer_id = 1",
-            [],
-        )
-        .unwrap();
-        open(1, "unassigned", None).unwrap();
-    }
-}
+mod tests;

@@ -109,9 +109,11 @@ pub fn enqueue(conn: &Connection, send: &Send, now_ms: i64) -> Result<i64> {
 /// (a seek per chat), not by grouping every pending row: a backlog of thousands of
 /// calls to one chat costs no more than one call.
 pub fn heads(conn: &Connection, limit: usize) -> Result<Vec<Pending>> {
-    let mut stmt = conn.prepare_cached(HEADS)?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], pending_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(conn.rows(
+        HEADS,
+        [i64::try_from(limit).unwrap_or(i64::MAX)],
+        pending_row,
+    )?)
 }
 
 pub(crate) const HEADS: &str = "
@@ -132,15 +134,12 @@ pub(crate) const HEADS: &str = "
 
 /// The pending calls to `chat` after `after`, in order (candidates for merging).
 pub fn following(conn: &Connection, chat: i64, after: i64, limit: usize) -> Result<Vec<Pending>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT id, chat_id, method, params, purpose, attempts, not_before FROM outbox
          WHERE status = 'pending' AND chat_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-    )?;
-    let rows = stmt.query_map(
         params![chat, after, i64::try_from(limit).unwrap_or(100)],
         pending_row,
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?)
 }
 
 pub fn mark_sent(conn: &Connection, id: i64, result: &str, now_ms: i64) -> Result<()> {
@@ -182,7 +181,7 @@ pub fn pending_count(conn: &Connection) -> Result<i64> {
 mod tests {
     use super::*;
     use crate::domain::ChatId;
-    use crate::store::Store;
+    use crate::store::testing::{query_plan, temp_store};
 
     fn text(chat: i64, t: &str) -> Send {
         Send::from(Outgoing::plain(ChatId(chat), t.into()))
@@ -190,16 +189,9 @@ mod tests {
 
     #[test]
     fn heads_seek_the_pending_index_instead_of_scanning_the_backlog() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {HEADS}"))
-            .unwrap()
-            .query_map([10], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
+        let plan = query_plan(&conn, HEADS, [10]);
         assert!(
             plan.iter().all(|step| !step.starts_with("SCAN outbox")),
             "{plan:#?}"
@@ -212,8 +204,7 @@ mod tests {
 
     #[test]
     fn heads_keep_per_chat_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         let a1 = enqueue(&conn, &text(1, "a1"), 0).unwrap();
         let b1 = enqueue(&conn, &text(2, "b1"), 0).unwrap();
@@ -239,8 +230,7 @@ mod tests {
 
     #[test]
     fn the_heads_query_is_compiled_once_whatever_its_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         for i in 0..5 {
             conn.execute(
@@ -261,8 +251,7 @@ mod tests {
 
     #[test]
     fn rows_hold_typed_messages_and_coalesce_by_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("o.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         let keyed = |t: &str| Send {
             coalesce: Some("ann:1:-100".into()),

@@ -29,10 +29,7 @@ pub fn tally(conn: &Connection, who: StaffId, r: Range) -> Result<Tally> {
         conn.row(closed_sql, p, |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?;
-    let mut stmt = conn.prepare_cached(first_sql)?;
-    let mut first_responses = stmt
-        .query_map(p, |row| row.get(0))?
-        .collect::<Result<Vec<i64>, _>>()?;
+    let mut first_responses: Vec<i64> = conn.rows(first_sql, p, |row| row.get(0))?;
     // Sorted here rather than by SQLite (a temporary B-tree per query).
     first_responses.sort_unstable();
     let (ratings, good_ratings): (i64, i64) =
@@ -75,21 +72,14 @@ pub fn load(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::testing::{query_plan, temp_store};
 
     #[test]
     fn every_tally_is_read_from_an_index_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+        let (_dir, store) = temp_store();
         let conn = store.lock();
         for sql in TALLY_QUERIES {
-            let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap()
-                .query_map(params![5, 0, 1], |r| r.get::<_, String>(3))
-                .unwrap()
-                .map(|r| r.unwrap())
-                .collect();
+            let plan = query_plan(&conn, sql, params![5, 0, 1]);
             assert!(
                 plan.iter()
                     .all(|step| step.contains("USING COVERING INDEX")),

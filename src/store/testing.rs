@@ -1,6 +1,35 @@
-//! Rows the store's unit tests share.
+//! Databases and rows the unit tests share (the store's and those of the layers
+//! above it).
 
 use rusqlite::Connection;
+
+use crate::store::Store;
+
+/// A new database in a temporary folder, which lives as long as the `TempDir`.
+pub fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("test.sqlite3")).unwrap();
+    (dir, store)
+}
+
+/// Customer `id`, with a name and nothing else.
+pub fn customer(conn: &Connection, id: i64) {
+    conn.execute(
+        "INSERT INTO customers (id, first_name, created_at, updated_at) VALUES (?1, 'C', 0, 0)",
+        [id],
+    )
+    .unwrap();
+}
+
+/// Customer `customer_id` and their unassigned communication `id`.
+pub fn unassigned_communication(conn: &Connection, id: i64, customer_id: i64) {
+    customer(conn, customer_id);
+    conn.execute(
+        "INSERT INTO communications (id, customer_id, status, opened_at) VALUES (?1, ?2, 'unassigned', 0)",
+        [id, customer_id],
+    )
+    .unwrap();
+}
 
 /// Customer 42 (once) and their closed communication `id`.
 pub fn closed_communication(conn: &Connection, id: i64) {
@@ -15,4 +44,19 @@ pub fn closed_communication(conn: &Connection, id: i64) {
         [id],
     )
     .unwrap();
+}
+
+/// The one integer `sql` selects (a count, mostly).
+pub fn number(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// The steps of SQLite's plan for `sql` run with `params`.
+pub fn query_plan(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+    conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap()
+        .query_map(params, |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
 }

@@ -5,11 +5,7 @@ use super::*;
 pub(super) const WINDOW_MS: i64 = 600_000;
 
 fn closed_snapshot() -> Snapshot {
-    Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Assigned, Some(ANNA))),
-        ..Snapshot::default()
-    }
+    with_comm(comm(Status::Assigned, Some(ANNA)))
 }
 
 pub(super) fn survey() -> Survey {
@@ -37,15 +33,13 @@ pub(super) fn rated(rating: u8, until: i64) -> Survey {
     }
 }
 
+/// A press by `from`, named Ann, under a message in their own chat.
 pub(super) fn customer_press(from: i64, button: Button) -> Action {
-    Action::Press {
-        from: user(from, "Ann"),
-        button: Some(button),
-        press: Press {
-            callback: Some("q1".into()),
-            message: Some((ChatId(from), MessageId(78))),
-        },
-    }
+    press_by(
+        user(from, "Ann"),
+        Some(button),
+        (ChatId(from), MessageId(78)),
+    )
 }
 
 pub(super) fn rate(comm: i64, rating: u8) -> Button {
@@ -120,11 +114,7 @@ fn a_timeout_close_asks_too_and_a_disabled_survey_asks_nothing() {
     w.policy.csat.enabled = false;
     let d = w.decide(&event, &snap);
     assert!(the_survey_sent(&d).is_none());
-    assert!(
-        !d.changes
-            .iter()
-            .any(|c| matches!(c, Change::NewSurvey { .. }))
-    );
+    assert!(!any_change(&d, |c| matches!(c, Change::NewSurvey { .. })));
 }
 
 #[test]
@@ -274,12 +264,12 @@ pub(super) fn verified_with(s: Option<Survey>) -> Snapshot {
 fn the_next_text_in_the_window_is_the_comment_not_a_request() {
     let w = World::new();
     let snap = verified_with(Some(rated(4, NOW + 1_000)));
-    let d = w.decide(&Action::Message(text(CUSTOMER, 20, "Quick & kind")), &snap);
+    let d = w.decide(&says(CUSTOMER, 20, "Quick & kind"), &snap);
     assert!(d.changes.contains(&Change::Comment {
         comm: CommId(3),
         text: "Quick & kind".into()
     }));
-    assert!(!d.changes.iter().any(|c| matches!(c, Change::Open { .. })));
+    assert!(!any_change(&d, |c| matches!(c, Change::Open { .. })));
     assert!(texts_to(&d, CUSTOMER)[0].contains("Thank you for your feedback"));
     for staff in [ANNA, -100] {
         let seen = texts_to(&d, staff);
@@ -287,23 +277,9 @@ fn the_next_text_in_the_window_is_the_comment_not_a_request() {
         assert!(seen[0].contains("Quick &amp; kind"));
     }
     // After the window the same text opens a request.
-    let later = w.decide_at(
-        &Action::Message(text(CUSTOMER, 21, "A new problem")),
-        &snap,
-        NOW + 1_001,
-    );
-    assert!(
-        later
-            .changes
-            .iter()
-            .any(|c| matches!(c, Change::Open { .. }))
-    );
-    assert!(
-        !later
-            .changes
-            .iter()
-            .any(|c| matches!(c, Change::Comment { .. }))
-    );
+    let later = w.decide_at(&says(CUSTOMER, 21, "A new problem"), &snap, NOW + 1_001);
+    assert!(any_change(&later, |c| matches!(c, Change::Open { .. })));
+    assert!(!any_change(&later, |c| matches!(c, Change::Comment { .. })));
 }
 
 #[test]
@@ -327,5 +303,5 @@ fn skip_ends_the_wait_and_a_photo_ends_it_too() {
         &verified_with(Some(rated(5, NOW + 1_000))),
     );
     assert!(d.changes.contains(&Change::EndComment { comm: CommId(3) }));
-    assert!(d.changes.iter().any(|c| matches!(c, Change::Open { .. })));
+    assert!(any_change(&d, |c| matches!(c, Change::Open { .. })));
 }

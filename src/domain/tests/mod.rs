@@ -81,6 +81,11 @@ fn text(from: i64, msg: i64, text: &str) -> Incoming {
     }
 }
 
+/// `from`'s text message `msg` in their chat with the bot.
+fn says(from: i64, msg: i64, words: &str) -> Action {
+    Action::Message(text(from, msg, words))
+}
+
 fn customer(state: CustomerState) -> Customer {
     Customer {
         user: user(CUSTOMER, "Ann"),
@@ -104,6 +109,39 @@ fn comm(status: Status, specialist: Option<i64>) -> Communication {
         close_reason: None,
         department: String::new(),
         choosing: false,
+    }
+}
+
+/// Ann's text "hello" (message `msg`) in the log, at `NOW`.
+fn customer_entry(msg: i64) -> LogEntry {
+    LogEntry {
+        at: NOW,
+        role: Role::Customer,
+        sender_id: CUSTOMER,
+        chat_id: ChatId(CUSTOMER),
+        message_id: MessageId(msg),
+        kind: Kind::Text,
+        text: Some("hello".into()),
+        file_name: None,
+        file: None,
+    }
+}
+
+/// Ann, verified, and her communication `c`.
+fn with_comm(c: Communication) -> Snapshot {
+    Snapshot {
+        customer: Some(customer(CustomerState::Verified)),
+        communication: Some(c),
+        ..Snapshot::default()
+    }
+}
+
+/// Ann, verified, with nothing open: her next message opens request #3.
+fn new_request() -> Snapshot {
+    Snapshot {
+        customer: Some(customer(CustomerState::Verified)),
+        next_communication_id: CommId(3),
+        ..Snapshot::default()
     }
 }
 
@@ -214,41 +252,53 @@ fn edits(d: &Decision) -> Vec<EditSeen<'_>> {
         .collect()
 }
 
-fn press(from: i64, button: Button) -> Action {
+/// A press by `from` under `message` (`button: None`: data the adapter could not
+/// read).
+fn press_by(from: User, button: Option<Button>, message: (ChatId, MessageId)) -> Action {
     Action::Press {
-        from: user(from, "Staff"),
-        button: Some(button),
+        from,
+        button,
         press: Press {
             callback: Some("q1".into()),
-            message: Some((ChatId(-100), MessageId(1))),
+            message: Some(message),
         },
     }
 }
 
+/// A press by a member of staff under a message in the first service group.
+fn press(from: i64, button: Button) -> Action {
+    press_by(
+        user(from, "Staff"),
+        Some(button),
+        (ChatId(-100), MessageId(1)),
+    )
+}
+
 /// A press whose data the adapter could not read.
 fn junk_press(from: i64) -> Action {
-    Action::Press {
-        from: user(from, "Staff"),
-        button: None,
-        press: Press {
-            callback: Some("q1".into()),
-            message: Some((ChatId(-100), MessageId(1))),
-        },
-    }
+    press_by(user(from, "Staff"), None, (ChatId(-100), MessageId(1)))
+}
+
+/// Whether `d` makes a change that `f` picks.
+fn any_change(d: &Decision, f: impl Fn(&Change) -> bool) -> bool {
+    d.changes.iter().any(f)
+}
+
+/// Where the first of `d`'s changes that `f` picks stands.
+fn change_index(d: &Decision, f: impl Fn(&Change) -> bool) -> Option<usize> {
+    d.changes.iter().position(f)
+}
+
+/// Whether `d` sends an email.
+fn mails(d: &Decision) -> bool {
+    d.effects.iter().any(|e| matches!(e, Effect::Mail(_)))
 }
 
 #[test]
 fn a_first_request_opens_and_announces_with_a_take_button() {
     let w = World::new();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        next_communication_id: CommId(3),
-        ..Snapshot::default()
-    };
-    let d = w.decide(
-        &Action::Message(text(CUSTOMER, 7, "my <printer> & me")),
-        &snap,
-    );
+    let snap = new_request();
+    let d = w.decide(&says(CUSTOMER, 7, "my <printer> & me"), &snap);
     assert!(d.changes.contains(&Change::Open {
         id: CommId(3),
         customer: CustomerId(CUSTOMER)
@@ -275,8 +325,6 @@ fn a_first_request_opens_and_announces_with_a_take_button() {
 fn further_messages_edit_the_announcements() {
     let w = World::new();
     let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Unassigned, None)),
         announcements: vec![
             Announcement {
                 chat_id: ChatId(-100),
@@ -289,9 +337,9 @@ fn further_messages_edit_the_announcements() {
                 active: true,
             },
         ],
-        ..Snapshot::default()
+        ..with_comm(comm(Status::Unassigned, None))
     };
-    let d = w.decide(&Action::Message(text(CUSTOMER, 8, "more details")), &snap);
+    let d = w.decide(&says(CUSTOMER, 8, "more details"), &snap);
     let edits = edits(&d);
     assert_eq!(edits.len(), 1, "only announcements already sent are edited");
     let (chat, message, text, buttons, coalesce) = edits[0];
@@ -304,11 +352,7 @@ fn further_messages_edit_the_announcements() {
 #[test]
 fn take_refusals_name_the_reason() {
     let w = World::new();
-    let mut snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Assigned, Some(BORIS))),
-        ..Snapshot::default()
-    };
+    let mut snap = with_comm(comm(Status::Assigned, Some(BORIS)));
     assert!(
         answer(&w.decide(&press(ANNA, Button::Take(CommId(3))), &snap))
             .contains("already taken by Boris")
@@ -336,39 +380,21 @@ fn take_refusals_name_the_reason() {
 fn take_assigns_and_tells_everyone() {
     let w = World::new();
     let log = vec![
+        customer_entry(7),
         LogEntry {
-            at: NOW,
-            role: Role::Customer,
-            sender_id: CUSTOMER,
-            chat_id: ChatId(CUSTOMER),
-            message_id: MessageId(7),
-            kind: Kind::Text,
-            text: Some("hello".into()),
-            file_name: None,
-            file: None,
-        },
-        LogEntry {
-            at: NOW,
-            role: Role::Customer,
-            sender_id: CUSTOMER,
-            chat_id: ChatId(CUSTOMER),
-            message_id: MessageId(8),
             kind: Kind::Photo,
             text: None,
-            file_name: None,
-            file: None,
+            ..customer_entry(8)
         },
     ];
     let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Unassigned, None)),
         log,
         announcements: vec![Announcement {
             chat_id: ChatId(-100),
             message_id: Some(MessageId(11)),
             active: true,
         }],
-        ..Snapshot::default()
+        ..with_comm(comm(Status::Unassigned, None))
     };
     let d = w.decide(&press(ANNA, Button::Take(CommId(3))), &snap);
     assert!(d.changes.contains(&Change::Assign {
@@ -396,10 +422,8 @@ fn relay_both_ways_and_the_idle_deadline() {
     let w = World::new();
     let mut assigned = comm(Status::Assigned, Some(ANNA));
     let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(assigned.clone()),
         reply_copy: Some(MessageId(77)),
-        ..Snapshot::default()
+        ..with_comm(assigned.clone())
     };
     let mut reply = text(ANNA, 20, "try turning it off");
     reply.reply_to = Some(MessageId(19));
@@ -411,12 +435,8 @@ fn relay_both_ways_and_the_idle_deadline() {
     assert_eq!(copies(&d), vec![(CUSTOMER, ANNA, 20, Some(77))]);
 
     assigned.idle_deadline = Some(NOW + 10);
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(assigned),
-        ..Snapshot::default()
-    };
-    let d = w.decide(&Action::Message(text(CUSTOMER, 21, "it worked")), &snap);
+    let snap = with_comm(assigned);
+    let d = w.decide(&says(CUSTOMER, 21, "it worked"), &snap);
     assert!(d.changes.contains(&Change::SetDeadline {
         comm: CommId(3),
         at: None
@@ -427,16 +447,12 @@ fn relay_both_ways_and_the_idle_deadline() {
 #[test]
 fn album_parts_are_gathered_then_copied_together() {
     let w = World::new();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Assigned, Some(ANNA))),
-        ..Snapshot::default()
-    };
+    let snap = with_comm(comm(Status::Assigned, Some(ANNA)));
     let mut part = text(CUSTOMER, 30, "");
     part.kind = Some(Kind::Photo);
     part.media_group_id = Some("alb".into());
     let d = w.decide(&Action::Message(part), &snap);
-    assert!(d.changes.iter().any(|c| matches!(
+    assert!(any_change(&d, |c| matches!(
         c,
         Change::AlbumPart {
             target: ChatId(ANNA),
@@ -472,11 +488,7 @@ fn timeout_closes_only_when_due() {
     let w = World::new();
     let mut c = comm(Status::Assigned, Some(ANNA));
     c.idle_deadline = Some(NOW + 1_000);
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(c),
-        ..Snapshot::default()
-    };
+    let snap = with_comm(c);
     let event = Action::IdleTimeout {
         communication_id: CommId(3),
     };
@@ -494,11 +506,7 @@ fn timeout_closes_only_when_due() {
 #[test]
 fn release_puts_it_back_with_a_fresh_announcement() {
     let w = World::new();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Assigned, Some(ANNA))),
-        ..Snapshot::default()
-    };
+    let snap = with_comm(comm(Status::Assigned, Some(ANNA)));
     let d = w.decide(
         &Action::Command {
             from: user(ANNA, "Anna"),
@@ -551,10 +559,7 @@ fn a_blocked_customer_is_reported_to_the_specialist() {
 #[test]
 fn a_specialist_without_a_communication_gets_an_explanation() {
     let w = World::new();
-    let d = w.decide(
-        &Action::Message(text(ANNA, 1, "hello?")),
-        &Snapshot::default(),
-    );
+    let d = w.decide(&says(ANNA, 1, "hello?"), &Snapshot::default());
     assert!(texts_to(&d, ANNA)[0].contains("no active request"));
     assert!(d.changes.is_empty());
 }
@@ -567,12 +572,8 @@ fn a_request_opened_outside_working_hours_gets_one_auto_reply() {
     w.policy.hours = Some(hours);
     let day = w.policy.day_start(NOW);
     const H: i64 = 3_600_000;
-    let opening = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        next_communication_id: CommId(3),
-        ..Snapshot::default()
-    };
-    let message = Action::Message(text(CUSTOMER, 7, "help"));
+    let opening = new_request();
+    let message = says(CUSTOMER, 7, "help");
 
     // At 12:00 the desk is closed: received, then when the team is back.
     let d = w.decide_at(&message, &opening, day + 12 * H);
@@ -584,11 +585,7 @@ fn a_request_opened_outside_working_hours_gets_one_auto_reply() {
     assert!(!texts_with_buttons(&d, -100).is_empty(), "still announced");
 
     // A further message to the open communication: no second auto-reply.
-    let open = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Unassigned, None)),
-        ..Snapshot::default()
-    };
+    let open = with_comm(comm(Status::Unassigned, None));
     let d = w.decide_at(&message, &open, day + 12 * H + 60_000);
     assert!(texts_to(&d, CUSTOMER).is_empty());
 

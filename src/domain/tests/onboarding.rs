@@ -14,6 +14,14 @@ fn awaiting_code_snapshot(code: Code) -> Snapshot {
     }
 }
 
+/// Ann in `state`, nothing else loaded.
+fn customer_in(state: CustomerState) -> Snapshot {
+    Snapshot {
+        customer: Some(customer(state)),
+        ..Snapshot::default()
+    }
+}
+
 fn good_code() -> Code {
     Code {
         email: EmailAddress::parse("ann@example.com").unwrap(),
@@ -26,11 +34,24 @@ fn good_code() -> Code {
     }
 }
 
+/// The unkeyed SHA-256 of `code` an earlier version stored, in hex (it gives the
+/// code back to whoever tries the million codes).
+fn unkeyed_hash(code: &str) -> String {
+    ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("relaydesk:{CUSTOMER}:{code}").as_bytes(),
+    )
+    .as_ref()
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect()
+}
+
 #[test]
 fn a_stranger_is_welcomed_and_asked_for_an_email() {
     let w = World::new();
     let d = w.decide(
-        &Action::Message(text(CUSTOMER, 1, "hi, my printer is broken")),
+        &says(CUSTOMER, 1, "hi, my printer is broken"),
         &Snapshot::default(),
     );
     assert!(matches!(
@@ -48,33 +69,20 @@ fn a_stranger_is_welcomed_and_asked_for_an_email() {
 #[test]
 fn an_invalid_email_gets_its_reason_and_a_new_prompt() {
     let w = World::new();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::AwaitingEmail)),
-        ..Snapshot::default()
-    };
-    let d = w.decide(&Action::Message(text(CUSTOMER, 2, "ann@localhost")), &snap);
+    let snap = customer_in(CustomerState::AwaitingEmail);
+    let d = w.decide(&says(CUSTOMER, 2, "ann@localhost"), &snap);
     let said = texts_to(&d, CUSTOMER);
     assert!(said[0].contains("domain with a dot"), "{said:?}");
     assert!(said[1].contains("email address"));
-    assert!(
-        !d.changes
-            .iter()
-            .any(|c| matches!(c, Change::NewCode { .. }))
-    );
-    assert!(!d.effects.iter().any(|e| matches!(e, Effect::Mail(_))));
+    assert!(!any_change(&d, |c| matches!(c, Change::NewCode { .. })));
+    assert!(!mails(&d));
 }
 
 #[test]
 fn a_valid_email_gets_a_code_by_mail_and_only_its_hash_is_kept() {
     let w = World::new();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::AwaitingEmail)),
-        ..Snapshot::default()
-    };
-    let d = w.decide(
-        &Action::Message(text(CUSTOMER, 2, " Ann@Example.COM ")),
-        &snap,
-    );
+    let snap = customer_in(CustomerState::AwaitingEmail);
+    let d = w.decide(&says(CUSTOMER, 2, " Ann@Example.COM "), &snap);
     let new_code = d
         .changes
         .iter()
@@ -127,7 +135,7 @@ fn resend_respects_the_cooldown_and_the_hourly_cap() {
     snap.codes.last_sent_at = Some(NOW - 10_000);
     let d = w.decide(&press(CUSTOMER, Button::ResendCode), &snap);
     assert!(answer(&d).contains("in 50 s"), "{}", answer(&d));
-    assert!(!d.effects.iter().any(|e| matches!(e, Effect::Mail(_))));
+    assert!(!mails(&d));
 
     snap.codes.last_sent_at = Some(NOW - 61_000);
     snap.codes.sent_last_hour = 5;
@@ -136,7 +144,7 @@ fn resend_respects_the_cooldown_and_the_hourly_cap() {
 
     snap.codes.sent_last_hour = 2;
     let d = w.decide(&press(CUSTOMER, Button::ResendCode), &snap);
-    assert!(d.effects.iter().any(|e| matches!(e, Effect::Mail(_))));
+    assert!(mails(&d));
 }
 
 #[test]
@@ -144,7 +152,7 @@ fn wrong_codes_count_down_then_lock() {
     let w = World::new();
     let mut code = good_code();
     let d = w.decide(
-        &Action::Message(text(CUSTOMER, 3, "111111")),
+        &says(CUSTOMER, 3, "111111"),
         &awaiting_code_snapshot(code.clone()),
     );
     assert!(d.changes.contains(&Change::CodeAttempt {
@@ -153,29 +161,22 @@ fn wrong_codes_count_down_then_lock() {
     assert!(texts_to(&d, CUSTOMER)[0].contains("Tries left: 4"));
     code.attempts = 4;
     let d = w.decide(
-        &Action::Message(text(CUSTOMER, 4, "111111")),
+        &says(CUSTOMER, 4, "111111"),
         &awaiting_code_snapshot(code.clone()),
     );
     assert!(texts_to(&d, CUSTOMER)[0].contains("Too many wrong tries"));
     code.attempts = 5;
     // Even the right code is refused now.
-    let d = w.decide(
-        &Action::Message(text(CUSTOMER, 5, "654321")),
-        &awaiting_code_snapshot(code),
-    );
+    let d = w.decide(&says(CUSTOMER, 5, "654321"), &awaiting_code_snapshot(code));
     assert!(texts_to(&d, CUSTOMER)[0].contains("Too many wrong tries"));
-    assert!(
-        !d.changes
-            .iter()
-            .any(|c| matches!(c, Change::CodeUsed { .. }))
-    );
+    assert!(!any_change(&d, |c| matches!(c, Change::CodeUsed { .. })));
 }
 
 #[test]
 fn an_expired_code_is_refused() {
     let w = World::new();
     let d = w.decide_at(
-        &Action::Message(text(CUSTOMER, 3, "654321")),
+        &says(CUSTOMER, 3, "654321"),
         &awaiting_code_snapshot(good_code()),
         NOW + 600_000,
     );
@@ -186,13 +187,13 @@ fn an_expired_code_is_refused() {
 fn the_right_code_verifies_and_the_desk_is_told() {
     let w = World::new();
     let d = w.decide(
-        &Action::Message(text(CUSTOMER, 3, "654 321")),
+        &says(CUSTOMER, 3, "654 321"),
         &awaiting_code_snapshot(good_code()),
     );
     assert!(d.changes.contains(&Change::CodeUsed {
         customer: CustomerId(CUSTOMER)
     }));
-    assert!(d.changes.iter().any(|c| matches!(
+    assert!(any_change(&d, |c| matches!(
         c,
         Change::SetCustomerState {
             state: CustomerState::Verified,
@@ -244,16 +245,8 @@ fn a_code_hash_needs_the_key_it_was_made_with() {
         stored,
         crate::domain::onboarding::code_hash(&other, CustomerId(CUSTOMER), "654321")
     );
-    // Not the unkeyed SHA-256 an earlier version stored (which gives the code back
-    // to whoever tries the million codes).
-    let unkeyed: String = ring::digest::digest(
-        &ring::digest::SHA256,
-        format!("relaydesk:{CUSTOMER}:654321").as_bytes(),
-    )
-    .as_ref()
-    .iter()
-    .map(|b| format!("{b:02x}"))
-    .collect();
+    // Not the unkeyed SHA-256 an earlier version stored.
+    let unkeyed = unkeyed_hash("654321");
     assert!(!stored.contains(&unkeyed), "{stored}");
     assert!(!crate::domain::onboarding::code_matches(
         &key(),
@@ -275,22 +268,12 @@ fn a_code_hash_needs_the_key_it_was_made_with() {
 #[test]
 fn a_code_stored_before_codes_were_keyed_needs_a_new_code() {
     let w = World::new();
-    let unkeyed: String = ring::digest::digest(
-        &ring::digest::SHA256,
-        format!("relaydesk:{CUSTOMER}:654321").as_bytes(),
-    )
-    .as_ref()
-    .iter()
-    .map(|b| format!("{b:02x}"))
-    .collect();
+    let unkeyed = unkeyed_hash("654321");
     let code = Code {
         code_hash: unkeyed,
         ..good_code()
     };
-    let d = w.decide(
-        &Action::Message(text(CUSTOMER, 3, "654321")),
-        &awaiting_code_snapshot(code),
-    );
+    let d = w.decide(&says(CUSTOMER, 3, "654321"), &awaiting_code_snapshot(code));
     assert!(
         texts_to(&d, CUSTOMER)[0].contains("A new code is needed"),
         "{:?}",
@@ -306,22 +289,18 @@ fn email_can_change_only_during_onboarding() {
     let w = World::new();
     let snap = awaiting_code_snapshot(good_code());
     let d = w.decide(&press(CUSTOMER, Button::ChangeEmail), &snap);
-    assert!(d.changes.iter().any(|c| matches!(
+    assert!(any_change(&d, |c| matches!(
         c,
         Change::SetCustomerState {
             state: CustomerState::AwaitingEmail,
             ..
         }
     )));
-    let verified = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        ..Snapshot::default()
-    };
+    let verified = customer_in(CustomerState::Verified);
     let d = w.decide(&press(CUSTOMER, Button::ChangeEmail), &verified);
     assert!(answer(&d).contains("can no longer be changed"));
-    assert!(
-        d.changes
-            .iter()
-            .all(|c| !matches!(c, Change::SetCustomerState { .. }))
-    );
+    assert!(!any_change(&d, |c| matches!(
+        c,
+        Change::SetCustomerState { .. }
+    )));
 }

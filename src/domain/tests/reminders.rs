@@ -43,38 +43,27 @@ fn schedule(kind: DeadlineKind, step: u32, started_at: i64, due_at: Option<i64>)
     }
 }
 
-fn customer_entry(msg: i64) -> LogEntry {
-    LogEntry {
-        at: NOW,
-        role: Role::Customer,
-        sender_id: CUSTOMER,
-        chat_id: ChatId(CUSTOMER),
-        message_id: MessageId(msg),
-        kind: Kind::Text,
-        text: Some("hello".into()),
-        file_name: None,
-        file: None,
+fn reminder_sent(kind: DeadlineKind, step: u32, escalated: bool) -> Change {
+    Change::ReminderSent {
+        comm: CommId(3),
+        kind,
+        step,
+        escalated,
     }
 }
 
 fn unassigned_with(d: Deadline) -> Snapshot {
     Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Unassigned, None)),
         deadlines: vec![d],
-        ..Snapshot::default()
+        ..with_comm(comm(Status::Unassigned, None))
     }
 }
 
 #[test]
 fn opening_starts_the_unassigned_steps_counted_time() {
     let w = with_reminders();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        next_communication_id: CommId(3),
-        ..Snapshot::default()
-    };
-    let d = w.decide(&Action::Message(text(CUSTOMER, 7, "help")), &snap);
+    let snap = new_request();
+    let d = w.decide(&says(CUSTOMER, 7, "help"), &snap);
     assert!(d.changes.contains(&schedule(
         DeadlineKind::Unassigned,
         0,
@@ -83,12 +72,8 @@ fn opening_starts_the_unassigned_steps_counted_time() {
     )));
     assert!(d.touches_timers());
     // No steps configured: nothing is scheduled.
-    let d = World::new().decide(&Action::Message(text(CUSTOMER, 7, "help")), &snap);
-    assert!(
-        !d.changes
-            .iter()
-            .any(|c| matches!(c, Change::Schedule { .. }))
-    );
+    let d = World::new().decide(&says(CUSTOMER, 7, "help"), &snap);
+    assert!(!any_change(&d, |c| matches!(c, Change::Schedule { .. })));
 }
 
 #[test]
@@ -112,12 +97,10 @@ fn each_unassigned_step_is_a_new_message_with_take_and_the_last_escalates() {
         "controllers only at the last step"
     );
     assert!(edits(&d).is_empty(), "not an edit");
-    assert!(d.changes.contains(&Change::ReminderSent {
-        comm: CommId(3),
-        kind: DeadlineKind::Unassigned,
-        step: 0,
-        escalated: false,
-    }));
+    assert!(
+        d.changes
+            .contains(&reminder_sent(DeadlineKind::Unassigned, 0, false))
+    );
     assert!(d.changes.contains(&schedule(
         DeadlineKind::Unassigned,
         1,
@@ -141,12 +124,10 @@ fn each_unassigned_step_is_a_new_message_with_take_and_the_last_escalates() {
             .contains("Nobody has taken request #3 for 1h")
     );
     assert!(to_controller[0].1.is_none(), "controllers only watch");
-    assert!(d.changes.contains(&Change::ReminderSent {
-        comm: CommId(3),
-        kind: DeadlineKind::Unassigned,
-        step: 2,
-        escalated: true,
-    }));
+    assert!(
+        d.changes
+            .contains(&reminder_sent(DeadlineKind::Unassigned, 2, true))
+    );
     assert!(
         d.changes
             .contains(&schedule(DeadlineKind::Unassigned, 3, start, None))
@@ -170,15 +151,7 @@ fn steps_missed_while_down_fire_once_only_the_latest() {
         .iter()
         .filter(|c| matches!(c, Change::ReminderSent { .. }))
         .collect();
-    assert_eq!(
-        sent,
-        [&Change::ReminderSent {
-            comm: CommId(3),
-            kind: DeadlineKind::Unassigned,
-            step: 1,
-            escalated: false,
-        }]
-    );
+    assert_eq!(sent, [&reminder_sent(DeadlineKind::Unassigned, 1, false)]);
     assert!(d.changes.contains(&schedule(
         DeadlineKind::Unassigned,
         2,
@@ -211,11 +184,7 @@ fn a_step_never_fires_early_nor_after_its_condition_ended() {
         }]
     );
     // Answered meanwhile (no unanswered deadline any more): nothing.
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Assigned, Some(ANNA))),
-        ..Snapshot::default()
-    };
+    let snap = with_comm(comm(Status::Assigned, Some(ANNA)));
     let d = w.decide(&due(DeadlineKind::Unanswered), &snap);
     assert!(d.effects.is_empty() && d.changes.is_empty());
 }
@@ -224,25 +193,19 @@ fn a_step_never_fires_early_nor_after_its_condition_ended() {
 fn take_ends_the_unassigned_steps_and_starts_the_unanswered_ones() {
     let w = with_reminders();
     let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Unassigned, None)),
         log: vec![customer_entry(7)],
         deadlines: vec![deadline(DeadlineKind::Unassigned, 1, NOW - MIN, NOW + MIN)],
-        ..Snapshot::default()
+        ..with_comm(comm(Status::Unassigned, None))
     };
     let d = w.decide(&press(ANNA, Button::Take(CommId(3))), &snap);
     // The store drops every deadline with the assignment; the customer wrote before
     // the Take, so the unanswered steps count from it.
-    let assign = d
-        .changes
-        .iter()
-        .position(|c| matches!(c, Change::Assign { .. }));
-    let unanswered = d
-        .changes
-        .iter()
-        .position(|c| *c == schedule(DeadlineKind::Unanswered, 0, NOW, Some(NOW + 15 * MIN)));
+    let assign = change_index(&d, |c| matches!(c, Change::Assign { .. }));
+    let unanswered = change_index(&d, |c| {
+        *c == schedule(DeadlineKind::Unanswered, 0, NOW, Some(NOW + 15 * MIN))
+    });
     assert!(assign.is_some() && unanswered > assign, "{:?}", d.changes);
-    assert!(!d.changes.iter().any(|c| matches!(
+    assert!(!any_change(&d, |c| matches!(
         c,
         Change::Schedule {
             kind: DeadlineKind::Unassigned,
@@ -254,32 +217,20 @@ fn take_ends_the_unassigned_steps_and_starts_the_unanswered_ones() {
 #[test]
 fn release_starts_the_unassigned_steps_again() {
     let w = with_reminders();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Assigned, Some(ANNA))),
-        ..Snapshot::default()
-    };
+    let snap = with_comm(comm(Status::Assigned, Some(ANNA)));
     let d = w.decide(&press(ANNA, Button::Release(CommId(3))), &snap);
-    let release = d
-        .changes
-        .iter()
-        .position(|c| matches!(c, Change::Release { .. }));
-    let steps = d
-        .changes
-        .iter()
-        .position(|c| *c == schedule(DeadlineKind::Unassigned, 0, NOW, Some(NOW + 15 * MIN)));
+    let release = change_index(&d, |c| matches!(c, Change::Release { .. }));
+    let steps = change_index(&d, |c| {
+        *c == schedule(DeadlineKind::Unassigned, 0, NOW, Some(NOW + 15 * MIN))
+    });
     assert!(release.is_some() && steps > release, "{:?}", d.changes);
 }
 
 #[test]
 fn unanswered_counts_from_the_first_unanswered_message_and_ends_with_an_answer() {
     let w = with_reminders();
-    let assigned = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Assigned, Some(ANNA))),
-        ..Snapshot::default()
-    };
-    let d = w.decide(&Action::Message(text(CUSTOMER, 21, "hello?")), &assigned);
+    let assigned = with_comm(comm(Status::Assigned, Some(ANNA)));
+    let d = w.decide(&says(CUSTOMER, 21, "hello?"), &assigned);
     assert!(d.changes.contains(&schedule(
         DeadlineKind::Unanswered,
         0,
@@ -294,14 +245,10 @@ fn unanswered_counts_from_the_first_unanswered_message_and_ends_with_an_answer()
         NOW - MIN,
         NOW + 14 * MIN,
     )];
-    let d = w.decide(&Action::Message(text(CUSTOMER, 22, "anyone?")), &waiting);
-    assert!(
-        !d.changes
-            .iter()
-            .any(|c| matches!(c, Change::Schedule { .. }))
-    );
+    let d = w.decide(&says(CUSTOMER, 22, "anyone?"), &waiting);
+    assert!(!any_change(&d, |c| matches!(c, Change::Schedule { .. })));
     // The specialist answers: the steps end, the close warning is set before the close.
-    let d = w.decide(&Action::Message(text(ANNA, 23, "here")), &waiting);
+    let d = w.decide(&says(ANNA, 23, "here"), &waiting);
     assert!(d.changes.contains(&Change::Unschedule {
         comm: CommId(3),
         kind: DeadlineKind::Unanswered
@@ -319,10 +266,8 @@ fn unanswered_steps_remind_the_specialist_and_the_last_names_them_to_controllers
     let w = with_reminders();
     let start = NOW - 15 * MIN;
     let mut snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(comm(Status::Assigned, Some(ANNA))),
         deadlines: vec![deadline(DeadlineKind::Unanswered, 0, start, NOW)],
-        ..Snapshot::default()
+        ..with_comm(comm(Status::Assigned, Some(ANNA)))
     };
     let d = w.decide(&due(DeadlineKind::Unanswered), &snap);
     let to_anna = texts_to(&d, ANNA);
@@ -350,12 +295,10 @@ fn unanswered_steps_remind_the_specialist_and_the_last_names_them_to_controllers
     let d = w.decide_at(&due(DeadlineKind::Unanswered), &snap, start + 60 * MIN);
     assert_eq!(texts_to(&d, ANNA).len(), 1);
     assert!(texts_to(&d, 9)[0].contains("an answer from Anna for 1h"));
-    assert!(d.changes.contains(&Change::ReminderSent {
-        comm: CommId(3),
-        kind: DeadlineKind::Unanswered,
-        step: 2,
-        escalated: true,
-    }));
+    assert!(
+        d.changes
+            .contains(&reminder_sent(DeadlineKind::Unanswered, 2, true))
+    );
 }
 
 #[test]
@@ -364,10 +307,8 @@ fn the_close_warning_goes_to_the_customer_before_the_close_and_an_answer_cancels
     let mut c = comm(Status::Assigned, Some(ANNA));
     c.idle_deadline = Some(NOW + 10 * MIN);
     let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        communication: Some(c),
         deadlines: vec![deadline(DeadlineKind::CloseWarning, 0, NOW - 50 * MIN, NOW)],
-        ..Snapshot::default()
+        ..with_comm(c)
     };
     let d = w.decide(&due(DeadlineKind::CloseWarning), &snap);
     let to_customer = texts_to(&d, CUSTOMER);
@@ -380,10 +321,10 @@ fn the_close_warning_goes_to_the_customer_before_the_close_and_an_answer_cancels
         comm: CommId(3),
         kind: DeadlineKind::CloseWarning
     }));
-    assert!(!d.changes.iter().any(|c| matches!(c, Change::Close { .. })));
+    assert!(!any_change(&d, |c| matches!(c, Change::Close { .. })));
 
     // The customer answers: no close, no warning.
-    let d = w.decide(&Action::Message(text(CUSTOMER, 30, "still here")), &snap);
+    let d = w.decide(&says(CUSTOMER, 30, "still here"), &snap);
     assert!(d.changes.contains(&Change::SetDeadline {
         comm: CommId(3),
         at: None
