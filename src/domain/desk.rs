@@ -1,16 +1,16 @@
 //! The desk: opening communications, Take, relaying in both directions, release,
-//! close and timeout close. Announcements are in `announce`, delivery results in
+//! close and timeout close (what a specialist's commands and buttons lead to is
+//! sorted in `staff`). Announcements are in `announce`, delivery results in
 //! `delivery`, the reminder steps in `reminders`.
 
 use super::announce::{announce, controls_keyboard, entry, ms, refresh_announcements};
 use super::audit::{Actor, AuditAction, AuditEntry};
 use super::reminders::{has_deadline, start_steps};
 use super::{
-    Button, Change, ChatId, CommId, Command, Communication, Customer, CustomerId, DeadlineKind,
-    Decision, Env, Format, Incoming, Kind, LogEntry, MenuItem, MessageId, Outgoing, Press, Purpose,
-    Role, Snapshot, StaffId, Status, User,
+    Change, ChatId, CommId, Communication, Customer, DeadlineKind, Decision, Env, Format, Incoming,
+    Kind, LogEntry, MessageId, Outgoing, Press, Purpose, Role, Snapshot, StaffId, Status,
 };
-use super::{csat, menus, render, routing, toolbox};
+use super::{csat, render, routing};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 
 /// A verified customer writes.
@@ -50,7 +50,7 @@ pub fn customer_request(
                 d.change(Change::AwaitDepartment { comm: comm.id });
                 routing::ask_department(&comm, env, d);
             } else {
-                open_in_queue(&comm, customer, &[this], env, d);
+                routing::open_in_queue(&comm, customer, &[this], env, d);
             }
         }
         Some(comm) if comm.choosing => routing::while_choosing(m, comm, customer, snap, env, d),
@@ -91,33 +91,6 @@ pub fn customer_request(
                 relay(m, comm.id, specialist.chat(), None, snap, d);
             }
         }
-    }
-}
-
-/// A new request enters its queue: announced, its reminder steps started, the
-/// customer told (and, outside working hours, when the team is back).
-pub(super) fn open_in_queue(
-    comm: &Communication,
-    customer: &Customer,
-    log: &[LogEntry],
-    env: &Env<'_>,
-    d: &mut Decision,
-) {
-    announce(comm, customer, log, env, d);
-    start_steps(comm.id, DeadlineKind::Unassigned, env, d);
-    d.tell_customer(
-        customer.user.as_customer(),
-        env.texts
-            .render("request_received", &[("id", &comm.id.to_string())]),
-    );
-    if let Some(hours) = &env.policy.hours
-        && !hours.is_open(env.now)
-        && let Some(next) = hours.format_next_opening(env.now)
-    {
-        d.tell_customer(
-            customer.user.as_customer(),
-            env.texts.render("outside_hours", &[("next", &next)]),
-        );
     }
 }
 
@@ -319,50 +292,16 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     }
 }
 
-pub fn specialist_command(
-    from: &User,
-    chat: ChatId,
-    command: &Command,
-    snap: &Snapshot,
-    env: &Env<'_>,
-    d: &mut Decision,
-) {
-    match command {
-        Command::Start => d.say(
-            chat,
-            env.texts.render(
-                "specialist_greeting",
-                &[("name", &env.specialist_name(from.as_staff()))],
-            ),
-        ),
-        Command::Service => menus::service_menu(chat, env, d),
-        Command::Release => own_action(Own::Release, from.as_staff(), chat, None, snap, env, d),
-        Command::Close => own_action(Own::Close, from.as_staff(), chat, None, snap, env, d),
-        Command::Current => own_action(Own::Current, from.as_staff(), chat, None, snap, env, d),
-        Command::Unassigned => menus::unassigned(chat, snap, env, d),
-        Command::Users => menus::users(chat, None, None, snap, env, d),
-        Command::History => menus::history_picker(chat, None, None, snap, env, d),
-        // Staff get their stats before the desk is asked (see `decide`).
-        Command::Stats => {}
-        Command::Transfer => toolbox::transfer_list(from.as_staff(), None, snap, env, d),
-        Command::Note(text) => toolbox::note(from.as_staff(), text, snap, env, d),
-        Command::Canned(key) => toolbox::canned(from, key.as_deref(), None, snap, env, d),
-        Command::Block(target) => toolbox::block_command(from, target, snap, env, d),
-        Command::Unblock(target) => toolbox::unblock_command(from, target, snap, env, d),
-        Command::Other(_) => d.say(chat, env.texts.render("unknown_command", &[])),
-    }
-}
-
 /// What a specialist does with their own active communication.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Own {
+pub(super) enum Own {
     Current,
     Release,
     Close,
 }
 
 /// Current / release / close of the specialist's own active communication.
-fn own_action(
+pub(super) fn own_action(
     what: Own,
     me: StaffId,
     chat: ChatId,
@@ -397,103 +336,14 @@ fn own_action(
     }
 }
 
-pub fn specialist_button(
+pub(super) fn take(
     press: &Press,
-    from: &User,
-    data: &Button,
+    me: StaffId,
+    n: CommId,
     snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let me = from.as_staff();
-    let origin = press.message;
-    // Lists and menus answer in the specialist's private chat.
-    let chat = me.chat();
-    let target = snap.communication.as_ref();
-    match data {
-        Button::Take(n) => take(press, me, *n, snap, env, d),
-        Button::Release(n) | Button::Close(n) => {
-            let Some(comm) = target.filter(|c| {
-                c.id == *n && c.status == Status::Assigned && c.specialist_id == Some(me)
-            }) else {
-                d.answer(
-                    press,
-                    env.texts
-                        .render_plain("not_yours", &[("id", &n.to_string())]),
-                    true,
-                );
-                return;
-            };
-            d.answer(press, String::new(), false);
-            if matches!(data, Button::Release(_)) {
-                release(comm, me, snap, env, d);
-            } else {
-                close(comm, CloseBy::Specialist, env, d);
-            }
-        }
-        Button::Menu(MenuItem::Current) => {
-            own_action(Own::Current, me, chat, Some(press), snap, env, d)
-        }
-        Button::Menu(MenuItem::Release) => {
-            own_action(Own::Release, me, chat, Some(press), snap, env, d)
-        }
-        Button::Menu(MenuItem::Close) => {
-            own_action(Own::Close, me, chat, Some(press), snap, env, d)
-        }
-        Button::Menu(MenuItem::Unassigned) => {
-            d.answer(press, String::new(), false);
-            menus::unassigned(chat, snap, env, d);
-        }
-        Button::Menu(MenuItem::Transfer) | Button::Transfer(_) => {
-            toolbox::transfer_list(me, Some(press), snap, env, d)
-        }
-        Button::Menu(MenuItem::Canned) => {
-            d.answer(press, String::new(), false);
-            toolbox::canned(from, None, None, snap, env, d);
-        }
-        Button::Canned(key) => toolbox::canned(from, Some(key), Some(press), snap, env, d),
-        Button::TransferTo { comm, to } => {
-            toolbox::transfer_to(press, me, *comm, *to, snap, env, d)
-        }
-        Button::TransferQueue { comm, department } => {
-            toolbox::transfer_to_queue(press, me, *comm, *department, snap, env, d)
-        }
-        // A first page opens as a new message; turning pages edits it in place.
-        Button::Users {
-            after: CustomerId(0),
-        } => menus::users(chat, None, Some(press), snap, env, d),
-        Button::Users { .. } | Button::UsersBack { .. } => {
-            menus::users(chat, origin, Some(press), snap, env, d)
-        }
-        Button::History {
-            after: CustomerId(0),
-        } => menus::history_picker(chat, None, Some(press), snap, env, d),
-        Button::History { .. } | Button::HistoryBack { .. } => {
-            menus::history_picker(chat, origin, Some(press), snap, env, d)
-        }
-        Button::HistoryOf(_) => menus::history_of(chat, press, snap, env, d),
-        Button::ArchiveLast(_) | Button::ArchiveShow(_) => {
-            menus::archive_show(chat, press, snap, env, d)
-        }
-        Button::ArchiveList { customer, before } => {
-            let origin = if *before == CommId(0) { None } else { origin };
-            menus::archive_list(chat, origin, press, *customer, snap, env, d)
-        }
-        Button::ArchiveZip(_) => menus::archive_zip(chat, press, snap, env, d),
-        // Staff get their stats before the desk is asked (see `decide`).
-        Button::Stats { .. } => {}
-        Button::Noop => d.answer(press, String::new(), false),
-        Button::ChangeEmail | Button::ResendCode | Button::Department { .. } => {
-            d.answer(press, env.texts.render_plain("button_unknown", &[]), false)
-        }
-        // Surveys are decided before the presser's role is looked at.
-        Button::Rate { .. } | Button::SkipComment(_) => {
-            csat::press(press, from, data, snap, env, d)
-        }
-    }
-}
-
-fn take(press: &Press, me: StaffId, n: CommId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
     let id_text = n.to_string();
     let Some(comm) = snap
         .communication
@@ -696,7 +546,13 @@ fn send_history(
     }
 }
 
-fn release(comm: &Communication, me: StaffId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+pub(super) fn release(
+    comm: &Communication,
+    me: StaffId,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
     let id_text = comm.id.to_string();
     d.change(Change::Release { comm: comm.id });
     d.audit(AuditEntry::new(

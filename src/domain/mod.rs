@@ -27,6 +27,7 @@ pub mod render;
 mod routing;
 pub mod sanitize;
 pub mod split;
+mod staff;
 pub mod stats;
 pub mod texts;
 mod toolbox;
@@ -673,7 +674,7 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
                     _ => {}
                 }
             } else if policy.is_specialist(from.as_staff()) {
-                desk::specialist_command(from, *chat_id, command, snap, env, &mut d);
+                staff::specialist_command(from, *chat_id, command, snap, env, &mut d);
             } else if policy.is_controller(from.as_staff()) {
                 d.say(*chat_id, env.texts.render("controller_info", &[]));
             } else {
@@ -702,7 +703,7 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             }
             Some(button) => {
                 if policy.is_specialist(from.as_staff()) {
-                    desk::specialist_button(press, from, button, snap, env, &mut d);
+                    staff::specialist_button(press, from, button, snap, env, &mut d);
                 } else if matches!(button, Button::ChangeEmail | Button::ResendCode)
                     && !policy.is_controller(from.as_staff())
                 {

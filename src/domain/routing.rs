@@ -2,10 +2,11 @@
 //! to pick one (a button, or its number typed), then opens in that department's
 //! queue; its announcements, reminders and Take stay with that department.
 
-use super::desk::open_in_queue;
+use super::announce::announce;
+use super::reminders::start_steps;
 use super::{
-    Button, Change, Communication, Customer, Decision, Env, Incoming, Key, Keyboard, Kind, Press,
-    Role, Snapshot, User,
+    Button, Change, Communication, Customer, DeadlineKind, Decision, Env, Incoming, Key, Keyboard,
+    Kind, LogEntry, Press, Role, Snapshot, User,
 };
 
 /// The department buttons for a request waiting for its department.
@@ -120,4 +121,31 @@ fn open_in(
             .render("department_chosen", &[("department", &department.name)]),
     );
     open_in_queue(&opened, customer, &snap.log, env, d);
+}
+
+/// A new request enters its queue: announced, its reminder steps started, the
+/// customer told (and, outside working hours, when the team is back).
+pub(super) fn open_in_queue(
+    comm: &Communication,
+    customer: &Customer,
+    log: &[LogEntry],
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    announce(comm, customer, log, env, d);
+    start_steps(comm.id, DeadlineKind::Unassigned, env, d);
+    d.tell_customer(
+        customer.user.as_customer(),
+        env.texts
+            .render("request_received", &[("id", &comm.id.to_string())]),
+    );
+    if let Some(hours) = &env.policy.hours
+        && !hours.is_open(env.now)
+        && let Some(next) = hours.format_next_opening(env.now)
+    {
+        d.tell_customer(
+            customer.user.as_customer(),
+            env.texts.render("outside_hours", &[("next", &next)]),
+        );
+    }
 }
