@@ -532,6 +532,53 @@ mod tests {
         }
     }
 
+    /// The invariants hold in the database itself, whatever a decision says: a
+    /// transfer to a busy specialist, or of a communication its sender does not
+    /// hold, fails and changes nothing.
+    #[test]
+    fn the_database_refuses_a_transfer_that_would_break_an_invariant() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        let conn = store.lock();
+        open_comm(&conn, 1, 41, 1_000);
+        open_comm(&conn, 2, 42, 1_000);
+        let assign = |comm, who| Change::Assign {
+            comm: CommId(comm),
+            specialist: StaffId(who),
+        };
+        apply_all(&conn, vec![assign(1, 5), assign(2, 6)], 1_000);
+        let transfer = |from, to| Decision {
+            changes: vec![Change::Transfer {
+                comm: CommId(1),
+                from: StaffId(from),
+                to: StaffId(to),
+            }],
+            ..Decision::default()
+        };
+        // Specialist 6 is busy with communication 2: the unique index refuses.
+        assert!(apply(&conn, &transfer(5, 6), 2_000).is_err());
+        // Specialist 7 does not hold communication 1.
+        assert!(apply(&conn, &transfer(7, 8), 2_000).is_err());
+        let holder: i64 = conn
+            .row(
+                "SELECT specialist_id FROM communications WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(holder, 5);
+        // A free target takes it; the assignments follow.
+        apply(&conn, &transfer(5, 8), 3_000).unwrap();
+        let open: Vec<(i64, Option<i64>)> = conn
+            .prepare("SELECT specialist_id, released_at FROM assignments WHERE communication_id = 1 ORDER BY taken_at")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(open, [(5, Some(3_000)), (8, None)]);
+    }
+
     #[test]
     fn every_deadline_is_one_table_read_by_next_timer_and_due_timers() {
         let dir = tempfile::tempdir().unwrap();
