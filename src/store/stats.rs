@@ -5,7 +5,7 @@ use crate::store::Cached;
 use rusqlite::{Connection, params};
 
 use crate::domain::StaffId;
-use crate::domain::stats::{Range, Stats, StatsQuery, Tally};
+use crate::domain::stats::{Range, Responses, Stats, StatsQuery, Tally};
 use crate::error::Result;
 
 /// The statements of a tally, for the bench's query plans.
@@ -30,11 +30,11 @@ pub fn tally(conn: &Connection, who: StaffId, r: Range) -> Result<Tally> {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?;
     let mut stmt = conn.prepare_cached(first_sql)?;
-    let mut first_responses = stmt
-        .query_map(p, |row| row.get(0))?
-        .collect::<Result<Vec<i64>, _>>()?;
-    // Sorted here rather than by SQLite (a temporary B-tree per query).
-    first_responses.sort_unstable();
+    let first_responses = stmt
+        .query_map(p, |row| Ok((row.get(0)?, 1)))?
+        .collect::<Result<Vec<(i64, i64)>, _>>()?;
+    // Counted here rather than sorted by SQLite (a temporary B-tree per query).
+    let first_responses = Responses::from_counts(first_responses);
     let (ratings, good_ratings): (i64, i64) =
         conn.row(ratings_sql, p, |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(Tally {
