@@ -14,6 +14,25 @@ const COLUMNS: &str = "opened_at, taken_at, time_to_take_s, time_to_take_bs,
     last_specialist_at, closed_at, resolution_s, resolution_bs,
     customer_messages, specialist_messages, releases, transfers, reminders";
 
+/// The update of an existing row: an update in place, not the delete and insert of
+/// `INSERT OR REPLACE`, so that the triggers keeping the per-day sums of /stats
+/// (migration 11) see the row's old values.
+const UPDATE: &str = "opened_at = excluded.opened_at, taken_at = excluded.taken_at,
+    time_to_take_s = excluded.time_to_take_s, time_to_take_bs = excluded.time_to_take_bs,
+    first_response_at = excluded.first_response_at,
+    first_response_by = excluded.first_response_by,
+    first_response_s = excluded.first_response_s,
+    first_response_bs = excluded.first_response_bs,
+    waiting_since = excluded.waiting_since, waits = excluded.waits,
+    wait_sum_s = excluded.wait_sum_s, wait_sum_bs = excluded.wait_sum_bs,
+    wait_max_s = excluded.wait_max_s, wait_max_bs = excluded.wait_max_bs,
+    last_specialist_at = excluded.last_specialist_at, closed_at = excluded.closed_at,
+    resolution_s = excluded.resolution_s, resolution_bs = excluded.resolution_bs,
+    customer_messages = excluded.customer_messages,
+    specialist_messages = excluded.specialist_messages, releases = excluded.releases,
+    transfers = excluded.transfers, reminders = excluded.reminders,
+    closed_by = excluded.closed_by";
+
 fn span(wall: Option<i64>, counted: Option<i64>) -> Option<Span> {
     wall.map(|wall_s| Span {
         wall_s,
@@ -61,11 +80,12 @@ pub fn save(conn: &Connection, comm: CommId, f: &Figures) -> Result<()> {
     let counted = |s: Option<Span>| s.and_then(|s| s.counted_s);
     conn.exec(
         &format!(
-            "INSERT OR REPLACE INTO comm_figures (communication_id, {COLUMNS}, closed_by)
+            "INSERT INTO comm_figures (communication_id, {COLUMNS}, closed_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
                      ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,
                      CASE WHEN ?17 IS NOT NULL
-                          THEN (SELECT specialist_id FROM communications WHERE id = ?1) END)"
+                          THEN (SELECT specialist_id FROM communications WHERE id = ?1) END)
+             ON CONFLICT (communication_id) DO UPDATE SET {UPDATE}"
         ),
         params![
             comm,
