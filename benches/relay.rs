@@ -641,6 +641,16 @@ fn stats_and_export(conn: &rusqlite::Connection, now: i64) {
         (t.elapsed() / runs).as_secs_f64() * 1e3,
         q.staff.len()
     );
+    // Whole days from the per-day sums, the rest of a day from the rows.
+    let period = relaydesk::store::stats::plan(q.period);
+    println!("    the 30 days: {period:?}");
+    let (first, last) = period.days.unwrap_or_default();
+    for sql in relaydesk::store::stats::DAY_QUERIES {
+        println!(
+            "    plan: {}",
+            plan_of(conn, sql, &[SPECIALISTS.start, first, last])
+        );
+    }
     for sql in relaydesk::store::stats::TALLY_QUERIES {
         println!(
             "    plan: {}",
