@@ -406,13 +406,14 @@ mod tests {
         }
     }
 
-    type DayKey = (i64, i64);
+    /// Per (specialist, day): taken, closed, resolutions, their sum, ratings, good ones.
+    type DaySums = BTreeMap<(i64, i64), [i64; 6]>;
+    /// Per (specialist, day, seconds): how many first responses.
+    type FirstCounts = BTreeMap<(i64, i64, i64), i64>;
 
     /// The per-day sums as the rows tell them, added up here in Rust.
-    fn expected_sums(
-        conn: &Connection,
-    ) -> (BTreeMap<DayKey, [i64; 6]>, BTreeMap<(i64, i64, i64), i64>) {
-        let mut days: BTreeMap<DayKey, [i64; 6]> = BTreeMap::new();
+    fn expected_sums(conn: &Connection) -> (DaySums, FirstCounts) {
+        let mut days = DaySums::new();
         let day = |t: i64| t.div_euclid(DAY_MS);
         let all = |sql: &str| -> Vec<[Option<i64>; 4]> {
             conn.prepare(sql)
@@ -443,7 +444,7 @@ mod tests {
                 e[5] += i64::from(rating >= 4);
             }
         }
-        let mut firsts = BTreeMap::new();
+        let mut firsts = FirstCounts::new();
         for [who, at, s, _] in all(
             "SELECT first_response_by, first_response_at, first_response_s, NULL FROM comm_figures",
         ) {
@@ -458,7 +459,7 @@ mod tests {
     /// tally read through them equals the one read from the rows alone.
     fn check(conn: &Connection, dice: &mut Dice) {
         let (days, firsts) = expected_sums(conn);
-        let kept: BTreeMap<DayKey, [i64; 6]> = conn
+        let kept: DaySums = conn
             .prepare(
                 "SELECT specialist_id, day, taken, closed, resolutions, resolution_sum_s, ratings, good_ratings
                  FROM stats_days",
@@ -476,7 +477,7 @@ mod tests {
             .filter(|(_, sums)| *sums != [0; 6])
             .collect();
         assert_eq!(kept, days);
-        let kept_firsts: BTreeMap<(i64, i64, i64), i64> = conn
+        let kept_firsts: FirstCounts = conn
             .prepare("SELECT specialist_id, day, first_response_s, n FROM stats_first_responses")
             .unwrap()
             .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))
