@@ -6,8 +6,9 @@
 //! responses of each number of seconds). What a range holds of a day it covers only
 //! in part is read from the rows themselves, through their covering indexes: either
 //! that part is added to the sums, or the day is summed whole and the part outside
-//! the range taken away again, whichever reads fewer rows. A range ends now, so the
-//! part of today after its end is empty: today costs one day's sums.
+//! the range taken away again, whichever spans less time before the range's end. A
+//! range ends now, so the part of today after its end is empty: today costs one
+//! day's sums.
 
 use crate::store::Cached;
 use rusqlite::{Connection, params};
