@@ -550,7 +550,8 @@ fn scale_check() {
 }
 
 /// Ten specialists, each with their share of `n` closed communications over the
-/// last 90 days, every one with its recorded figures, a third of them rated.
+/// last 90 days, every one with its recorded figures, a third of them rated (the
+/// schema's triggers add each to the per-day sums of /stats as it is inserted).
 const SPECIALISTS: std::ops::Range<i64> = 2_000_000..2_000_010;
 
 fn generate_figures(store: &relaydesk::store::Store, customers: i64, n: i64, now: i64) {
@@ -641,6 +642,16 @@ fn stats_and_export(conn: &rusqlite::Connection, now: i64) {
         (t.elapsed() / runs).as_secs_f64() * 1e3,
         q.staff.len()
     );
+    // Whole days from the per-day sums, the rest of a day from the rows.
+    let period = relaydesk::store::stats::plan(q.period);
+    println!("    the 30 days: {period:?}");
+    let (first, last) = period.days.unwrap_or_default();
+    for sql in relaydesk::store::stats::DAY_QUERIES {
+        println!(
+            "    plan: {}",
+            plan_of(conn, sql, &[SPECIALISTS.start, first, last])
+        );
+    }
     for sql in relaydesk::store::stats::TALLY_QUERIES {
         println!(
             "    plan: {}",

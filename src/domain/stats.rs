@@ -48,13 +48,90 @@ impl StatsQuery {
     }
 }
 
+/// First responses in whole seconds, kept as how many there were of each: the
+/// median stays exact however many there are, and a team's total is a merge.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Responses {
+    /// (seconds, how many), by seconds ascending; every count above zero.
+    counts: Vec<(i64, i64)>,
+}
+
+impl Responses {
+    /// These first responses, in any order.
+    pub fn of(seconds: &[i64]) -> Self {
+        Responses::from_counts(seconds.iter().map(|s| (*s, 1)).collect())
+    }
+
+    /// From (seconds, count) pairs in any order, a second repeated or not; counts
+    /// that add up to zero or less leave no entry.
+    pub fn from_counts(mut counts: Vec<(i64, i64)>) -> Self {
+        counts.sort_unstable_by_key(|(s, _)| *s);
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(counts.len());
+        for (s, n) in counts {
+            match merged.last_mut() {
+                Some((last, m)) if *last == s => *m += n,
+                _ => merged.push((s, n)),
+            }
+        }
+        merged.retain(|(_, n)| *n > 0);
+        Responses { counts: merged }
+    }
+
+    /// (seconds, how many), by seconds ascending.
+    pub fn counts(&self) -> &[(i64, i64)] {
+        &self.counts
+    }
+
+    /// One more first response of `seconds`.
+    pub fn push(&mut self, seconds: i64) {
+        match self.counts.binary_search_by_key(&seconds, |(s, _)| *s) {
+            Ok(i) => self.counts[i].1 += 1,
+            Err(i) => self.counts.insert(i, (seconds, 1)),
+        }
+    }
+
+    /// How many first responses.
+    pub fn len(&self) -> i64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// Their sum in seconds.
+    pub fn sum(&self) -> i64 {
+        self.counts.iter().map(|(s, n)| s * n).sum()
+    }
+
+    /// The `i`-th smallest (from 0), if there are that many.
+    pub fn nth(&self, i: i64) -> Option<i64> {
+        let mut left = i;
+        for (s, n) in &self.counts {
+            if left < *n {
+                return Some(*s);
+            }
+            left -= n;
+        }
+        None
+    }
+
+    /// Add `other`'s first responses to these.
+    pub fn add(&mut self, other: &Responses) {
+        let mut both = Vec::with_capacity(self.counts.len() + other.counts.len());
+        both.extend_from_slice(&self.counts);
+        both.extend_from_slice(&other.counts);
+        *self = Responses::from_counts(both);
+    }
+}
+
 /// The figures of one specialist (or the team) over a range.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     pub taken: i64,
     pub closed: i64,
-    /// The first responses given in the range, in seconds, sorted.
-    pub first_responses: Vec<i64>,
+    /// The first responses given in the range, in seconds.
+    pub first_responses: Responses,
     pub resolution_sum_s: i64,
     pub resolutions: i64,
     pub ratings: i64,
@@ -67,14 +144,14 @@ impl Tally {
         let v = &self.first_responses;
         match v.len() {
             0 => None,
-            n if n % 2 == 1 => Some(v[n / 2]),
-            n => Some((v[n / 2 - 1] + v[n / 2]) / 2),
+            n if n % 2 == 1 => v.nth(n / 2),
+            n => Some((v.nth(n / 2 - 1)? + v.nth(n / 2)?) / 2),
         }
     }
 
     pub fn average_first_response(&self) -> Option<i64> {
-        let n = i64::try_from(self.first_responses.len()).unwrap_or(i64::MAX);
-        (n > 0).then(|| self.first_responses.iter().sum::<i64>() / n)
+        let n = self.first_responses.len();
+        (n > 0).then(|| self.first_responses.sum() / n)
     }
 
     pub fn average_resolution(&self) -> Option<i64> {
@@ -90,9 +167,7 @@ impl Tally {
     pub fn add(&mut self, other: &Tally) {
         self.taken += other.taken;
         self.closed += other.closed;
-        self.first_responses
-            .extend_from_slice(&other.first_responses);
-        self.first_responses.sort_unstable();
+        self.first_responses.add(&other.first_responses);
         self.resolution_sum_s += other.resolution_sum_s;
         self.resolutions += other.resolutions;
         self.ratings += other.ratings;
@@ -264,7 +339,7 @@ mod tests {
     #[test]
     fn medians_averages_and_scores() {
         let mut t = Tally {
-            first_responses: vec![10, 20, 60],
+            first_responses: Responses::of(&[10, 20, 60]),
             resolutions: 2,
             resolution_sum_s: 300,
             ratings: 4,
@@ -279,6 +354,46 @@ mod tests {
         assert_eq!(t.median_first_response(), Some(40));
         assert_eq!(Tally::default().median_first_response(), None);
         assert_eq!(Tally::default().score_percent(), None);
+    }
+
+    /// The median and average of a plain sorted list, as they were computed before
+    /// first responses were kept as counts.
+    fn by_list(mut v: Vec<i64>) -> (Option<i64>, Option<i64>) {
+        v.sort_unstable();
+        let n = v.len();
+        let median = match n {
+            0 => None,
+            n if n % 2 == 1 => Some(v[n / 2]),
+            n => Some((v[n / 2 - 1] + v[n / 2]) / 2),
+        };
+        let average = (n > 0).then(|| v.iter().sum::<i64>() / n as i64);
+        (median, average)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn counted_first_responses_give_the_figures_of_the_list(
+            a in proptest::collection::vec(0i64..50, 0..40),
+            b in proptest::collection::vec(0i64..50, 0..40),
+        ) {
+            let mut t = Tally { first_responses: Responses::of(&a), ..Tally::default() };
+            // A team's total merges the counts.
+            t.add(&Tally { first_responses: Responses::of(&b), ..Tally::default() });
+            let all: Vec<i64> = a.iter().chain(&b).copied().collect();
+            let (median, average) = by_list(all.clone());
+            proptest::prop_assert_eq!(t.median_first_response(), median);
+            proptest::prop_assert_eq!(t.average_first_response(), average);
+            proptest::prop_assert_eq!(t.first_responses.len(), all.len() as i64);
+            // Pushed one by one, or given as counts with some taken away again.
+            let mut pushed = Responses::default();
+            for s in &all {
+                pushed.push(*s);
+            }
+            proptest::prop_assert_eq!(&pushed, &t.first_responses);
+            let mut counts: Vec<(i64, i64)> = all.iter().map(|s| (*s, 1)).collect();
+            counts.extend(b.iter().map(|s| (*s, -1)));
+            proptest::prop_assert_eq!(Responses::from_counts(counts), Responses::of(&a));
+        }
     }
 
     #[test]

@@ -369,9 +369,242 @@ CREATE INDEX surveys_by_specialist ON surveys (specialist_id, rated_at, rating)
     WHERE rating IS NOT NULL;
 "#,
     ),
-    // 11: reserved for the stats aggregates of a parallel branch (merged next); a
-    // database that ran this empty step runs nothing for it.
-    M::up(""),
+    // 11: /stats from per-day sums (SPEC §6.4). For each specialist and UTC day (unix
+    // ms ÷ 86,400,000, rounded down): what the tallies count on that day — takes
+    // from `assignments`, closes and resolutions from `comm_figures`, ratings from
+    // `surveys` — and how many first responses of each whole number of seconds, so
+    // that medians stay exact. Triggers keep them in the transaction of every write
+    // to those rows, whoever makes it (`figures::save` updates its row in place for
+    // them to see the old values); what exists already is added up here. /stats
+    // reads whole days from these and the rest of a range from the rows themselves
+    // (`store/stats.rs`). A day whose rows went away may stay, at zero.
+    M::up(
+        r#"
+CREATE TABLE stats_days (
+    specialist_id    INTEGER NOT NULL,
+    day              INTEGER NOT NULL,
+    taken            INTEGER NOT NULL DEFAULT 0,
+    closed           INTEGER NOT NULL DEFAULT 0,
+    resolutions      INTEGER NOT NULL DEFAULT 0,   -- closes with a resolution time
+    resolution_sum_s INTEGER NOT NULL DEFAULT 0,
+    ratings          INTEGER NOT NULL DEFAULT 0,
+    good_ratings     INTEGER NOT NULL DEFAULT 0,   -- ratings of 4 or 5
+    PRIMARY KEY (specialist_id, day)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE stats_first_responses (
+    specialist_id    INTEGER NOT NULL,
+    day              INTEGER NOT NULL,
+    first_response_s INTEGER NOT NULL,
+    n                INTEGER NOT NULL,             -- how many, never 0
+    PRIMARY KEY (specialist_id, day, first_response_s)
+) STRICT, WITHOUT ROWID;
+
+INSERT INTO stats_days (specialist_id, day, taken, closed, resolutions, resolution_sum_s,
+    ratings, good_ratings)
+SELECT who, day, sum(taken), sum(closed), sum(resolutions), sum(resolution_sum_s),
+    sum(ratings), sum(good_ratings)
+FROM (
+    SELECT specialist_id AS who, (taken_at / 86400000 - (taken_at % 86400000 < 0)) AS day,
+        1 AS taken, 0 AS closed, 0 AS resolutions, 0 AS resolution_sum_s,
+        0 AS ratings, 0 AS good_ratings
+    FROM assignments
+    UNION ALL
+    SELECT closed_by, (closed_at / 86400000 - (closed_at % 86400000 < 0)),
+        0, 1, resolution_s IS NOT NULL, coalesce(resolution_s, 0), 0, 0
+    FROM comm_figures WHERE closed_by IS NOT NULL AND closed_at IS NOT NULL
+    UNION ALL
+    SELECT specialist_id, (rated_at / 86400000 - (rated_at % 86400000 < 0)), 0, 0, 0, 0, 1, rating >= 4
+    FROM surveys
+    WHERE specialist_id IS NOT NULL AND rated_at IS NOT NULL AND rating IS NOT NULL
+)
+GROUP BY who, day;
+INSERT INTO stats_first_responses (specialist_id, day, first_response_s, n)
+SELECT first_response_by, (first_response_at / 86400000 - (first_response_at % 86400000 < 0)),
+    first_response_s, count(*)
+FROM comm_figures
+WHERE first_response_by IS NOT NULL AND first_response_at IS NOT NULL
+  AND first_response_s IS NOT NULL
+GROUP BY 1, 2, 3;
+
+-- Takes: a row of assignments counts on the day and for the specialist of its Take.
+CREATE TRIGGER stats_taken_insert
+AFTER INSERT ON assignments
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, taken)
+    VALUES (NEW.specialist_id, (NEW.taken_at / 86400000 - (NEW.taken_at % 86400000 < 0)),
+        1)
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        taken = taken + excluded.taken;
+END;
+CREATE TRIGGER stats_taken_delete
+AFTER DELETE ON assignments
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, taken)
+    VALUES (OLD.specialist_id, (OLD.taken_at / 86400000 - (OLD.taken_at % 86400000 < 0)),
+        -1)
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        taken = taken + excluded.taken;
+END;
+CREATE TRIGGER stats_taken_update
+AFTER UPDATE OF specialist_id, taken_at ON assignments
+WHEN OLD.specialist_id IS NOT NEW.specialist_id
+   OR OLD.taken_at IS NOT NEW.taken_at
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, taken)
+    VALUES (OLD.specialist_id, (OLD.taken_at / 86400000 - (OLD.taken_at % 86400000 < 0)),
+        -1)
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        taken = taken + excluded.taken;
+    INSERT INTO stats_days (specialist_id, day, taken)
+    VALUES (NEW.specialist_id, (NEW.taken_at / 86400000 - (NEW.taken_at % 86400000 < 0)),
+        1)
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        taken = taken + excluded.taken;
+END;
+-- Closes and resolutions: on the day of the close, for the specialist who closed.
+CREATE TRIGGER stats_closed_insert
+AFTER INSERT ON comm_figures
+WHEN NEW.closed_by IS NOT NULL AND NEW.closed_at IS NOT NULL
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, closed, resolutions, resolution_sum_s)
+    VALUES (NEW.closed_by, (NEW.closed_at / 86400000 - (NEW.closed_at % 86400000 < 0)),
+        1, (NEW.resolution_s IS NOT NULL), coalesce(NEW.resolution_s, 0))
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        closed = closed + excluded.closed,
+        resolutions = resolutions + excluded.resolutions,
+        resolution_sum_s = resolution_sum_s + excluded.resolution_sum_s;
+END;
+CREATE TRIGGER stats_closed_delete
+AFTER DELETE ON comm_figures
+WHEN OLD.closed_by IS NOT NULL AND OLD.closed_at IS NOT NULL
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, closed, resolutions, resolution_sum_s)
+    VALUES (OLD.closed_by, (OLD.closed_at / 86400000 - (OLD.closed_at % 86400000 < 0)),
+        -1, -(OLD.resolution_s IS NOT NULL), -coalesce(OLD.resolution_s, 0))
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        closed = closed + excluded.closed,
+        resolutions = resolutions + excluded.resolutions,
+        resolution_sum_s = resolution_sum_s + excluded.resolution_sum_s;
+END;
+CREATE TRIGGER stats_closed_update
+AFTER UPDATE OF closed_by, closed_at, resolution_s ON comm_figures
+WHEN OLD.closed_by IS NOT NEW.closed_by
+   OR OLD.closed_at IS NOT NEW.closed_at
+   OR OLD.resolution_s IS NOT NEW.resolution_s
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, closed, resolutions, resolution_sum_s)
+    SELECT OLD.closed_by, (OLD.closed_at / 86400000 - (OLD.closed_at % 86400000 < 0)),
+        -1, -(OLD.resolution_s IS NOT NULL), -coalesce(OLD.resolution_s, 0)
+    WHERE OLD.closed_by IS NOT NULL AND OLD.closed_at IS NOT NULL
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        closed = closed + excluded.closed,
+        resolutions = resolutions + excluded.resolutions,
+        resolution_sum_s = resolution_sum_s + excluded.resolution_sum_s;
+    INSERT INTO stats_days (specialist_id, day, closed, resolutions, resolution_sum_s)
+    SELECT NEW.closed_by, (NEW.closed_at / 86400000 - (NEW.closed_at % 86400000 < 0)),
+        1, (NEW.resolution_s IS NOT NULL), coalesce(NEW.resolution_s, 0)
+    WHERE NEW.closed_by IS NOT NULL AND NEW.closed_at IS NOT NULL
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        closed = closed + excluded.closed,
+        resolutions = resolutions + excluded.resolutions,
+        resolution_sum_s = resolution_sum_s + excluded.resolution_sum_s;
+END;
+-- First responses: on the day they were given, for the specialist who gave them.
+CREATE TRIGGER stats_first_response_insert
+AFTER INSERT ON comm_figures
+WHEN NEW.first_response_by IS NOT NULL AND NEW.first_response_at IS NOT NULL
+  AND NEW.first_response_s IS NOT NULL
+BEGIN
+    INSERT INTO stats_first_responses (specialist_id, day, first_response_s, n)
+    VALUES (NEW.first_response_by, (NEW.first_response_at / 86400000 - (NEW.first_response_at % 86400000 < 0)),
+        NEW.first_response_s, 1)
+    ON CONFLICT (specialist_id, day, first_response_s) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER stats_first_response_delete
+AFTER DELETE ON comm_figures
+WHEN OLD.first_response_by IS NOT NULL AND OLD.first_response_at IS NOT NULL
+  AND OLD.first_response_s IS NOT NULL
+BEGIN
+    INSERT INTO stats_first_responses (specialist_id, day, first_response_s, n)
+    VALUES (OLD.first_response_by, (OLD.first_response_at / 86400000 - (OLD.first_response_at % 86400000 < 0)),
+        OLD.first_response_s, -1)
+    ON CONFLICT (specialist_id, day, first_response_s) DO UPDATE SET n = n + excluded.n;
+    DELETE FROM stats_first_responses
+    WHERE specialist_id = OLD.first_response_by
+      AND day = (OLD.first_response_at / 86400000 - (OLD.first_response_at % 86400000 < 0))
+      AND first_response_s = OLD.first_response_s AND n = 0;
+END;
+CREATE TRIGGER stats_first_response_update
+AFTER UPDATE OF first_response_by, first_response_at, first_response_s ON comm_figures
+WHEN OLD.first_response_by IS NOT NEW.first_response_by
+   OR OLD.first_response_at IS NOT NEW.first_response_at
+   OR OLD.first_response_s IS NOT NEW.first_response_s
+BEGIN
+    INSERT INTO stats_first_responses (specialist_id, day, first_response_s, n)
+    SELECT OLD.first_response_by, (OLD.first_response_at / 86400000 - (OLD.first_response_at % 86400000 < 0)),
+        OLD.first_response_s, -1
+    WHERE OLD.first_response_by IS NOT NULL AND OLD.first_response_at IS NOT NULL
+      AND OLD.first_response_s IS NOT NULL
+    ON CONFLICT (specialist_id, day, first_response_s) DO UPDATE SET n = n + excluded.n;
+    DELETE FROM stats_first_responses
+    WHERE specialist_id = OLD.first_response_by
+      AND day = (OLD.first_response_at / 86400000 - (OLD.first_response_at % 86400000 < 0))
+      AND first_response_s = OLD.first_response_s AND n = 0;
+    INSERT INTO stats_first_responses (specialist_id, day, first_response_s, n)
+    SELECT NEW.first_response_by, (NEW.first_response_at / 86400000 - (NEW.first_response_at % 86400000 < 0)),
+        NEW.first_response_s, 1
+    WHERE NEW.first_response_by IS NOT NULL AND NEW.first_response_at IS NOT NULL
+      AND NEW.first_response_s IS NOT NULL
+    ON CONFLICT (specialist_id, day, first_response_s) DO UPDATE SET n = n + excluded.n;
+END;
+-- Ratings: on the day of the latest rating, for the specialist rated.
+CREATE TRIGGER stats_rated_insert
+AFTER INSERT ON surveys
+WHEN NEW.specialist_id IS NOT NULL AND NEW.rated_at IS NOT NULL AND NEW.rating IS NOT NULL
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, ratings, good_ratings)
+    VALUES (NEW.specialist_id, (NEW.rated_at / 86400000 - (NEW.rated_at % 86400000 < 0)),
+        1, (NEW.rating >= 4))
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        ratings = ratings + excluded.ratings,
+        good_ratings = good_ratings + excluded.good_ratings;
+END;
+CREATE TRIGGER stats_rated_delete
+AFTER DELETE ON surveys
+WHEN OLD.specialist_id IS NOT NULL AND OLD.rated_at IS NOT NULL AND OLD.rating IS NOT NULL
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, ratings, good_ratings)
+    VALUES (OLD.specialist_id, (OLD.rated_at / 86400000 - (OLD.rated_at % 86400000 < 0)),
+        -1, -(OLD.rating >= 4))
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        ratings = ratings + excluded.ratings,
+        good_ratings = good_ratings + excluded.good_ratings;
+END;
+CREATE TRIGGER stats_rated_update
+AFTER UPDATE OF specialist_id, rated_at, rating ON surveys
+WHEN OLD.specialist_id IS NOT NEW.specialist_id
+   OR OLD.rated_at IS NOT NEW.rated_at
+   OR OLD.rating IS NOT NEW.rating
+BEGIN
+    INSERT INTO stats_days (specialist_id, day, ratings, good_ratings)
+    SELECT OLD.specialist_id, (OLD.rated_at / 86400000 - (OLD.rated_at % 86400000 < 0)),
+        -1, -(OLD.rating >= 4)
+    WHERE OLD.specialist_id IS NOT NULL AND OLD.rated_at IS NOT NULL
+      AND OLD.rating IS NOT NULL
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        ratings = ratings + excluded.ratings,
+        good_ratings = good_ratings + excluded.good_ratings;
+    INSERT INTO stats_days (specialist_id, day, ratings, good_ratings)
+    SELECT NEW.specialist_id, (NEW.rated_at / 86400000 - (NEW.rated_at % 86400000 < 0)),
+        1, (NEW.rating >= 4)
+    WHERE NEW.specialist_id IS NOT NULL AND NEW.rated_at IS NOT NULL
+      AND NEW.rating IS NOT NULL
+    ON CONFLICT (specialist_id, day) DO UPDATE SET
+        ratings = ratings + excluded.ratings,
+        good_ratings = good_ratings + excluded.good_ratings;
+END;
+"#,
+    ),
     // 12: the audit log (SPEC §7.6): one row per action recorded, written in the
     // transaction of the change it records and never changed afterwards. `actor`
     // is a Telegram id in decimal or 'system'; `action` one of the SPEC's names;
