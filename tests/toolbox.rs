@@ -266,6 +266,22 @@ async fn a_customer_picks_a_department_and_only_it_hears_of_the_request() {
     assert_eq!(desk.count_texts(NIGHT, "Wrong invoice"), 0);
     let bobs = request_of(&desk, BOB);
     assert_eq!(desk.comm_value::<String>("department", bobs), "billing");
+
+    // A controller's /stats has each department: its people's figures and its queue.
+    desk.say(HEAD, "/stats").await;
+    let stats = desk.wait_text(HEAD, "By department").await.text().unwrap();
+    let line = |name: &str| {
+        stats
+            .lines()
+            .find(|l| l.contains(name) && l.contains("queue"))
+            .unwrap_or_else(|| panic!("no line for {name} in {stats}"))
+            .to_string()
+    };
+    assert!(line("Billing").contains("queue 1,"), "{stats}");
+    assert!(
+        line("Tech").contains("taken 1") && line("Tech").contains("queue 0,"),
+        "{stats}"
+    );
 }
 
 #[tokio::test]

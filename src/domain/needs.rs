@@ -116,7 +116,10 @@ fn stats_needs(who: StaffId, days: u16, policy: &Policy, now: i64) -> Needs {
     if policy.is_controller(who) {
         let team = policy.specialists.iter().map(|s| s.chat_id).collect();
         Needs {
-            stats: Some(StatsQuery::new(team, true, days, now, day_start)),
+            stats: Some(
+                StatsQuery::new(team, true, days, now, day_start)
+                    .with_departments(policy.has_departments()),
+            ),
             ..Needs::default()
         }
     } else {
@@ -279,13 +282,16 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
             }
         }
         Action::DailyReport { day_start } => Needs {
-            stats: Some(StatsQuery::new(
-                policy.specialists.iter().map(|s| s.chat_id).collect(),
-                true,
-                1,
-                now,
-                *day_start,
-            )),
+            stats: Some(
+                StatsQuery::new(
+                    policy.specialists.iter().map(|s| s.chat_id).collect(),
+                    true,
+                    1,
+                    now,
+                    *day_start,
+                )
+                .with_departments(policy.has_departments()),
+            ),
             ..Needs::default()
         },
         Action::IdleTimeout { communication_id }

@@ -26,9 +26,17 @@ pub struct StatsQuery {
     pub today: Range,
     pub period: Range,
     pub days: u16,
+    /// The queue of each department too (a team's stats, with departments).
+    pub departments: bool,
 }
 
 impl StatsQuery {
+    /// With the queue of each department.
+    pub fn with_departments(mut self, departments: bool) -> Self {
+        self.departments = departments;
+        self
+    }
+
     /// Today and the last `days` calendar days (today included) at `now`, days
     /// starting as `day_start` says (in the desk's time zone).
     pub fn new(staff: Vec<StaffId>, team: bool, days: u16, now: i64, day_start: i64) -> Self {
@@ -44,6 +52,7 @@ impl StatsQuery {
                 to: now,
             },
             days,
+            departments: false,
         }
     }
 }
@@ -187,6 +196,8 @@ pub struct Stats {
     /// The queue now: how many wait, and since when the oldest.
     pub unassigned: i64,
     pub oldest_unassigned: Option<i64>,
+    /// With departments: each one's queue now (key, how many wait, the oldest).
+    pub queues: Vec<(String, i64, Option<i64>)>,
 }
 
 /// "1 h 5 min", "3 min", "45 s", "—".
@@ -315,21 +326,55 @@ pub fn team(
             ],
         ));
     }
-    let waiting = stats
-        .oldest_unassigned
-        .map(|since| duration(Some((env.now - since).max(0) / 1000)))
-        .unwrap_or_else(|| "—".into());
-    let text = env.texts.render_html(
+    let waited = |oldest: Option<i64>| {
+        oldest
+            .map(|since| duration(Some((env.now - since).max(0) / 1000)))
+            .unwrap_or_else(|| "—".into())
+    };
+    let mut text = env.texts.render_html(
         "stats_team",
         &[
             ("heading", heading),
             ("rows", &lines.join("\n")),
             ("total", &tally_line(env, &total)),
             ("unassigned", &stats.unassigned.to_string()),
-            ("waiting", &escape_html(&waiting)),
+            ("waiting", &escape_html(&waited(stats.oldest_unassigned))),
         ],
     );
+    if env.policy.has_departments() {
+        text.push_str(&departments(stats, env, &waited));
+    }
     show(chat, press, text, period_keys(env, stats.days), d);
+}
+
+/// Per department: its specialists' figures over the period and its queue now.
+fn departments(stats: &Stats, env: &Env<'_>, waited: &dyn Fn(Option<i64>) -> String) -> String {
+    let mut out = String::from("\n\n");
+    out.push_str(&env.texts.render("stats_departments", &[]));
+    for dep in &env.policy.departments {
+        let mut tally = Tally::default();
+        for (staff, _, period) in &stats.rows {
+            if dep.specialists.contains(staff) {
+                tally.add(period);
+            }
+        }
+        let (waiting, oldest) = stats
+            .queues
+            .iter()
+            .find(|(key, _, _)| *key == dep.key)
+            .map_or((0, None), |(_, n, oldest)| (*n, *oldest));
+        out.push('\n');
+        out.push_str(&env.texts.render_html(
+            "stats_department_row",
+            &[
+                ("name", &escape_html(&dep.name)),
+                ("line", &tally_line(env, &tally)),
+                ("unassigned", &waiting.to_string()),
+                ("waiting", &escape_html(&waited(oldest))),
+            ],
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

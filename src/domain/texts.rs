@@ -533,6 +533,16 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ),
     ("button_stats_days", "{days} дней", "{days} days"),
     (
+        "stats_departments",
+        "<b>По отделам:</b>",
+        "<b>By department:</b>",
+    ),
+    (
+        "stats_department_row",
+        "🏷 <b>{name}</b>: {line} · в очереди {unassigned}, дольше всех {waiting}",
+        "🏷 <b>{name}</b>: {line} · queue {unassigned}, the longest {waiting}",
+    ),
+    (
         "stats_team_heading",
         "Команда за {days} дн.",
         "The team, last {days} days",

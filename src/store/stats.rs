@@ -209,17 +209,30 @@ pub fn load(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
             tally(conn, *who, q.period)?,
         ));
     }
+    // The queue: not the requests still waiting for the customer's department.
     let (unassigned, oldest_unassigned): (i64, Option<i64>) = conn.row(
-        "SELECT count(*), min(opened_at) FROM communications WHERE status = 'unassigned'",
+        "SELECT count(*), min(opened_at) FROM communications
+         WHERE status = 'unassigned' AND choosing = 0",
         [],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
+    let queues = if q.departments {
+        conn.rows(
+            "SELECT department, count(*), min(opened_at) FROM communications
+             WHERE status = 'unassigned' AND choosing = 0 GROUP BY department",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?
+    } else {
+        Vec::new()
+    };
     Ok(Stats {
         days: q.days,
         rows,
         current: None,
         unassigned,
         oldest_unassigned,
+        queues,
     })
 }
 
