@@ -98,6 +98,14 @@ async fn a_transfer_hands_the_conversation_and_its_notes_to_the_colleague() {
     let text = std::fs::read_to_string(&transcript).unwrap();
     let note = text.lines().find(|l| l.contains("VIP customer")).unwrap();
     assert!(note.contains("note  Anna"), "{note}");
+
+    // The transfer is counted in the figures (SPEC §6.1), as exported.
+    let csv = desk.export("communications", "csv", &[]);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "transfers").unwrap();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!((row[0], row[column]), (id.to_string().as_str(), "1"), "{csv}");
 }
 
 #[tokio::test]
