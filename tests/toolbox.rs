@@ -105,7 +105,11 @@ async fn a_transfer_hands_the_conversation_and_its_notes_to_the_colleague() {
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let column = header.iter().position(|h| *h == "transfers").unwrap();
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!((row[0], row[column]), (id.to_string().as_str(), "1"), "{csv}");
+    assert_eq!(
+        (row[0], row[column]),
+        (id.to_string().as_str(), "1"),
+        "{csv}"
+    );
 }
 
 #[tokio::test]

@@ -784,4 +784,6 @@ fn record_figures(snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
 }
 
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod tests;

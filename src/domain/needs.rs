@@ -325,16 +325,10 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Incoming, Member, Press, User};
+    use crate::domain::{Incoming, Press, User};
 
     fn policy() -> Policy {
-        Policy {
-            specialists: vec![Member {
-                chat_id: StaffId(5),
-                name: "Anna".into(),
-            }],
-            ..Policy::default()
-        }
+        crate::domain::testing::anna_desk()
     }
 
     fn user(id: i64) -> User {

@@ -177,35 +177,14 @@ pub fn announcement(
 mod tests {
     use super::*;
     use crate::domain::texts::Texts;
-    use crate::domain::{
-        ChatId, CommId, CustomerId, CustomerState, EmailAddress, Member, MessageId, Policy, Status,
-        User,
-    };
+    use crate::domain::{ChatId, CommId, CustomerId, MessageId, Policy, Status};
 
     fn policy() -> Policy {
-        Policy {
-            specialists: vec![Member {
-                chat_id: StaffId(5),
-                name: "Anna".into(),
-            }],
-            ..Policy::default()
-        }
+        crate::domain::testing::anna_desk()
     }
 
     fn customer() -> Customer {
-        Customer {
-            user: User {
-                id: 42,
-                first_name: "<b>Ann</b> & co".into(),
-                username: Some("ann".into()),
-                ..User::default()
-            },
-            email: Some(EmailAddress::parse("ann@example.com").unwrap()),
-            state: CustomerState::Verified,
-            blocked: false,
-            banned: false,
-            ban_told: false,
-        }
+        crate::domain::testing::verified_customer("<b>Ann</b> & co")
     }
 
     fn comm() -> Communication {

@@ -119,9 +119,7 @@ impl Transcript<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{
-        ChatId, CommId, CustomerId, CustomerState, EmailAddress, FileNote, Kind, MessageId, User,
-    };
+    use crate::domain::{ChatId, CommId, CustomerId, FileNote, Kind, MessageId};
 
     #[test]
     fn header_and_lines() {
@@ -137,19 +135,7 @@ mod tests {
             department: String::new(),
             choosing: false,
         };
-        let customer = Customer {
-            user: User {
-                id: 42,
-                first_name: "Ann".into(),
-                username: Some("ann".into()),
-                ..User::default()
-            },
-            email: Some(EmailAddress::parse("ann@example.com").unwrap()),
-            state: CustomerState::Verified,
-            blocked: false,
-            banned: false,
-            ban_told: false,
-        };
+        let customer = crate::domain::testing::verified_customer("Ann");
         let log = vec![
             LogEntry {
                 at: 1000,

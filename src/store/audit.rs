@@ -4,7 +4,6 @@
 //! `export` (`relaydesk audit`, `relaydesk export audit`).
 
 use std::path::Path;
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, params};
 
@@ -53,18 +52,7 @@ pub fn require_table(conn: &Connection) -> Result<()> {
 /// waits for the service's transaction under way, up to 10 s). The database must
 /// exist and have been migrated by the service.
 pub fn record_beside_service(path: &Path, entry: &AuditEntry, at: i64) -> Result<()> {
-    if !path.exists() {
-        return Err(Error::io_path(
-            "open the database",
-            path,
-            std::io::Error::from(std::io::ErrorKind::NotFound),
-        ));
-    }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    let conn = super::beside::open_beside_service(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     require_table(&conn)?;
     insert(&conn, entry, at)
 }

@@ -4,12 +4,11 @@
 //! read-only (SQLite WAL lets it read while the service writes).
 
 use std::path::Path;
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, params};
 
 use crate::domain::CommId;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What can be exported. `messages` and `customers` join as they are built: a
 /// variant, its columns and its query.
@@ -92,19 +91,7 @@ pub struct Range {
 
 /// Open the database to read only, beside a running service.
 pub fn open_read_only(path: &Path) -> Result<Connection> {
-    if !path.exists() {
-        return Err(Error::io_path(
-            "open the database",
-            path,
-            std::io::Error::from(std::io::ErrorKind::NotFound),
-        ));
-    }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    Ok(conn)
+    super::beside::open_beside_service(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
 }
 
 /// Hand every row of `kind` in `range` to `each`, in order; how many there were.

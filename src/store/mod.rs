@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod archive;
 pub mod audit;
+mod beside;
 pub mod checkpoint;
 pub mod csat;
 pub mod deadlines;

@@ -114,6 +114,20 @@ struct Sums {
     first_responses: Vec<(i64, i64)>,
 }
 
+impl Sums {
+    fn tally(self) -> Tally {
+        Tally {
+            taken: self.taken,
+            closed: self.closed,
+            first_responses: Responses::from_counts(self.first_responses),
+            resolution_sum_s: self.resolution_sum_s,
+            resolutions: self.resolutions,
+            ratings: self.ratings,
+            good_ratings: self.good_ratings,
+        }
+    }
+}
+
 /// Add (`sign` 1) or take away (`sign` -1) the rows of `r` themselves.
 fn rows(conn: &Connection, who: StaffId, r: Range, sign: i64, sums: &mut Sums) -> Result<()> {
     let [taken_sql, closed_sql, first_sql, ratings_sql] = TALLY_QUERIES;
@@ -188,15 +202,7 @@ pub fn tally(conn: &Connection, who: StaffId, r: Range) -> Result<Tally> {
     for part in &plan.take {
         rows(conn, who, *part, -1, &mut sums)?;
     }
-    Ok(Tally {
-        taken: sums.taken,
-        closed: sums.closed,
-        first_responses: Responses::from_counts(sums.first_responses),
-        resolution_sum_s: sums.resolution_sum_s,
-        resolutions: sums.resolutions,
-        ratings: sums.ratings,
-        good_ratings: sums.good_ratings,
-    })
+    Ok(sums.tally())
 }
 
 /// What `/stats` shows for `q`.
@@ -399,15 +405,7 @@ mod tests {
         if r.from <= r.to {
             rows(conn, who, r, 1, &mut sums).unwrap();
         }
-        Tally {
-            taken: sums.taken,
-            closed: sums.closed,
-            first_responses: Responses::from_counts(sums.first_responses),
-            resolution_sum_s: sums.resolution_sum_s,
-            resolutions: sums.resolutions,
-            ratings: sums.ratings,
-            good_ratings: sums.good_ratings,
-        }
+        sums.tally()
     }
 
     /// Per (specialist, day): taken, closed, resolutions, their sum, ratings, good ones.
