@@ -200,12 +200,7 @@ fn a_transfer_to_another_department_requeues_it_there_only() {
 #[test]
 fn with_departments_a_new_request_waits_for_the_customers_choice() {
     let w = departments();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        next_communication_id: CommId(3),
-        ..Snapshot::default()
-    };
-    let d = w.decide(&Action::Message(text(CUSTOMER, 7, "help")), &snap);
+    let d = w.decide(&says(CUSTOMER, 7, "help"), &new_request());
     assert!(
         d.changes
             .contains(&Change::AwaitDepartment { comm: CommId(3) })
@@ -276,12 +271,7 @@ fn with_departments_a_new_request_waits_for_the_customers_choice() {
 #[test]
 fn without_departments_nothing_changes() {
     let w = World::new();
-    let snap = Snapshot {
-        customer: Some(customer(CustomerState::Verified)),
-        next_communication_id: CommId(3),
-        ..Snapshot::default()
-    };
-    let d = w.decide(&Action::Message(text(CUSTOMER, 7, "help")), &snap);
+    let d = w.decide(&says(CUSTOMER, 7, "help"), &new_request());
     assert!(
         !d.changes
             .iter()
