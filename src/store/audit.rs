@@ -53,6 +53,14 @@ pub fn require_table(conn: &Connection) -> Result<()> {
 /// waits for the service's transaction under way, up to 10 s). The database must
 /// exist and have been migrated by the service.
 pub fn record_beside_service(path: &Path, entry: &AuditEntry, at: i64) -> Result<()> {
+    let conn = open_beside_service(path)?;
+    insert(&conn, entry, at)
+}
+
+/// A read-write connection of the command line's own to the database at `path`,
+/// beside the running service (writes wait up to 10 s for the service's
+/// transaction under way); the database must exist and have the audit log.
+pub fn open_beside_service(path: &Path) -> Result<Connection> {
     if !path.exists() {
         return Err(Error::io_path(
             "open the database",
@@ -66,7 +74,7 @@ pub fn record_beside_service(path: &Path, entry: &AuditEntry, at: i64) -> Result
     )?;
     conn.busy_timeout(Duration::from_secs(10))?;
     require_table(&conn)?;
-    insert(&conn, entry, at)
+    Ok(conn)
 }
 
 #[cfg(test)]

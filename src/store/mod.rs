@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod archive;
 pub mod audit;
+pub mod backup;
 pub mod checkpoint;
 pub mod csat;
 pub mod deadlines;
@@ -15,6 +16,7 @@ pub mod export;
 pub mod figures;
 pub mod health;
 mod ids;
+pub mod import;
 pub mod mail;
 pub mod outbox;
 pub mod schema;
