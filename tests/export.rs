@@ -79,7 +79,10 @@ const COLUMNS: [(&str, &[&str]); 5] = [
             "rated_at",
         ],
     ),
-    ("audit", &["at", "actor", "action", "communication_id", "details"]),
+    (
+        "audit",
+        &["at", "actor", "action", "communication_id", "details"],
+    ),
 ];
 
 /// A CSV export read with a CSV reader: its header and its rows.
@@ -207,7 +210,10 @@ async fn a_scripted_day_is_exported_as_every_kind_in_both_formats() {
             "verified".into()
         ]
     );
-    assert!(rows[0][7].ends_with('Z') && rows[0][7].contains('T'), "{rows:?}");
+    assert!(
+        rows[0][7].ends_with('Z') && rows[0][7].contains('T'),
+        "{rows:?}"
+    );
     assert_eq!(rows[1][1], format!("'{EVES_NAME}"));
     assert_eq!(rows[1][4..7], ["true", "ru", "verified"]);
     assert_eq!(json[1]["name"], EVES_NAME);
@@ -225,7 +231,15 @@ async fn a_scripted_day_is_exported_as_every_kind_in_both_formats() {
     assert_eq!(ann[8], "specialist");
     assert_eq!(ann[9], ANNA.to_string());
     assert_eq!(ann[16], "4");
-    assert_eq!(rows[1][..4], [eves.to_string(), EVE.to_string(), "".into(), "unassigned".into()]);
+    assert_eq!(
+        rows[1][..4],
+        [
+            eves.to_string(),
+            EVE.to_string(),
+            "".into(),
+            "unassigned".into()
+        ]
+    );
     assert_eq!(rows[1][7], "");
     assert_eq!(json[0]["rating"], 4);
     assert_eq!(json[1]["closed_at"], Value::Null);
@@ -235,7 +249,15 @@ async fn a_scripted_day_is_exported_as_every_kind_in_both_formats() {
     let of_ann: Vec<(&str, &str, &str, &str, &str)> = rows
         .iter()
         .filter(|r| r[0] == id.to_string())
-        .map(|r| (r[2].as_str(), r[3].as_str(), r[4].as_str(), r[5].as_str(), r[6].as_str()))
+        .map(|r| {
+            (
+                r[2].as_str(),
+                r[3].as_str(),
+                r[4].as_str(),
+                r[5].as_str(),
+                r[6].as_str(),
+            )
+        })
         .collect();
     let (ann_id, anna_id) = (ANN.to_string(), ANNA.to_string());
     let file = of_ann
@@ -250,10 +272,28 @@ async fn a_scripted_day_is_exported_as_every_kind_in_both_formats() {
     assert_eq!(
         of_ann,
         [
-            ("customer", ann_id.as_str(), "text", "Where is my parcel?", ""),
-            ("specialist", anna_id.as_str(), "note", "check the courier first", ""),
+            (
+                "customer",
+                ann_id.as_str(),
+                "text",
+                "Where is my parcel?",
+                ""
+            ),
+            (
+                "specialist",
+                anna_id.as_str(),
+                "note",
+                "check the courier first",
+                ""
+            ),
             ("specialist", anna_id.as_str(), "canned", "Hello, Test!", ""),
-            ("specialist", anna_id.as_str(), "text", "It is on its way", ""),
+            (
+                "specialist",
+                anna_id.as_str(),
+                "text",
+                "It is on its way",
+                ""
+            ),
             ("customer", ann_id.as_str(), "document", "", file.as_str()),
         ]
     );
@@ -287,7 +327,10 @@ async fn a_scripted_day_is_exported_as_every_kind_in_both_formats() {
     assert_eq!(actions[5..], ["export"; 9]);
     assert_eq!(rows[5][4], "kind=customers format=csv to=stdout");
     assert_eq!(rows[8][4], "kind=communications format=json to=stdout");
-    assert_eq!(json.last().unwrap()["details"], "kind=audit format=json to=stdout");
+    assert_eq!(
+        json.last().unwrap()["details"],
+        "kind=audit format=json to=stdout"
+    );
     assert_eq!(json.last().unwrap()["actor"], "system");
 
     // --since / --until on each row's own time; the until day included.
@@ -298,7 +341,8 @@ async fn a_scripted_day_is_exported_as_every_kind_in_both_formats() {
         let (header, rows) = read_csv(&desk.export(what, "csv", &["--until", &yesterday]));
         assert_eq!(header, columns, "{what}");
         assert!(rows.is_empty(), "{what}");
-        let (_, rows) = read_csv(&desk.export(what, "csv", &["--since", &today, "--until", &today]));
+        let (_, rows) =
+            read_csv(&desk.export(what, "csv", &["--since", &today, "--until", &today]));
         // The audit log: the day's 5 actions and every export, this one included.
         let expected = if what == "audit" {
             5 + exports + 3
@@ -312,20 +356,33 @@ async fn a_scripted_day_is_exported_as_every_kind_in_both_formats() {
     // --out FILE: the same as stdout, the line saying where to.
     let out = desk.app.files.dir.path().join("messages.csv");
     let run = desk.cli(&["export", "messages", "--out", out.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(run.stdout.is_empty());
     assert_eq!(
         std::fs::read_to_string(&out).unwrap(),
         desk.export("messages", "csv", &[])
     );
-    let last: String = desk.app.files.db().query_row(
-        "SELECT details FROM audit WHERE action = 'export' ORDER BY id DESC LIMIT 1 OFFSET 1",
-        [],
-        |r| r.get(0),
-    ).unwrap();
-    assert_eq!(last, format!("kind=messages format=csv to={}", out.display()));
+    let last: String = desk
+        .app
+        .files
+        .db()
+        .query_row(
+            "SELECT details FROM audit WHERE action = 'export' ORDER BY id DESC LIMIT 1 OFFSET 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(
-        desk.app.count("SELECT count(*) FROM audit WHERE action = 'export'"),
+        last,
+        format!("kind=messages format=csv to={}", out.display())
+    );
+    assert_eq!(
+        desk.app
+            .count("SELECT count(*) FROM audit WHERE action = 'export'"),
         i64::try_from(exports + 2).unwrap()
     );
 }

@@ -69,9 +69,7 @@ pub enum Command {
     },
     /// Copy the database to PATH (which must not exist) while the service runs,
     /// and verify the copy.
-    Backup {
-        path: PathBuf,
-    },
+    Backup { path: PathBuf },
     /// Print the audit log, oldest first (while the service runs, too).
     Audit {
         /// From this UTC day on.
@@ -239,9 +237,8 @@ fn import(config: Option<PathBuf>, file: &std::path::Path, dry_run: bool) -> Exi
     let mut refused = false;
     let code = with_config(config, false, |config| {
         let report = crate::app::import::run(&config, file, dry_run)?;
-        let plural = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         for (line, id) in &report.imported.known {
             println!("line {line}: telegram_id {id} is a customer already: skipped");
         }

@@ -83,7 +83,9 @@ fn check(raw: &Raw) -> std::result::Result<NewCustomer, Vec<String>> {
             None
         }
         Some(Field::Json(Value::Number(n))) => n.as_i64().filter(|n| *n > 0).or_else(|| {
-            problems.push(format!("telegram_id must be a positive whole number, got {n}"));
+            problems.push(format!(
+                "telegram_id must be a positive whole number, got {n}"
+            ));
             None
         }),
         Some(Field::Text(t)) => t.trim().parse::<i64>().ok().filter(|n| *n > 0).or_else(|| {
@@ -93,7 +95,9 @@ fn check(raw: &Raw) -> std::result::Result<NewCustomer, Vec<String>> {
             None
         }),
         Some(Field::Json(v)) => {
-            problems.push(format!("telegram_id must be a positive whole number, got {v}"));
+            problems.push(format!(
+                "telegram_id must be a positive whole number, got {v}"
+            ));
             None
         }
     };
@@ -161,7 +165,10 @@ fn is_json(path: &Path, text: &str) -> bool {
     match path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("json") => true,
         Some(e) if e.eq_ignore_ascii_case("csv") => false,
-        _ => text.trim_start_matches('\u{feff}').trim_start().starts_with('['),
+        _ => text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('['),
     }
 }
 
@@ -233,11 +240,7 @@ fn csv_rows(text: &str, problems: &mut Vec<Problem>) -> Vec<Raw> {
         if record.len() != columns.len() {
             problems.push(Problem {
                 line,
-                what: format!(
-                    "has {} fields, the header {}",
-                    record.len(),
-                    columns.len()
-                ),
+                what: format!("has {} fields, the header {}", record.len(), columns.len()),
             });
             continue;
         }
@@ -354,10 +357,7 @@ pub fn read(path: &Path, text: &str) -> Read {
                 if let Some(first) = seen.get(&row.telegram_id) {
                     problems.push(Problem {
                         line: row.line,
-                        what: format!(
-                            "telegram_id {} is on line {first} already",
-                            row.telegram_id
-                        ),
+                        what: format!("telegram_id {} is on line {first} already", row.telegram_id),
                     });
                 } else {
                     seen.insert(row.telegram_id, row.line);
@@ -454,7 +454,10 @@ mod tests {
                     5,Eve\n";
         let read = read(Path::new("c.csv"), text);
         assert_eq!(
-            read.rows.iter().map(|r| (r.line, r.telegram_id)).collect::<Vec<_>>(),
+            read.rows
+                .iter()
+                .map(|r| (r.line, r.telegram_id))
+                .collect::<Vec<_>>(),
             [(2, 1), (3, 2)]
         );
         assert_eq!(read.rows[0].username.as_deref(), Some("ann"));
@@ -487,7 +490,10 @@ mod tests {
         let text = "[\n  {\"telegram_id\": 1, \"name\": \"Ann\", \"email\": \"ann@example.com\", \"verified\": true},\n  {\"telegram_id\": -2,\n   \"name\": \"Bob\", \"verified\": \"yes\"},\n  {\"telegram_id\": 3, \"name\": \"C\", \"phone\": 1},\n  7\n]\n";
         let read = read(Path::new("c.txt"), text);
         assert_eq!(read.rows.len(), 1);
-        assert_eq!(read.rows[0].email.as_ref().unwrap().as_str(), "ann@example.com");
+        assert_eq!(
+            read.rows[0].email.as_ref().unwrap().as_str(),
+            "ann@example.com"
+        );
         assert_eq!(
             lines(&read),
             [
@@ -501,7 +507,10 @@ mod tests {
             ("{}", "line 1: expected a JSON array of customers"),
             ("[\n{\"telegram_id\": 1,", "line 2: not JSON"),
             ("[]\n[]", "line 2: text after the array"),
-            ("[{\"telegram_id\": 1, \"name\": \"A\"}\n{", "line 2: expected , or ]"),
+            (
+                "[{\"telegram_id\": 1, \"name\": \"A\"}\n{",
+                "line 2: expected , or ]",
+            ),
         ] {
             let read = super::read(Path::new("c.json"), text);
             assert!(
@@ -510,6 +519,10 @@ mod tests {
                 lines(&read)
             );
         }
-        assert!(super::read(Path::new("c.json"), " [ ] ").problems.is_empty());
+        assert!(
+            super::read(Path::new("c.json"), " [ ] ")
+                .problems
+                .is_empty()
+        );
     }
 }

@@ -142,7 +142,9 @@ mod tests {
         assert_eq!(import(&path, &rows, 1_000, entry).unwrap(), expected);
         let conn = store.lock();
         let customers: Vec<(i64, String, Option<i64>, String)> = conn
-            .prepare("SELECT id, state, verified_at, email FROM customers WHERE id <> 7 ORDER BY id")
+            .prepare(
+                "SELECT id, state, verified_at, email FROM customers WHERE id <> 7 ORDER BY id",
+            )
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .unwrap()
@@ -156,9 +158,11 @@ mod tests {
             ]
         );
         let details: String = conn
-            .query_row("SELECT details FROM audit WHERE action = 'import'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT details FROM audit WHERE action = 'import'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(details, "added=2 skipped=1");
         drop(conn);
