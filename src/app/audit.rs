@@ -28,6 +28,7 @@ fn text_line(row: &[Cell]) -> String {
         Some(Cell::Time(ms)) => iso(*ms),
         Some(Cell::Int(n)) => n.to_string(),
         Some(Cell::Text(t)) => t.clone(),
+        Some(Cell::Bool(b)) => b.to_string(),
         Some(Cell::Null) | None => "-".to_string(),
     };
     let comm = match row.get(3) {

@@ -1,5 +1,5 @@
 //! The service's command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`,
-//! `export`, `audit`.
+//! `export`, `import`, `backup`, `audit`.
 //! The binary (`src/main.rs`) parses it, with `--config` and its own `demo` beside
 //! these, and hands them to [`run`].
 
@@ -55,6 +55,21 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Add customers from another system, from a JSON or CSV file (while the
+    /// service runs, too): all of them, or none if any row has a problem.
+    Import {
+        #[arg(value_enum)]
+        what: ImportWhat,
+        /// A JSON array, or CSV with a header row, of telegram_id, name, username,
+        /// email, verified.
+        file: PathBuf,
+        /// Check the file and report what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Copy the database to PATH (which must not exist) while the service runs,
+    /// and verify the copy.
+    Backup { path: PathBuf },
     /// Print the audit log, oldest first (while the service runs, too).
     Audit {
         /// From this UTC day on.
@@ -77,10 +92,14 @@ pub enum Command {
 /// What `export` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportWhat {
+    /// telegram_id, name, username, email, verified, language, state, first_seen
+    Customers,
     /// Each communication with its figures and rating (by opened_at)
     Communications,
     /// communication_id, customer_id, specialist_id, rating, comment, rated_at
     Ratings,
+    /// communication_id, at, role, sender_id, kind, text, file (by the message time)
+    Messages,
     /// The audit log: at, actor, action, communication_id, details
     Audit,
 }
@@ -88,11 +107,20 @@ pub enum ExportWhat {
 impl ExportWhat {
     pub fn kind(self) -> ExportKind {
         match self {
+            ExportWhat::Customers => ExportKind::Customers,
             ExportWhat::Communications => ExportKind::Communications,
+            ExportWhat::Messages => ExportKind::Messages,
             ExportWhat::Ratings => ExportKind::Ratings,
             ExportWhat::Audit => ExportKind::Audit,
         }
     }
+}
+
+/// What `import` adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportWhat {
+    /// Customers known from another system
+    Customers,
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +176,30 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
                 Ok(())
             })
         }
+        Command::Import {
+            what: ImportWhat::Customers,
+            file,
+            dry_run,
+        } => import(config, &file, dry_run),
+        Command::Backup { path } => {
+            if path.exists() {
+                eprintln!(
+                    "error: {} exists already; a backup never overwrites",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+            with_config(config, false, |config| {
+                let copied = crate::store::backup::backup(&config.database.path, &path)?;
+                println!(
+                    "backup written to {}: {} pages, {} bytes, integrity_check ok",
+                    path.display(),
+                    copied.pages,
+                    copied.bytes
+                );
+                Ok(())
+            })
+        }
         Command::Audit {
             since,
             until,
@@ -177,6 +229,39 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
             })
         }
     }
+}
+
+/// `relaydesk import customers FILE`: the skipped ids and the summary on stdout,
+/// every problem on stderr (exit 2: nothing imported).
+fn import(config: Option<PathBuf>, file: &std::path::Path, dry_run: bool) -> ExitCode {
+    let mut refused = false;
+    let code = with_config(config, false, |config| {
+        let report = crate::app::import::run(&config, file, dry_run)?;
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        for (line, id) in &report.imported.known {
+            println!("line {line}: telegram_id {id} is a customer already: skipped");
+        }
+        for p in &report.problems {
+            eprintln!("{p}");
+        }
+        let added = plural(report.imported.added, "customer", "customers");
+        let skipped = plural(report.imported.known.len(), "known id", "known ids");
+        if !report.problems.is_empty() {
+            refused = true;
+            eprintln!(
+                "error: {} in {}: nothing imported ({added} would be added, {skipped} skipped)",
+                plural(report.problems.len(), "problem", "problems"),
+                file.display()
+            );
+        } else if report.written {
+            println!("{added} imported, {skipped} skipped");
+        } else {
+            println!("dry run: {added} would be imported, {skipped} skipped; nothing changed");
+        }
+        Ok(())
+    });
+    if refused { ExitCode::from(2) } else { code }
 }
 
 /// glibc gives every thread that allocates its own heap arena, which multiplies the

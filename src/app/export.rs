@@ -85,6 +85,7 @@ fn csv_cell(cell: &Cell) -> String {
         Cell::Null => String::new(),
         Cell::Int(n) => defused(&n.to_string()).into_owned(),
         Cell::Text(t) => defused(t).into_owned(),
+        Cell::Bool(b) => b.to_string(),
         Cell::Time(ms) => iso(*ms),
     }
 }
@@ -94,6 +95,7 @@ fn json_cell(cell: &Cell) -> serde_json::Value {
         Cell::Null => serde_json::Value::Null,
         Cell::Int(n) => (*n).into(),
         Cell::Text(t) => t.clone().into(),
+        Cell::Bool(b) => (*b).into(),
         Cell::Time(ms) => iso(*ms).into(),
     }
 }

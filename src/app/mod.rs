@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod cli;
 pub mod export;
+pub mod import;
 pub mod logging;
 pub mod shutdown;
 

@@ -52,9 +52,17 @@ pub fn require_table(conn: &Connection) -> Result<()> {
 /// waits for the service's transaction under way, up to 10 s). The database must
 /// exist and have been migrated by the service.
 pub fn record_beside_service(path: &Path, entry: &AuditEntry, at: i64) -> Result<()> {
+    let conn = open_beside_service(path)?;
+    insert(&conn, entry, at)
+}
+
+/// A read-write connection of the command line's own to the database at `path`,
+/// beside the running service (writes wait up to 10 s for the service's
+/// transaction under way); the database must exist and have the audit log.
+pub fn open_beside_service(path: &Path) -> Result<Connection> {
     let conn = super::beside::open_beside_service(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     require_table(&conn)?;
-    insert(&conn, entry, at)
+    Ok(conn)
 }
 
 #[cfg(test)]

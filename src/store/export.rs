@@ -10,25 +10,31 @@ use rusqlite::{Connection, OpenFlags, params};
 use crate::domain::CommId;
 use crate::error::Result;
 
-/// What can be exported. `messages` and `customers` join as they are built: a
-/// variant, its columns and its query.
+/// What can be exported (SPEC §9): each kind is a variant, its columns, a query and
+/// a row-to-cells function run by one [`stream`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
+    Customers,
     Communications,
+    Messages,
     Ratings,
     Audit,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 3] = [
+    pub const ALL: [ExportKind; 5] = [
+        ExportKind::Customers,
         ExportKind::Communications,
+        ExportKind::Messages,
         ExportKind::Ratings,
         ExportKind::Audit,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            ExportKind::Customers => "customers",
             ExportKind::Communications => "communications",
+            ExportKind::Messages => "messages",
             ExportKind::Ratings => "ratings",
             ExportKind::Audit => "audit",
         }
@@ -37,6 +43,25 @@ impl ExportKind {
     /// The columns, in order (SPEC, "Details that hold across §6–§10").
     pub fn columns(self) -> &'static [&'static str] {
         match self {
+            ExportKind::Customers => &[
+                "telegram_id",
+                "name",
+                "username",
+                "email",
+                "verified",
+                "language",
+                "state",
+                "first_seen",
+            ],
+            ExportKind::Messages => &[
+                "communication_id",
+                "at",
+                "role",
+                "sender_id",
+                "kind",
+                "text",
+                "file",
+            ],
             ExportKind::Communications => &[
                 "id",
                 "customer_id",
@@ -78,6 +103,8 @@ pub enum Cell {
     Null,
     Int(i64),
     Text(String),
+    /// `true` / `false`.
+    Bool(bool),
     /// A moment in unix ms (written as ISO 8601 UTC).
     Time(i64),
 }
@@ -102,7 +129,9 @@ pub fn rows(
     each: &mut dyn FnMut(&[Cell]) -> Result<()>,
 ) -> Result<u64> {
     match kind {
+        ExportKind::Customers => stream(conn, CUSTOMERS, range, each, customer),
         ExportKind::Communications => stream(conn, COMMUNICATIONS, range, each, communication),
+        ExportKind::Messages => stream(conn, MESSAGES, range, each, message),
         ExportKind::Ratings => stream(conn, RATINGS, range, each, rating),
         ExportKind::Audit => audit(
             conn,
@@ -124,10 +153,89 @@ fn close_reason(stored: Option<String>) -> Cell {
     }
 }
 
+/// The customers first seen in the range (`created_at`: their first contact, or
+/// their import), by Telegram id: the table in its own order, so nothing is sorted
+/// aside.
+const CUSTOMERS: &str = "SELECT id, first_name, last_name, username, email,
+        verified_at IS NOT NULL OR state = 'verified', language, state, blocked_at,
+        banned_at, created_at
+    FROM customers
+    WHERE created_at >= ?1 AND created_at < ?2
+    ORDER BY id";
+
+/// A customer's state as exported: `blocked` (by the staff, SPEC §7.5) before
+/// `unreachable` (the customer blocked the bot, §10) before where onboarding stands
+/// (`awaiting_email`, `awaiting_code`, `verified`).
+fn customer_state(stored: &str, blocked_bot: bool, banned: bool) -> &'static str {
+    if banned {
+        "blocked"
+    } else if blocked_bot {
+        "unreachable"
+    } else {
+        crate::domain::CustomerState::parse(stored).as_str()
+    }
+}
+
+/// A row of [`CUSTOMERS`] as the cells of its columns.
+fn customer(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Cell; 8]> {
+    let first: String = r.get(1)?;
+    let last: Option<String> = r.get(2)?;
+    let name = match last.filter(|l| !l.is_empty()) {
+        Some(last) => format!("{first} {last}"),
+        None => first,
+    };
+    let state: String = r.get(7)?;
+    let blocked_bot = r.get::<_, Option<i64>>(8)?.is_some();
+    let banned = r.get::<_, Option<i64>>(9)?.is_some();
+    Ok([
+        Cell::Int(r.get(0)?),
+        Cell::Text(name),
+        opt_text(r.get(3)?),
+        opt_text(r.get(4)?),
+        Cell::Bool(r.get(5)?),
+        opt_text(r.get(6)?),
+        Cell::Text(customer_state(&state, blocked_bot, banned).into()),
+        Cell::Time(r.get(10)?),
+    ])
+}
+
+/// The messages of communications written in the range, by id (the order they
+/// were stored): what the customer and the specialist wrote, internal notes (kind
+/// `note`, never sent to the customer), canned answers (`canned`), edits (`edit`).
+/// `file` is the file's place under `archive.dir`, when the message has one.
+const MESSAGES: &str =
+    "SELECT m.communication_id, m.at, m.role, m.sender_id, m.kind, m.text, c.customer_id,
+        f.saved_name, m.file_name
+    FROM messages m
+    JOIN communications c ON c.id = m.communication_id
+    LEFT JOIN archive_files f ON f.message_row = m.id
+    WHERE m.at >= ?1 AND m.at < ?2
+    ORDER BY m.id";
+
+/// A row of [`MESSAGES`] as the cells of its columns.
+fn message(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Cell; 7]> {
+    let comm: i64 = r.get(0)?;
+    let customer: i64 = r.get(6)?;
+    let saved: Option<String> = r.get(7)?;
+    let file = match saved {
+        Some(name) => Cell::Text(format!("{customer}/{comm}/files/{name}")),
+        None => opt_text(r.get(8)?),
+    };
+    Ok([
+        Cell::Int(comm),
+        Cell::Time(r.get(1)?),
+        Cell::Text(r.get(2)?),
+        Cell::Int(r.get(3)?),
+        Cell::Text(r.get(4)?),
+        opt_text(r.get(5)?),
+        file,
+    ])
+}
+
 /// The communications opened in the range, with their figures (SPEC §6.1) and
 /// rating, by id.
 const COMMUNICATIONS: &str =
-    "SELECT c.id, c.customer_id, c.status, c.opened_at, f.taken_at, f.first_response_at,
+    "SELECT c.id, c.customer_id, c.department, c.status, c.opened_at, f.taken_at, f.first_response_at,
         c.closed_at, c.close_reason, c.specialist_id, f.time_to_take_s,
         f.first_response_s, f.resolution_s, f.customer_messages,
         f.specialist_messages, f.transfers, s.rating
@@ -142,15 +250,13 @@ fn communication(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Cell; 17]> {
     Ok([
         Cell::Int(r.get(0)?),
         Cell::Int(r.get(1)?),
-        // No departments yet: the one desk.
-        Cell::Text(String::new()),
         Cell::Text(r.get(2)?),
-        Cell::Time(r.get(3)?),
-        opt_time(r.get(4)?),
+        Cell::Text(r.get(3)?),
+        Cell::Time(r.get(4)?),
         opt_time(r.get(5)?),
         opt_time(r.get(6)?),
-        close_reason(r.get(7)?),
-        opt_int(r.get(8)?),
+        opt_time(r.get(7)?),
+        close_reason(r.get(8)?),
         opt_int(r.get(9)?),
         opt_int(r.get(10)?),
         opt_int(r.get(11)?),
@@ -158,6 +264,7 @@ fn communication(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Cell; 17]> {
         opt_int(r.get(13)?),
         opt_int(r.get(14)?),
         opt_int(r.get(15)?),
+        opt_int(r.get(16)?),
     ])
 }
 

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod archive;
 pub mod audit;
+pub mod backup;
 mod beside;
 pub mod checkpoint;
 pub mod csat;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod figures;
 pub mod health;
 mod ids;
+pub mod import;
 pub mod mail;
 pub mod outbox;
 pub mod schema;

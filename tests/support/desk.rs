@@ -347,6 +347,12 @@ impl Desk {
     /// `relaydesk ARGS…` run by the built binary beside the running service, with
     /// this desk's configuration, to its end.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_command(args).output().unwrap()
+    }
+
+    /// `relaydesk ARGS…` with this desk's configuration, to be started by the
+    /// caller (e.g. while updates are being posted).
+    pub fn cli_command(&self, args: &[&str]) -> std::process::Command {
         let config = self.app.files.dir.path().join("export-config.toml");
         let toml = super::app::config_toml(
             &self.app.files,
@@ -358,12 +364,9 @@ impl Desk {
             },
         );
         std::fs::write(&config, toml).unwrap();
-        std::process::Command::new(env!("CARGO_BIN_EXE_relaydesk"))
-            .arg("--config")
-            .arg(&config)
-            .args(args)
-            .output()
-            .unwrap()
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_relaydesk"));
+        command.arg("--config").arg(&config).args(args);
+        command
     }
 
     pub fn timeout(&self) -> Duration {
