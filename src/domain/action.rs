@@ -285,6 +285,8 @@ pub enum Action {
         code: u16,
         description: String,
     },
+    /// A staff member asked the web console for a sign-in code (SPEC §8).
+    ConsoleCode { staff: StaffId },
     /// An email could not be sent.
     MailFailed {
         purpose: super::MailPurpose,

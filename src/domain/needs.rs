@@ -313,6 +313,7 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
             },
             MailPurpose::Alert => Needs::default(),
         },
+        Action::ConsoleCode { .. } => Needs::default(),
     }
 }
 

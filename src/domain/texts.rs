@@ -74,6 +74,11 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "Your confirmation code: {code}\n\nThe code is valid for {minutes} min. If you did not ask for it, ignore this email.",
     ),
     (
+        "console_code",
+        "Код входа в веб-консоль: <code>{code}</code>. Действует {minutes} мин. Никому его не сообщайте; если вы не входили, ничего не делайте.",
+        "Your web console sign-in code: <code>{code}</code>. It is valid for {minutes} min. Never share it; if you did not try to sign in, do nothing.",
+    ),
+    (
         "enter_code",
         "Введите код из 6 цифр из письма.",
         "Please enter the 6-digit code from the email.",

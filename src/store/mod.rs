@@ -8,6 +8,7 @@ pub mod apply;
 pub mod archive;
 pub mod audit;
 pub mod checkpoint;
+pub mod console;
 pub mod csat;
 pub mod deadlines;
 pub mod desk;
