@@ -1,0 +1,499 @@
+//! The web console end to end (SPEC §8), over real sockets against the real service
+//! and the fake Bot API: signing in with a code from the bot, sessions, CSRF, the
+//! security headers, the live queue, and a Take from the web racing one from
+//! Telegram.
+
+mod support;
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use support::app::{PROMPTLY, wait_until};
+use support::desk::{ANNA, BORIS, Desk, GROUP, HEAD, STAFF, extract_code, is_text_to};
+
+const ANN: i64 = 4242;
+const CODE_TEXT: &str = "web console sign-in code";
+
+/// A browser without JavaScript: remembers cookies, follows no redirect.
+struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of the first hidden `csrf` field.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("no csrf field in:\n{}", self.body));
+        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+
+    fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+impl Browser {
+    fn new(desk: &Desk) -> Browser {
+        Browser {
+            base: desk.app.console_url.clone(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn page(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let response = request
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("console request");
+        let page = Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        };
+        for set in page.set_cookies() {
+            let pair = set.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        page
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(format!("{}{path}", self.base));
+        self.page(request).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields);
+        self.page(request).await
+    }
+}
+
+/// The `n`-th console code the bot sent to `chat`.
+async fn nth_code(desk: &Desk, chat: i64, n: usize) -> String {
+    let calls = desk
+        .fake
+        .wait_for(&format!("console code {n} to {chat}"), PROMPTLY, |calls| {
+            calls
+                .iter()
+                .filter(|c| is_text_to(c, chat, CODE_TEXT))
+                .count()
+                >= n
+        })
+        .await;
+    let call = calls
+        .iter()
+        .filter(|c| is_text_to(c, chat, CODE_TEXT))
+        .nth(n - 1)
+        .unwrap();
+    extract_code(&call.text().unwrap()).expect("a 6-digit code")
+}
+
+/// Ask for a code for `who`: the page of step two.
+async fn ask_code(browser: &mut Browser, who: &str) -> Page {
+    let login = browser.get("/login").await;
+    assert_eq!(login.status, StatusCode::OK);
+    let csrf = login.csrf();
+    let page = browser
+        .post("/login", &[("csrf", &csrf), ("who", who)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page
+}
+
+async fn try_code(browser: &mut Browser, step: &Page, who: &str, code: &str) -> Page {
+    let csrf = step.csrf();
+    browser
+        .post(
+            "/login/code",
+            &[("csrf", &csrf), ("who", who), ("code", code)],
+        )
+        .await
+}
+
+/// A browser signed in as `staff` (their `n`-th code).
+async fn signed_in(desk: &Desk, staff: i64, n: usize) -> Browser {
+    let mut browser = Browser::new(desk);
+    let who = staff.to_string();
+    let step = ask_code(&mut browser, &who).await;
+    let code = nth_code(desk, staff, n).await;
+    let done = try_code(&mut browser, &step, &who, &code).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), Some("/"));
+    browser
+}
+
+fn audit_count(desk: &Desk, action: &str, actor: i64) -> i64 {
+    desk.app.count(&format!(
+        "SELECT count(*) FROM audit WHERE action = '{action}' AND actor = '{actor}'"
+    ))
+}
+
+async fn start() -> Desk {
+    Desk::start_with(STAFF, "").await
+}
+
+#[tokio::test]
+async fn a_code_from_the_bot_signs_in_once_and_logout_ends_the_session() {
+    let desk = start().await;
+    let mut browser = Browser::new(&desk);
+
+    // No session: to the sign-in page.
+    let queue = browser.get("/").await;
+    assert_eq!(queue.status, StatusCode::SEE_OTHER);
+    assert_eq!(queue.location(), Some("/login"));
+
+    let step = ask_code(&mut browser, "501").await;
+    assert!(step.body.contains("6-digit code"), "{}", step.body);
+    let code = nth_code(&desk, ANNA, 1).await;
+    for other in [BORIS, HEAD, GROUP] {
+        assert_eq!(
+            desk.count_texts(other, CODE_TEXT),
+            0,
+            "the code went to {other}"
+        );
+    }
+
+    let done = try_code(&mut browser, &step, "501", &code).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let session = done
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("relaydesk_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Strict"), "{session}");
+    assert!(!session.contains("Secure"), "plain HTTP: {session}");
+    let token = session
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("relaydesk_session=")
+        .to_string();
+    assert_eq!(
+        desk.app.count(&format!(
+            "SELECT count(*) FROM console_sessions WHERE staff_id = 501 AND token_hash <> '{token}'"
+        )),
+        1,
+        "the token is stored hashed"
+    );
+    assert_eq!(audit_count(&desk, "login", ANNA), 1);
+
+    let queue = browser.get("/").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(
+        queue.body.contains("Queue") && queue.body.contains("Anna"),
+        "{}",
+        queue.body
+    );
+
+    // A used code fails, in another browser too.
+    let mut other = Browser::new(&desk);
+    let login = other.get("/login").await;
+    let csrf = login.csrf();
+    let again = other
+        .post(
+            "/login/code",
+            &[("csrf", &csrf), ("who", "501"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(
+        again.body.contains("wrong or no longer valid"),
+        "{}",
+        again.body
+    );
+    assert!(other.get("/").await.location() == Some("/login"));
+
+    // The code's text is scrubbed from the outbox once sent.
+    let files = desk.app.files.clone();
+    wait_until("the code's outbox row to be sent", PROMPTLY, || {
+        files.count("SELECT count(*) FROM outbox WHERE coalesce_key = 'console-code:501' AND status = 'sent'") == 1
+    })
+    .await;
+    assert_eq!(
+        desk.app.count(&format!(
+            "SELECT count(*) FROM outbox WHERE params LIKE '%{code}%' OR result LIKE '%{code}%'"
+        )),
+        0
+    );
+
+    // Logout: a POST without the CSRF token is refused; with it the session ends.
+    let refused = browser.post("/logout", &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let csrf = queue.csrf();
+    let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), Some("/login"));
+    // Even with the old cookie again, the session is gone.
+    browser.cookies.insert("relaydesk_session".into(), token);
+    assert_eq!(browser.get("/").await.location(), Some("/login"));
+    assert_eq!(audit_count(&desk, "logout", ANNA), 1);
+}
+
+#[tokio::test]
+async fn five_wrong_codes_lock_the_code_and_a_new_one_works() {
+    let desk = start().await;
+    let mut browser = Browser::new(&desk);
+    let step = ask_code(&mut browser, "502").await;
+    let code = nth_code(&desk, BORIS, 1).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        let page = try_code(&mut browser, &step, "502", wrong).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("wrong or no longer valid"));
+    }
+    let locked = try_code(&mut browser, &step, "502", &code).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::OK,
+        "the right code after five wrong ones"
+    );
+    assert!(locked.body.contains("wrong or no longer valid"));
+    assert_eq!(audit_count(&desk, "login_failed", BORIS), 6);
+    assert_eq!(
+        desk.app.count(
+            "SELECT count(*) FROM audit WHERE action = 'login_failed' AND details = 'reason=locked'"
+        ),
+        1
+    );
+    assert_eq!(audit_count(&desk, "login", BORIS), 0);
+
+    // A new code (asked from the page of step two) works.
+    let csrf = locked.csrf();
+    let step = browser
+        .post("/login", &[("csrf", &csrf), ("who", "502")])
+        .await;
+    let code = nth_code(&desk, BORIS, 2).await;
+    let done = try_code(&mut browser, &step, "502", &code).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(browser.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unknown_id_gets_the_same_page_and_no_message() {
+    let desk = start().await;
+    let mut browser = Browser::new(&desk);
+    let unknown = ask_code(&mut browser, "777").await;
+    let customer = ask_code(&mut browser, &ANN.to_string()).await;
+    let known = ask_code(&mut browser, "501").await;
+    let same = |page: &Page, who: &str| {
+        page.body
+            .replace(&format!("value=\"{who}\""), "value=\"ID\"")
+    };
+    assert_eq!(same(&unknown, "777"), same(&known, "501"));
+    assert_eq!(same(&customer, &ANN.to_string()), same(&known, "501"));
+    nth_code(&desk, ANNA, 1).await;
+    // Each request was committed before its page: nothing was ever queued for them.
+    assert_eq!(
+        desk.app
+            .count("SELECT count(*) FROM outbox WHERE chat_id IN (777, 4242)"),
+        0
+    );
+    assert_eq!(desk.app.count("SELECT count(*) FROM console_codes"), 1);
+    // A code typed for an unknown id is refused like a wrong one.
+    let page = try_code(&mut browser, &unknown, "777", "123456").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("wrong or no longer valid"));
+    assert!(desk.fake.calls().iter().all(|c| c.chat_id() != Some(777)));
+}
+
+#[tokio::test]
+async fn posts_need_the_csrf_token_and_every_answer_has_the_security_headers() {
+    let desk = start().await;
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    desk.onboard(ANN, "ann@example.com").await;
+    let id = desk.request(ANN, "Hello").await;
+
+    // No token, a wrong one, and another session's: 403, and nothing taken.
+    let mut boris = signed_in(&desk, BORIS, 1).await;
+    let boris_csrf = boris.get("/").await.csrf();
+    let take = format!("/c/{id}/take");
+    assert_eq!(anna.post(&take, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        anna.post(&take, &[("csrf", "nope")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        anna.post(&take, &[("csrf", &boris_csrf)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Before a session: the sign-in forms' own token.
+    let mut stranger = Browser::new(&desk);
+    assert_eq!(
+        stranger.post("/login", &[("who", "501")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        desk.app.count(&format!(
+            "SELECT count(*) FROM communications WHERE id = {id} AND status = 'unassigned'"
+        )),
+        1
+    );
+    // Junk from a browser is answered, never a crash.
+    assert_eq!(
+        anna.post("/c/abc/take", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let csrf = anna.get("/").await.csrf();
+    assert_eq!(
+        anna.post("/c/99999999999999999999/take", &[("csrf", &csrf)])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    for path in ["/login", "/", "/nope", "/assets/htmx.min.js"] {
+        for page in [stranger.get(path).await, anna.get(path).await] {
+            let h = &page.headers;
+            assert_eq!(h["content-security-policy"], "default-src 'self'", "{path}");
+            assert_eq!(h["x-frame-options"], "DENY", "{path}");
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        }
+    }
+    let htmx = anna.get("/assets/htmx.min.js").await;
+    assert!(htmx.body.contains("htmx"), "vendored htmx is served");
+}
+
+/// Read the event stream until an event's data contains `needle`.
+async fn read_until(stream: &mut reqwest::Response, seen: &mut String, needle: &str) {
+    tokio::time::timeout(PROMPTLY, async {
+        while !seen.contains(needle) {
+            match stream.chunk().await.expect("the event stream") {
+                Some(chunk) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+                None => panic!("the stream ended before {needle:?}; got:\n{seen}"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {needle:?} on the stream; got:\n{seen}"));
+}
+
+#[tokio::test]
+async fn the_queue_is_live_and_its_stream_ends_when_the_service_stops() {
+    let desk = start().await;
+    let browser = signed_in(&desk, ANNA, 1).await;
+    let mut stream = browser
+        .client
+        .get(format!("{}/events", browser.base))
+        .header("cookie", browser.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "Nobody is waiting").await;
+
+    desk.onboard(ANN, "ann@example.com").await;
+    let id = desk.request(ANN, "My parcel is late").await;
+    read_until(&mut stream, &mut seen, &format!("id=\"c{id}\"")).await;
+    assert!(seen.contains("event: queue"), "{seen}");
+
+    // Without a session there is no stream.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/events", browser.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+
+    // Stopping the service ends the stream (and the stop does not wait for it).
+    let Desk { app, .. } = desk;
+    app.stop().await;
+    let ended = tokio::time::timeout(PROMPTLY, async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the event stream outlived the service");
+}
+
+#[tokio::test]
+async fn a_console_take_and_a_telegram_take_at_once_give_one_winner() {
+    let desk = start().await;
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    desk.onboard(ANN, "ann@example.com").await;
+    let id = desk.request(ANN, "Which of you?").await;
+    let csrf = anna.get("/").await.csrf();
+    let take = format!("/c/{id}/take");
+    let fields = [("csrf", csrf.as_str())];
+    let data = format!("t:{id}");
+    let (page, ()) = tokio::join!(anna.post(&take, &fields), desk.press(BORIS, GROUP, &data),);
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let winner: i64 = desk
+        .app
+        .files
+        .db()
+        .query_row(
+            "SELECT specialist_id FROM communications WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(winner == ANNA || winner == BORIS, "{winner}");
+    assert_eq!(
+        desk.app.count(&format!(
+            "SELECT count(*) FROM audit WHERE action = 'take' AND communication_id = {id}"
+        )),
+        1
+    );
+    assert_eq!(audit_count(&desk, "take", winner), 1);
+    // The winner gets the customer card in Telegram, whichever front end they used.
+    desk.wait_text(winner, &format!("Request #{id}")).await;
+    if winner == ANNA {
+        assert!(page.body.contains("(you)"), "{}", page.body);
+    } else {
+        // The console shows the core's refusal, as Telegram would answer the press.
+        assert!(page.body.contains("class=\"notice"), "{}", page.body);
+        assert!(page.body.contains("with Boris"), "{}", page.body);
+    }
+}
