@@ -493,7 +493,183 @@ async fn a_console_take_and_a_telegram_take_at_once_give_one_winner() {
         assert!(page.body.contains("(you)"), "{}", page.body);
     } else {
         // The console shows the core's refusal, as Telegram would answer the press.
-        assert!(page.body.contains("class=\"notice"), "{}", page.body);
-        assert!(page.body.contains("with Boris"), "{}", page.body);
+        assert!(
+            page.body.contains("class=\"notice alert\"")
+                && page.body.contains("already taken by Boris"),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains(&format!("id=\"c{id}\"")),
+            "not hers to see now"
+        );
     }
+}
+
+#[tokio::test]
+async fn a_reply_from_the_console_reaches_the_customer_and_counts_as_the_first_response() {
+    let desk = start().await;
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    let mut boris = signed_in(&desk, BORIS, 1).await;
+    desk.onboard(ANN, "ann@example.com").await;
+    let id = desk.request(ANN, "Where is my <b>parcel</b>?").await;
+
+    // Unassigned: both may look; the transcript has the customer's message, escaped.
+    let page = anna.get(&format!("/c/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("Where is my &#60;b&#62;parcel&#60;/b&#62;?"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<b>parcel"), "escaped");
+    assert!(
+        !page.body.contains("name=\"text\""),
+        "no reply form before the Take"
+    );
+
+    // Take from the communication's page, then reply.
+    let csrf = page.csrf();
+    let taken = anna
+        .post(&format!("/c/{id}/take"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(taken.status, StatusCode::OK);
+    desk.wait_text(ANNA, &format!("Request #{id}")).await;
+    let page = anna.get(&format!("/c/{id}")).await;
+    assert!(page.body.contains("name=\"text\""), "{}", page.body);
+    let sent = anna
+        .post(
+            &format!("/c/{id}/reply"),
+            &[
+                ("csrf", &csrf),
+                ("text", "It left the warehouse today & arrives <soon>"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert!(sent.body.contains("Sent to the customer."), "{}", sent.body);
+    assert!(
+        sent.body
+            .contains("It left the warehouse today &#38; arrives &#60;soon&#62;"),
+        "in the transcript: {}",
+        sent.body
+    );
+
+    // The customer gets it as the specialist's message; the specialist sees it in Telegram.
+    let to_ann = desk.wait_text(ANN, "It left the warehouse today").await;
+    // Sent as HTML, escaped: Telegram shows the customer exactly what was typed.
+    assert_eq!(
+        to_ann.text().unwrap(),
+        "It left the warehouse today &amp; arrives &lt;soon&gt;"
+    );
+    assert_eq!(to_ann.str_param("parse_mode").as_deref(), Some("HTML"));
+    desk.wait_text(ANNA, "You wrote from the web console").await;
+    let (role, kind, sender): (String, String, i64) = desk
+        .app
+        .files
+        .db()
+        .query_row(
+            "SELECT role, kind, sender_id FROM messages WHERE communication_id = ?1 ORDER BY id DESC LIMIT 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (role.as_str(), kind.as_str(), sender),
+        ("specialist", "web", ANNA)
+    );
+    let (by, count): (Option<i64>, i64) = desk
+        .app
+        .files
+        .db()
+        .query_row(
+            "SELECT first_response_by, specialist_messages FROM comm_figures WHERE communication_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((by, count), (Some(ANNA), 1));
+    assert_eq!(audit_count(&desk, "take", ANNA), 1);
+
+    // Not Boris's: he may not see it now, nor reply to it.
+    assert_eq!(
+        boris.get(&format!("/c/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let boris_csrf = boris.get("/").await.csrf();
+    let refused = boris
+        .post(
+            &format!("/c/{id}/reply"),
+            &[("csrf", &boris_csrf), ("text", "Hi from Boris")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        desk.app
+            .count("SELECT count(*) FROM outbox WHERE params LIKE '%Hi from Boris%'"),
+        0
+    );
+    // The controller sees every communication.
+    let mut head = signed_in(&desk, HEAD, 1).await;
+    let seen = head.get(&format!("/c/{id}")).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(seen.body.contains("With Anna"), "{}", seen.body);
+    for junk in ["/c/abc", "/c/0", "/c/99999999999999999999", "/c/999"] {
+        assert_eq!(head.get(junk).await.status, StatusCode::NOT_FOUND, "{junk}");
+    }
+}
+
+#[tokio::test]
+async fn over_https_the_console_serves_tls_and_the_cookie_is_secure() {
+    let desk = Desk::start_with(
+        STAFF,
+        "[console]\ntls_cert = \"@CERT@\"\ntls_key = \"@KEY@\"\n",
+    )
+    .await;
+    assert!(desk.app.console_url.starts_with("https://"));
+    let mut browser = Browser::new(&desk);
+    browser.client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(desk.app.files.cert_pem.as_bytes()).unwrap(),
+        )
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = browser.get("/login").await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.set_cookies().iter().all(|c| c.contains("Secure")));
+    let step = ask_code(&mut browser, "501").await;
+    let code = nth_code(&desk, ANNA, 1).await;
+    let done = try_code(&mut browser, &step, "501", &code).await;
+    let session = done
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("relaydesk_session="))
+        .expect("a session cookie");
+    assert!(
+        session.contains("Secure")
+            && session.contains("HttpOnly")
+            && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    assert_eq!(browser.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn behind_an_https_proxy_the_cookie_is_secure_too() {
+    let desk = Desk::start_with(
+        STAFF,
+        "[console]\npublic_url = \"https://desk.example.com\"\n",
+    )
+    .await;
+    let mut browser = Browser::new(&desk);
+    let step = ask_code(&mut browser, "501").await;
+    let code = nth_code(&desk, ANNA, 1).await;
+    let done = try_code(&mut browser, &step, "501", &code).await;
+    assert!(
+        done.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("relaydesk_session=") && c.contains("Secure"))
+    );
 }

@@ -3,7 +3,12 @@
 //! onboarding code; checking it (and the sessions it opens) is the store's
 //! (`store/console.rs`), the attempts counted in the row.
 
-use super::{Change, CodeKey, Decision, Env, Outgoing, StaffId};
+use super::desk::specialist_spoke;
+use super::texts::escape_html;
+use super::{
+    Change, CodeKey, CommId, Decision, Env, Incoming, Kind, MessageId, Outgoing, Press, Purpose,
+    Role, Snapshot, StaffId, Status, User,
+};
 
 /// How long a console code lives (SPEC §8: 5 minutes).
 pub const CODE_TTL_MS: i64 = 5 * 60 * 1000;
@@ -53,5 +58,101 @@ pub fn code_requested(staff: StaffId, env: &Env<'_>, d: &mut Decision) {
         Outgoing::html(staff.chat(), text),
         None,
         Some(code_message_key(staff)),
+    );
+}
+
+/// The longest reply the console sends (one Telegram message, with room to spare).
+pub const MAX_REPLY: usize = 4000;
+
+/// A reply typed in the console by a specialist on `comm`: sent to the customer as
+/// the specialist's message, logged (kind `web`), counted in the figures and
+/// archived like a message written in Telegram, and shown in the specialist's
+/// Telegram chat. Only on their active communication.
+pub fn reply(
+    from: &User,
+    comm: CommId,
+    text: &str,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    let me = from.as_staff();
+    let web = Press {
+        callback: None,
+        message: None,
+    };
+    if !env.policy.is_specialist(me) {
+        d.answer(&web, env.texts.render_plain("only_specialists", &[]), true);
+        return;
+    }
+    let Some(active) = snap
+        .communication
+        .as_ref()
+        .filter(|c| c.id == comm && c.status == Status::Assigned && c.specialist_id == Some(me))
+    else {
+        let request = comm.to_string();
+        d.answer(
+            &web,
+            env.texts
+                .render_plain("console_not_yours", &[("request", &request)]),
+            true,
+        );
+        return;
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        d.answer(
+            &web,
+            env.texts.render_plain("console_reply_empty", &[]),
+            true,
+        );
+        return;
+    }
+    if text.chars().count() > MAX_REPLY {
+        let max = MAX_REPLY.to_string();
+        d.answer(
+            &web,
+            env.texts
+                .render_plain("console_reply_long", &[("max", &max)]),
+            true,
+        );
+        return;
+    }
+    d.change(Change::Log {
+        comm: active.id,
+        role: Role::Specialist,
+        message: Incoming {
+            chat_id: me.chat(),
+            message_id: MessageId(0),
+            from: from.clone(),
+            kind: Some(Kind::Web),
+            text: Some(text.to_string()),
+            ..Incoming::default()
+        },
+    });
+    specialist_spoke(active, snap, env, d);
+    d.send_for(
+        Outgoing::html(active.customer_id.chat(), escape_html(text)),
+        Some(Purpose::Relay {
+            comm: active.id,
+            from_chat: me.chat(),
+            from_msgs: Vec::new(),
+            to_chat: active.customer_id.chat(),
+            notify: Some(me),
+        }),
+        None,
+    );
+    let request = active.id.to_string();
+    d.say(
+        me.chat(),
+        env.texts.render(
+            "console_reply_copy",
+            &[("request", &request), ("text", text)],
+        ),
+    );
+    d.answer(
+        &web,
+        env.texts.render_plain("console_reply_sent", &[]),
+        false,
     );
 }

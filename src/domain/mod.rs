@@ -748,6 +748,9 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
         } => delivery::delivery_failed(purpose, *code, description, snap, env, &mut d),
         Action::MailFailed { purpose, .. } => onboarding::mail_failed(purpose, snap, env, &mut d),
         Action::ConsoleCode { staff } => console::code_requested(*staff, env, &mut d),
+        Action::ConsoleReply { from, comm, text } => {
+            console::reply(from, *comm, text, snap, env, &mut d)
+        }
     }
     record_figures(snap, env, &mut d);
     d

@@ -279,3 +279,83 @@ mod tests {
         assert_eq!(prune(&conn, &[StaffId(501)], 100).unwrap(), 1);
     }
 }
+
+/// A communication's header, for its page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommHeader {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub department: String,
+    pub status: String,
+    pub specialist_id: Option<i64>,
+    pub opened_at: i64,
+    pub closed_at: Option<i64>,
+    pub close_reason: Option<String>,
+}
+
+pub fn communication(conn: &Connection, id: i64) -> Result<Option<CommHeader>> {
+    Ok(conn
+        .row(
+            "SELECT c.id, c.customer_id,
+                    trim(cu.first_name || ' ' || coalesce(cu.last_name, '')), cu.username, cu.email,
+                    c.department, c.status, c.specialist_id, c.opened_at, c.closed_at, c.close_reason
+             FROM communications c JOIN customers cu ON cu.id = c.customer_id
+             WHERE c.id = ?1",
+            [id],
+            |r| {
+                Ok(CommHeader {
+                    id: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    customer: r.get(2)?,
+                    username: r.get(3)?,
+                    email: r.get(4)?,
+                    department: r.get(5)?,
+                    status: r.get(6)?,
+                    specialist_id: r.get(7)?,
+                    opened_at: r.get(8)?,
+                    closed_at: r.get(9)?,
+                    close_reason: r.get(10)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// One line of a transcript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub at: i64,
+    pub role: String,
+    pub sender_id: i64,
+    pub kind: String,
+    pub text: Option<String>,
+    pub file_name: Option<String>,
+}
+
+/// The most lines a page shows (the newest ones).
+pub const TRANSCRIPT_LINES: i64 = 2000;
+
+/// The messages and notes of communication `id`, oldest first (at most the last
+/// [`TRANSCRIPT_LINES`]).
+pub fn transcript(conn: &Connection, id: i64) -> Result<Vec<Line>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, role, sender_id, kind, text, file_name FROM (
+             SELECT id, at, role, sender_id, kind, text, file_name FROM messages
+             WHERE communication_id = ?1 ORDER BY id DESC LIMIT ?2
+         ) ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![id, TRANSCRIPT_LINES], |r| {
+        Ok(Line {
+            at: r.get(0)?,
+            role: r.get(1)?,
+            sender_id: r.get(2)?,
+            kind: r.get(3)?,
+            text: r.get(4)?,
+            file_name: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -156,7 +156,10 @@ listen = ""
         db = files.db_path.display(),
         archive = files.archive_dir.display(),
         smtp_port = options.smtp_port,
-        extra = extra(&options.extra),
+        // `@CERT@` / `@KEY@` in the extra TOML: the instance's certificate and key.
+        extra = extra(&options.extra)
+            .replace("@CERT@", &files.cert_path.display().to_string())
+            .replace("@KEY@", &files.key_path.display().to_string()),
     )
 }
 

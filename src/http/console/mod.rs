@@ -8,6 +8,7 @@
 
 mod assets;
 mod auth;
+mod comm;
 mod error;
 mod limits;
 mod queue;
@@ -68,6 +69,7 @@ pub fn router(console: Console) -> Router {
     Router::new()
         .merge(auth::router())
         .merge(queue::router())
+        .merge(comm::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(console)

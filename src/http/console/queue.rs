@@ -59,7 +59,8 @@ struct QueueFragment<'a> {
     items: &'a [Item],
 }
 
-fn staff_name(console: &Console, id: i64) -> String {
+/// The configured name of staff member `id` (else the id).
+pub fn staff_name(console: &Console, id: i64) -> String {
     let config = console.config();
     config
         .specialists

@@ -107,9 +107,10 @@ impl FromRequestParts<Console> for Signed {
 }
 
 /// A POST of a signed-in staff member, its CSRF token checked (403 without it or
-/// with another session's).
+/// with another session's), and its form's fields.
 pub struct Posted {
     pub who: Signed,
+    pub fields: std::collections::HashMap<String, String>,
 }
 
 impl FromRequest<Console> for Posted {
@@ -123,7 +124,7 @@ impl FromRequest<Console> for Posted {
             .map_err(|_| Error::BadRequest("the form is too large"))?;
         let fields = form_fields(&bytes);
         match fields.get("csrf") {
-            Some(csrf) if same(csrf, &who.csrf) => Ok(Posted { who }),
+            Some(csrf) if same(csrf, &who.csrf) => Ok(Posted { who, fields }),
             _ => Err(Error::Forbidden),
         }
     }
