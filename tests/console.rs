@@ -673,3 +673,99 @@ async fn behind_an_https_proxy_the_cookie_is_secure_too() {
             .any(|c| c.starts_with("relaydesk_session=") && c.contains("Secure"))
     );
 }
+
+#[tokio::test]
+async fn release_and_close_from_the_console_are_the_buttons_of_telegram() {
+    let desk = start().await;
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    desk.onboard(ANN, "ann@example.com").await;
+    let id = desk.request(ANN, "Please cancel my order").await;
+    let csrf = anna.get("/").await.csrf();
+    let status = |desk: &Desk| -> String {
+        desk.app
+            .files
+            .db()
+            .query_row(
+                "SELECT status FROM communications WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+
+    // Not hers yet: refused by the core, nothing changes.
+    let refused = anna
+        .post(&format!("/c/{id}/close"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(refused.body.contains("notice alert"), "{}", refused.body);
+    assert_eq!(status(&desk), "unassigned");
+
+    anna.post(&format!("/c/{id}/take"), &[("csrf", &csrf)])
+        .await;
+    desk.wait_text(ANNA, &format!("Request #{id}")).await;
+    let released = anna
+        .post(&format!("/c/{id}/release"), &[("csrf", &csrf)])
+        .await;
+    assert!(released.body.contains("Released"), "{}", released.body);
+    assert_eq!(status(&desk), "unassigned");
+    assert_eq!(audit_count(&desk, "release", ANNA), 1);
+
+    anna.post(&format!("/c/{id}/take"), &[("csrf", &csrf)])
+        .await;
+    let closed = anna
+        .post(&format!("/c/{id}/close"), &[("csrf", &csrf)])
+        .await;
+    assert!(closed.body.contains("Closed"), "{}", closed.body);
+    assert_eq!(status(&desk), "closed");
+    assert_eq!(
+        desk.app.count(&format!(
+            "SELECT count(*) FROM audit WHERE action = 'close' AND actor = '{ANNA}' AND communication_id = {id}"
+        )),
+        1
+    );
+    // The customer is asked for a rating, as after a close in Telegram.
+    desk.wait_text(ANN, "How would you rate").await;
+}
+
+#[tokio::test]
+async fn a_note_from_the_console_stays_internal_and_is_audited() {
+    let desk = start().await;
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    desk.onboard(ANN, "ann@example.com").await;
+    let id = desk.request(ANN, "Refund please").await;
+    let csrf = anna.get("/").await.csrf();
+    let early = anna
+        .post(
+            &format!("/c/{id}/note"),
+            &[("csrf", &csrf), ("text", "too early")],
+        )
+        .await;
+    assert!(early.body.contains("notice alert"), "{}", early.body);
+    anna.post(&format!("/c/{id}/take"), &[("csrf", &csrf)])
+        .await;
+    let page = anna
+        .post(
+            &format!("/c/{id}/note"),
+            &[("csrf", &csrf), ("text", "VIP, check the VAT")],
+        )
+        .await;
+    assert!(page.body.contains("Note saved"), "{}", page.body);
+    assert!(page.body.contains("(internal note)") && page.body.contains("VIP, check the VAT"));
+    desk.wait_text(ANNA, &format!("Note on request #{id} saved"))
+        .await;
+    assert_eq!(audit_count(&desk, "note", ANNA), 1);
+    assert!(
+        desk.fake
+            .calls()
+            .iter()
+            .filter(|c| c.chat_id() == Some(ANN))
+            .all(|c| !c.params.to_string().contains("VIP")),
+        "a note never reaches the customer"
+    );
+    assert_eq!(
+        desk.app
+            .count("SELECT count(*) FROM messages WHERE text = 'too early'"),
+        0
+    );
+}

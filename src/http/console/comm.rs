@@ -14,13 +14,16 @@ use axum::routing::{get, post};
 
 use super::session::{Posted, Signed};
 use super::{Console, Error, Result};
-use crate::domain::{Action, CommId, User};
+use crate::domain::{Action, Button, CommId, Command, Press, User};
 use crate::store::console::{CommHeader, Line};
 
 pub fn router() -> Router<Console> {
     Router::new()
         .route("/c/{id}", get(page))
         .route("/c/{id}/reply", post(reply))
+        .route("/c/{id}/release", post(release))
+        .route("/c/{id}/close", post(close))
+        .route("/c/{id}/note", post(note))
 }
 
 /// A transcript line as shown.
@@ -139,6 +142,119 @@ async fn page(
     render(&console, who, id, String::new(), false, String::new()).await
 }
 
+/// The staff member as the core's `User`.
+fn user(who: &Signed) -> User {
+    User {
+        id: who.staff.0,
+        first_name: who.name.clone(),
+        last_name: None,
+        username: None,
+        language: None,
+    }
+}
+
+/// The words the core had for whoever acted, and whether they are a refusal.
+fn words(acted: crate::runtime::writer::Acted, done: &str) -> (String, bool) {
+    let alert = acted.feedback.iter().any(|(_, alert)| *alert);
+    let notice = acted
+        .feedback
+        .into_iter()
+        .map(|(text, _)| text)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if notice.is_empty() {
+        (done.to_string(), false)
+    } else {
+        (notice, alert)
+    }
+}
+
+/// A press of `button` from the web: the same typed action as the button in
+/// Telegram, without a callback.
+async fn press(
+    console: &Console,
+    who: &Signed,
+    button: Button,
+) -> Result<crate::runtime::writer::Acted> {
+    Ok(console
+        .processor()
+        .act(Action::Press {
+            from: user(who),
+            button: Some(button),
+            press: Press {
+                callback: None,
+                message: None,
+            },
+        })
+        .await?)
+}
+
+async fn release(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response> {
+    let id = comm_id(&id)?;
+    let acted = press(&console, &posted.who, Button::Release(CommId(id))).await?;
+    let (notice, alert) = words(acted, "Released: the request is back in the queue.");
+    render(&console, posted.who, id, notice, alert, String::new()).await
+}
+
+async fn close(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response> {
+    let id = comm_id(&id)?;
+    let acted = press(&console, &posted.who, Button::Close(CommId(id))).await?;
+    let (notice, alert) = words(acted, "Closed.");
+    render(&console, posted.who, id, notice, alert, String::new()).await
+}
+
+/// An internal note: `/note TEXT` as if typed in Telegram, on the specialist's
+/// active communication, which must be this one (the bot confirms in Telegram).
+async fn note(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response> {
+    let id = comm_id(&id)?;
+    let Posted { who, fields } = posted;
+    let text: String = fields
+        .get("text")
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    let header = console
+        .processor()
+        .store()
+        .run(move |conn| crate::store::console::communication(conn, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    let active = header.status == "assigned" && header.specialist_id == Some(who.staff.0);
+    let (notice, alert) = if !active {
+        (
+            format!("Request #{id} is not your active request: take it first."),
+            true,
+        )
+    } else if text.is_empty() {
+        ("An empty note was not saved.".to_string(), true)
+    } else {
+        console
+            .processor()
+            .act(Action::Command {
+                from: user(&who),
+                chat_id: who.staff.chat(),
+                command: Command::Note(text),
+            })
+            .await?;
+        (
+            "Note saved (internal: never sent to the customer).".to_string(),
+            false,
+        )
+    };
+    render(&console, who, id, notice, alert, String::new()).await
+}
+
 async fn reply(
     State(console): State<Console>,
     Path(id): Path<String>,
@@ -148,24 +264,12 @@ async fn reply(
     let Posted { who, fields } = posted;
     let text = fields.get("text").cloned().unwrap_or_default();
     let action = Action::ConsoleReply {
-        from: User {
-            id: who.staff.0,
-            first_name: who.name.clone(),
-            last_name: None,
-            username: None,
-            language: None,
-        },
+        from: user(&who),
         comm: CommId(id),
         text: text.clone(),
     };
     let acted = console.processor().act(action).await?;
-    let alert = acted.feedback.iter().any(|(_, alert)| *alert);
-    let notice = acted
-        .feedback
-        .into_iter()
-        .map(|(text, _)| text)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (notice, alert) = words(acted, "Sent to the customer.");
     // A refused reply stays in the form.
     let draft = if alert { text } else { String::new() };
     render(&console, who, id, notice, alert, draft).await
