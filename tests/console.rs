@@ -769,3 +769,120 @@ async fn a_note_from_the_console_stays_internal_and_is_audited() {
         0
     );
 }
+
+/// A raw request for `path` exactly as written (no client normalises it): the
+/// status code.
+async fn raw_status(browser: &Browser, path: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = browser.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+        browser.cookie_header()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"))
+}
+
+#[tokio::test]
+async fn a_communications_files_are_served_and_nothing_else() {
+    use support::desk::{document, photo};
+    const BOB: i64 = 4343;
+    let desk = start().await;
+    let photo_bytes: Vec<u8> = (0..5_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    desk.fake.add_file("photo-1", photo_bytes.clone());
+    desk.fake
+        .add_file("doc-1", b"Bob's private contract".to_vec());
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    desk.onboard(ANN, "ann@example.com").await;
+    desk.onboard(BOB, "bob@example.com").await;
+    let id = desk.request(ANN, "The screen is cracked").await;
+    let other = desk.request(BOB, "My contract").await;
+    desk.press(ANNA, GROUP, &format!("t:{id}")).await;
+    desk.wait_text(ANNA, &format!("Request #{id}")).await;
+    desk.press(BORIS, GROUP, &format!("t:{other}")).await;
+    desk.wait_text(BORIS, &format!("Request #{other}")).await;
+    desk.send(ANN, photo("photo-1", Some("see"), None)).await;
+    desk.send(BOB, document("doc-1", "contract.pdf")).await;
+    let files = desk.app.files.clone();
+    wait_until("both files saved", PROMPTLY, || {
+        files.count("SELECT count(*) FROM archive_files WHERE status = 'saved'") == 2
+    })
+    .await;
+    let name_of = |comm: i64| -> String {
+        desk.app
+            .files
+            .db()
+            .query_row(
+                "SELECT saved_name FROM archive_files WHERE communication_id = ?1",
+                [comm],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let (photo_name, contract) = (name_of(id), name_of(other));
+
+    // The page shows the photo inline, and the file is served as it was saved.
+    let page = anna.get(&format!("/c/{id}")).await;
+    assert!(
+        page.body
+            .contains(&format!("<img src=\"/c/{id}/files/{photo_name}\"")),
+        "{}",
+        page.body
+    );
+    let response = anna
+        .client
+        .get(format!("{}/c/{id}/files/{photo_name}", anna.base))
+        .header("cookie", anna.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.bytes().await.unwrap().to_vec(), photo_bytes);
+
+    // Another communication's file, under this one or its own (Boris's): never.
+    assert_eq!(
+        anna.get(&format!("/c/{id}/files/{contract}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        anna.get(&format!("/c/{other}/files/{contract}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Ways out of the folder, as a browser or a hand-made request sends them.
+    let key = "relaydesk.key";
+    for path in [
+        format!("/c/{id}/files/../../../../db/{key}"),
+        format!("/c/{id}/files/..%2F..%2F..%2F..%2Fdb%2F{key}"),
+        format!("/c/{id}/files/%2e%2e%2f%2e%2e%2f{key}"),
+        format!("/c/{id}/files/..%5c..%5c{key}"),
+        format!("/c/{id}/files/.."),
+        format!("/c/{id}/files/%2e%2e"),
+        format!("/c/{id}/files/{photo_name}%00.txt"),
+        format!("/c/{id}/files/"),
+        format!("/c/{id}/files/%ff%fe"),
+    ] {
+        let status = raw_status(&anna, &path).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    // Signed out: no file at all.
+    let mut stranger = Browser::new(&desk);
+    assert_eq!(
+        stranger
+            .get(&format!("/c/{id}/files/{photo_name}"))
+            .await
+            .location(),
+        Some("/login")
+    );
+}

@@ -189,6 +189,18 @@ pub fn queue(conn: &Connection, only_of: Option<StaffId>) -> Result<Vec<QueueRow
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Whether `name` is a file saved for communication `id` (only those are served).
+pub fn has_saved_file(conn: &Connection, id: i64, name: &str) -> Result<bool> {
+    Ok(conn
+        .row(
+            "SELECT 1 FROM archive_files WHERE communication_id = ?1 AND saved_name = ?2 AND status = 'saved'",
+            params![id, name],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +345,8 @@ pub struct Line {
     pub kind: String,
     pub text: Option<String>,
     pub file_name: Option<String>,
+    /// The name of its file under the communication's `files/`, once saved.
+    pub saved: Option<String>,
 }
 
 /// The most lines a page shows (the newest ones).
@@ -342,10 +356,13 @@ pub const TRANSCRIPT_LINES: i64 = 2000;
 /// [`TRANSCRIPT_LINES`]).
 pub fn transcript(conn: &Connection, id: i64) -> Result<Vec<Line>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT at, role, sender_id, kind, text, file_name FROM (
+        "SELECT m.at, m.role, m.sender_id, m.kind, m.text, m.file_name,
+                (SELECT f.saved_name FROM archive_files f
+                 WHERE f.message_row = m.id AND f.status = 'saved' ORDER BY f.id LIMIT 1)
+         FROM (
              SELECT id, at, role, sender_id, kind, text, file_name FROM messages
              WHERE communication_id = ?1 ORDER BY id DESC LIMIT ?2
-         ) ORDER BY id",
+         ) m ORDER BY m.id",
     )?;
     let rows = stmt.query_map(params![id, TRANSCRIPT_LINES], |r| {
         Ok(Line {
@@ -355,6 +372,7 @@ pub fn transcript(conn: &Connection, id: i64) -> Result<Vec<Line>> {
             kind: r.get(3)?,
             text: r.get(4)?,
             file_name: r.get(5)?,
+            saved: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

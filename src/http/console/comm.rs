@@ -24,6 +24,7 @@ pub fn router() -> Router<Console> {
         .route("/c/{id}/release", post(release))
         .route("/c/{id}/close", post(close))
         .route("/c/{id}/note", post(note))
+        .route("/c/{id}/files/{name}", get(file))
 }
 
 /// A transcript line as shown.
@@ -32,6 +33,10 @@ pub struct Shown {
     pub who: String,
     pub note: bool,
     pub text: String,
+    /// Its saved file's name (served at `files/{name}`), and whether it is an
+    /// image shown inline.
+    pub file: Option<String>,
+    pub image: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -110,11 +115,14 @@ async fn render(
             } else if text.is_empty() {
                 text = format!("[{}]", l.kind);
             }
+            let image = l.saved.as_deref().is_some_and(|n| image_type(n).is_some());
             Shown {
                 at: time(l.at),
                 who,
                 note,
                 text,
+                file: l.saved,
+                image,
             }
         })
         .collect();
@@ -131,6 +139,106 @@ async fn render(
         draft,
     }
     .into_response())
+}
+
+/// The content type of an image the console shows inline, by its name.
+fn image_type(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    match ext.as_str() {
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "gif" => Some("image/gif"),
+        "webp" => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// Whether `name` can only name a file inside one folder: one plain component.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with('.')
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c == '\0' || c.is_control())
+}
+
+/// One of the communication's files (`archive/<customer>/<comm>/files/NAME`), for
+/// whoever may see the communication; nothing outside that folder, and only a file
+/// recorded as saved for this communication: anything else is 404.
+async fn file(
+    State(console): State<Console>,
+    path: std::result::Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    who: Signed,
+) -> Result<Response> {
+    use axum::http::{HeaderValue, header};
+    // A name that is not even UTF-8 names no file.
+    let Ok(Path((id, name))) = path else {
+        return Err(Error::NotFound);
+    };
+    let id = comm_id(&id)?;
+    if !plain_name(&name) {
+        return Err(Error::NotFound);
+    }
+    let (header, known) = {
+        let name = name.clone();
+        console
+            .processor()
+            .store()
+            .run(move |conn| {
+                Ok((
+                    crate::store::console::communication(conn, id)?,
+                    crate::store::console::has_saved_file(conn, id, &name)?,
+                ))
+            })
+            .await?
+    };
+    let Some(c) = header else {
+        return Err(Error::NotFound);
+    };
+    if !(who.controller || c.status == "unassigned" || c.specialist_id == Some(who.staff.0)) {
+        return Err(Error::Forbidden);
+    }
+    if !known {
+        return Err(Error::NotFound);
+    }
+    let dir = crate::domain::archive::folder(&console.config().archive.dir, c.customer_id, c.id)
+        .join("files");
+    let path = dir.join(&name);
+    // Resolved, the file must still be inside the folder (no link leads out).
+    let inside = match (std::fs::canonicalize(&dir), std::fs::canonicalize(&path)) {
+        (Ok(dir), Ok(path)) => path.starts_with(&dir) && path.is_file(),
+        _ => false,
+    };
+    if !inside {
+        return Err(Error::NotFound);
+    }
+    let bytes = tokio::fs::read(&path).await.map_err(|_| Error::NotFound)?;
+    let (content_type, disposition) = match image_type(&name) {
+        Some(t) => (t, "inline"),
+        None => ("application/octet-stream", "attachment"),
+    };
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{safe}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
 }
 
 async fn page(
