@@ -886,3 +886,33 @@ async fn a_communications_files_are_served_and_nothing_else() {
         Some("/login")
     );
 }
+
+#[tokio::test]
+async fn the_audit_log_is_for_controllers_only() {
+    let desk = start().await;
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    assert_eq!(anna.get("/audit").await.status, StatusCode::FORBIDDEN);
+    assert!(!anna.get("/").await.body.contains("href=\"/audit\""));
+    let mut head = signed_in(&desk, HEAD, 1).await;
+    let page = head.get("/audit").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Anna (501)") && page.body.contains("login"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Head of support (900)"), "{}", page.body);
+    assert!(!page.body.contains("Older"), "one page");
+    assert_eq!(
+        head.get("/audit?before=x").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let older = head.get("/audit?before=1").await;
+    assert!(
+        older.body.contains("Nothing recorded yet"),
+        "{}",
+        older.body
+    );
+    let mut stranger = Browser::new(&desk);
+    assert_eq!(stranger.get("/audit").await.location(), Some("/login"));
+}

@@ -201,6 +201,36 @@ pub fn has_saved_file(conn: &Connection, id: i64, name: &str) -> Result<bool> {
         .is_some())
 }
 
+/// One line of the audit log as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditLine {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub communication_id: Option<i64>,
+    pub details: String,
+}
+
+/// The newest `limit` lines of the audit log, older than line `before` when given.
+pub fn recent_audit(conn: &Connection, before: Option<i64>, limit: i64) -> Result<Vec<AuditLine>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, actor, action, communication_id, details FROM audit
+         WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
+        Ok(AuditLine {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            communication_id: r.get(4)?,
+            details: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,7 +53,8 @@ struct CommPage {
     draft: String,
 }
 
-fn time(ms: i64) -> String {
+/// A moment as UTC text.
+pub fn time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_default()

@@ -7,6 +7,7 @@
 //! ([`Processor::act`]), so the same rules, notices, figures and audit apply.
 
 mod assets;
+mod audit;
 mod auth;
 mod comm;
 mod error;
@@ -70,6 +71,7 @@ pub fn router(console: Console) -> Router {
         .merge(auth::router())
         .merge(queue::router())
         .merge(comm::router())
+        .merge(audit::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(console)
