@@ -916,3 +916,38 @@ async fn the_audit_log_is_for_controllers_only() {
     let mut stranger = Browser::new(&desk);
     assert_eq!(stranger.get("/audit").await.location(), Some("/login"));
 }
+
+#[tokio::test]
+async fn customers_are_searched_and_show_their_requests() {
+    let desk = start().await;
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    desk.onboard(ANN, "ann@example.com").await;
+    desk.onboard(4343, "bob@example.com").await;
+    let id = desk.request(ANN, "Hello").await;
+    let all = anna.get("/customers").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert!(all.body.contains("/customers/4242") && all.body.contains("/customers/4343"));
+    let found = anna.get("/customers?q=ANN%40example").await;
+    assert!(found.body.contains("ann@example.com"), "{}", found.body);
+    assert!(!found.body.contains("bob@example.com"), "{}", found.body);
+    let by_id = anna.get("/customers?q=4343").await;
+    assert!(by_id.body.contains("bob@example.com") && !by_id.body.contains("ann@example.com"));
+    let none = anna.get("/customers?q=%25").await;
+    assert!(none.body.contains("No customer found"), "{}", none.body);
+    let one = anna.get("/customers/4242").await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert!(
+        one.body.contains(&format!("href=\"/c/{id}\"")),
+        "{}",
+        one.body
+    );
+    assert_eq!(
+        anna.get("/customers/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(anna.get("/customers/1").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        anna.get("/customers?after=x").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}

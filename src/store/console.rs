@@ -231,6 +231,99 @@ pub fn recent_audit(conn: &Connection, before: Option<i64>, limit: i64) -> Resul
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A customer in the console's lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub name: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub state: String,
+    pub first_seen: i64,
+}
+
+fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CustomerRow> {
+    Ok(CustomerRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        username: r.get(2)?,
+        email: r.get(3)?,
+        state: r.get(4)?,
+        first_seen: r.get(5)?,
+    })
+}
+
+/// `%` and `_` of a search taken literally in a LIKE pattern (escape `\`).
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Customers whose name, @username or email contains `query` (any case), or whose
+/// Telegram id it is, in id order after `after`, at most `limit`.
+pub fn customers(
+    conn: &Connection,
+    query: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<CustomerRow>> {
+    let query = query.trim().trim_start_matches('@');
+    let id: Option<i64> = query.parse().ok();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, trim(first_name || ' ' || coalesce(last_name, '')), username, email, state, created_at
+         FROM customers
+         WHERE id > ?1 AND (?2 = '%%' OR id = ?3
+             OR (first_name || ' ' || coalesce(last_name, '')) LIKE ?2 ESCAPE '\\'
+             OR coalesce(username, '') LIKE ?2 ESCAPE '\\'
+             OR coalesce(email, '') LIKE ?2 ESCAPE '\\')
+         ORDER BY id LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![after, like_literal(query), id, limit], customer_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One customer, and their communications, newest first (at most 200).
+pub fn customer(conn: &Connection, id: i64) -> Result<Option<(CustomerRow, Vec<QueueRow>)>> {
+    let Some(row) = conn
+        .row(
+            "SELECT id, trim(first_name || ' ' || coalesce(last_name, '')), username, email, state, created_at
+             FROM customers WHERE id = ?1",
+            [id],
+            customer_row,
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.customer_id, '', NULL, c.department, c.status, c.specialist_id,
+                c.opened_at, c.assigned_at
+         FROM communications c WHERE c.customer_id = ?1 ORDER BY c.id DESC LIMIT 200",
+    )?;
+    let comms = stmt.query_map([id], |r| {
+        Ok(QueueRow {
+            id: r.get(0)?,
+            customer_id: r.get(1)?,
+            customer: r.get(2)?,
+            username: r.get(3)?,
+            department: r.get(4)?,
+            status: r.get(5)?,
+            specialist_id: r.get(6)?,
+            opened_at: r.get(7)?,
+            assigned_at: r.get(8)?,
+        })
+    })?;
+    Ok(Some((row, comms.collect::<rusqlite::Result<_>>()?)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +395,42 @@ mod tests {
             CodeCheck::Refused,
             "expired"
         );
+    }
+
+    #[test]
+    fn customers_are_found_by_name_username_email_or_id_literally() {
+        let (_d, store) = store();
+        let conn = store.lock();
+        for (id, first, user, email) in [
+            (10, "Ann", Some("ann_k"), Some("ann@example.com")),
+            (11, "Bob", None, Some("bob@example.com")),
+            (12, "100% Carl", Some("carl"), None),
+        ] {
+            conn.execute(
+                "INSERT INTO customers (id, first_name, username, email, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 0, 0)",
+                params![id, first, user, email],
+            )
+            .unwrap();
+        }
+        let ids = |q: &str, after: i64| -> Vec<i64> {
+            customers(&conn, q, after, 10)
+                .unwrap()
+                .iter()
+                .map(|c| c.id)
+                .collect()
+        };
+        assert_eq!(ids("", 0), [10, 11, 12]);
+        assert_eq!(ids("", 10), [11, 12]);
+        assert_eq!(ids("ANN", 0), [10]);
+        assert_eq!(ids("@ann_", 0), [10]);
+        assert_eq!(ids("example.com", 0), [10, 11]);
+        assert_eq!(ids("11", 0), [11]);
+        assert_eq!(ids("%", 0), [12], "a % is a percent sign");
+        assert_eq!(ids("_", 0), [10], "an _ is an underscore");
+        assert_eq!(customers(&conn, "", 0, 2).unwrap().len(), 2);
+        assert!(customer(&conn, 99).unwrap().is_none());
+        assert_eq!(customer(&conn, 11).unwrap().unwrap().0.name, "Bob");
     }
 
     #[test]

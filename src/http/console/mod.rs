@@ -10,6 +10,7 @@ mod assets;
 mod audit;
 mod auth;
 mod comm;
+mod customers;
 mod error;
 mod limits;
 mod queue;
@@ -72,6 +73,7 @@ pub fn router(console: Console) -> Router {
         .merge(queue::router())
         .merge(comm::router())
         .merge(audit::router())
+        .merge(customers::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(console)
