@@ -951,3 +951,51 @@ async fn customers_are_searched_and_show_their_requests() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn with_departments_a_specialist_queues_only_their_departments() {
+    let departments = r#"
+[[departments]]
+key = "billing"
+name = "Billing"
+service_groups = [-1001]
+specialists = [501]
+
+[[departments]]
+key = "tech"
+name = "Tech"
+service_groups = [-1002]
+specialists = [502]
+"#;
+    let desk = Desk::start_with(&format!("{STAFF}\n{departments}"), "").await;
+    let mut anna = signed_in(&desk, ANNA, 1).await;
+    let mut boris = signed_in(&desk, BORIS, 1).await;
+    let mut head = signed_in(&desk, HEAD, 1).await;
+    desk.onboard(ANN, "ann@example.com").await;
+    desk.say(ANN, "My server is down").await;
+    desk.wait_text(ANN, "choose the topic").await;
+    let id: i64 = desk
+        .app
+        .files
+        .db()
+        .query_row(
+            "SELECT id FROM communications WHERE customer_id = ?1",
+            [ANN],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Still choosing: in nobody's queue.
+    assert!(!head.get("/").await.body.contains(&format!("id=\"c{id}\"")));
+    desk.press(ANN, ANN, &format!("dp:{id}:2")).await;
+    desk.wait_text(ANN, "is received").await;
+    let row = format!("id=\"c{id}\"");
+    assert!(
+        boris.get("/").await.body.contains(&row),
+        "Tech's specialist"
+    );
+    assert!(head.get("/").await.body.contains(&row), "the controller");
+    assert!(
+        !anna.get("/").await.body.contains(&row),
+        "Billing's specialist"
+    );
+}

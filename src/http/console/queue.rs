@@ -1,6 +1,6 @@
 //! The queue (SPEC §8 `/`): unassigned and active communications with their
-//! waiting times (a specialist sees the unassigned ones and their own, a controller
-//! every one), updated live by server-sent events at `/events`, and Take from the
+//! waiting times (a specialist sees the unassigned ones — of their departments,
+//! with departments — and their own, a controller every one), updated live by server-sent events at `/events`, and Take from the
 //! web: the same `Press` of `Button::Take` a Telegram press is, without a callback.
 
 use std::convert::Infallible;
@@ -79,8 +79,20 @@ async fn items(console: &Console, who: &Signed) -> Result<Vec<Item>> {
         .run(move |conn| crate::store::console::queue(conn, only_of))
         .await?;
     let now = crate::now_ms();
+    // With departments, a specialist's queue is their departments' (as `/unassigned`).
+    let departments = if who.controller {
+        None
+    } else {
+        console.processor().policy().departments_of(who.staff)
+    };
     Ok(rows
         .into_iter()
+        .filter(|r: &QueueRow| {
+            r.status != "unassigned"
+                || departments
+                    .as_ref()
+                    .is_none_or(|keys| keys.contains(&r.department))
+        })
         .map(|r: QueueRow| {
             let unassigned = r.status == "unassigned";
             Item {
