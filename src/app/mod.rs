@@ -104,6 +104,7 @@ impl Core {
             stop_workers.clone(),
         ));
         crate::runtime::commands::register(processor.store(), &config, &texts_for_commands)?;
+        end_sessions_of_former_staff(processor.store(), &config)?;
         wakes.outbox.wake();
         tasks.spawn(crate::runtime::timers::run(
             processor.clone(),
@@ -159,6 +160,40 @@ impl Core {
         Ok(())
     }
 
+    /// Serve the web console on `listener` (tests bind port 0), else on
+    /// `console.listen` when set, until `stop` is cancelled. The task to wait for
+    /// before the workers stop.
+    fn serve_console(
+        &mut self,
+        listener: Option<std::net::TcpListener>,
+        stop: CancellationToken,
+    ) -> Result<Option<tokio::task::JoinHandle<()>>> {
+        let listener = match listener {
+            Some(l) => l,
+            None => match self.config.console.address() {
+                Some(addr) => std::net::TcpListener::bind(addr)
+                    .map_err(|e| Error::io(format!("console.listen {addr}"), e))?,
+                None => return Ok(None),
+            },
+        };
+        let c = &self.config.console;
+        let tls = if c.https() {
+            Some(crate::http::tls::server_config(&c.tls_cert, &c.tls_key)?)
+        } else {
+            None
+        };
+        let console = crate::http::console::Console::new(
+            self.processor.clone(),
+            self.config.clone(),
+            stop.clone(),
+        );
+        Ok(Some(tokio::spawn(async move {
+            if let Err(e) = crate::http::console::serve(console, listener, tls, stop).await {
+                error!(error = %e, "the web console stopped");
+            }
+        })))
+    }
+
     /// Stop the workers, letting each finish what it is doing.
     async fn stop(mut self) {
         self.stop_workers.cancel();
@@ -190,9 +225,42 @@ pub async fn run_webhook_with(
     admin: Option<std::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    run_webhook_on(
+        config,
+        Listeners {
+            webhook: listener,
+            admin,
+            console: None,
+        },
+        shutdown,
+    )
+    .await
+}
+
+/// The listeners of [`run_webhook_on`]: the webhook's, and the admin endpoint's and
+/// the console's when the caller binds them (`None`: from the configuration).
+pub struct Listeners {
+    pub webhook: std::net::TcpListener,
+    pub admin: Option<std::net::TcpListener>,
+    pub console: Option<std::net::TcpListener>,
+}
+
+/// [`run_webhook`] on listeners of the caller's.
+pub async fn run_webhook_on(
+    config: Config,
+    listeners: Listeners,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let Listeners {
+        webhook: listener,
+        admin,
+        console,
+    } = listeners;
     let tls = crate::http::tls::server_config(&config.webhook.tls_cert, &config.webhook.tls_key)?;
     let mut core = Core::start(config)?;
     core.serve_admin(admin)?;
+    let stop_console = CancellationToken::new();
+    let console = core.serve_console(console, stop_console.clone())?;
     let router = crate::http::webhook::router(
         &core.config.webhook_path(),
         core.processor.clone(),
@@ -225,9 +293,11 @@ pub async fn run_webhook_with(
         }
     });
     let drain = handle.clone();
+    let console_stopper = stop_console.clone();
     let shutdown_task = tokio::spawn(async move {
         shutdown.await;
         info!("stopping: no new connections, finishing requests under way");
+        console_stopper.cancel();
         drain.graceful_shutdown(Some(DRAIN_TIMEOUT));
     });
     // systemd (Type=notify): ready once the webhook accepts connections.
@@ -235,6 +305,12 @@ pub async fn run_webhook_with(
     let served = server.serve(router.into_make_service()).await;
     notify_systemd(&[sd_notify::NotifyState::Stopping]);
     shutdown_task.abort();
+    stop_console.cancel();
+    if let Some(console) = console
+        && let Err(e) = console.await
+    {
+        error!(error = %e, "the web console ended abnormally");
+    }
     core.stop().await;
     served.map_err(|e| Error::io("webhook server", e))
 }
@@ -247,6 +323,8 @@ pub async fn run_poll(
 ) -> Result<()> {
     let mut core = Core::start(config)?;
     core.serve_admin(None)?;
+    let stop_console = CancellationToken::new();
+    let console = core.serve_console(None, stop_console.clone())?;
     notify_systemd(&[sd_notify::NotifyState::Ready]);
     let stop = core.stop_workers.clone();
     let poller = crate::runtime::poller::Poller::new(
@@ -257,11 +335,36 @@ pub async fn run_poll(
     let poll = tokio::spawn(poller.run(stop.clone()));
     shutdown.await;
     info!("stopping the poller");
+    stop_console.cancel();
+    if let Some(console) = console
+        && let Err(e) = console.await
+    {
+        error!(error = %e, "the web console ended abnormally");
+    }
     stop.cancel();
     if let Err(e) = poll.await {
         error!(error = %e, "the poller ended abnormally");
     }
     core.stop().await;
+    Ok(())
+}
+
+/// The console's sessions and codes of anyone no longer in the configuration end
+/// (SPEC §8), and expired ones go.
+fn end_sessions_of_former_staff(store: &Store, config: &Config) -> Result<()> {
+    let staff: Vec<crate::domain::StaffId> = config
+        .specialists
+        .iter()
+        .chain(config.controllers.iter())
+        .map(|p| crate::domain::StaffId(p.chat_id))
+        .collect();
+    let ended = crate::store::console::prune(&store.lock(), &staff, crate::now_ms())?;
+    if ended > 0 {
+        info!(
+            ended,
+            "console sessions ended (expired, or of people no longer staff)"
+        );
+    }
     Ok(())
 }
 

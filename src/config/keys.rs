@@ -189,6 +189,7 @@ mod tests {
                 "texts",
                 "log",
                 "admin",
+                "console",
             ]
         );
         assert_eq!(

@@ -30,9 +30,9 @@ mod urls;
 pub use load::{CONFIG_ENV, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 pub use problems::{ConfigErrors, Problem};
 pub use types::{
-    AdminConfig, ArchiveConfig, AuthConfig, Config, CsatConfig, DatabaseConfig, DiskConfig, Group,
-    HoursConfig, LimitsConfig, Locale, LogConfig, Person, RemindersConfig, ReportsConfig, Secret,
-    SmtpConfig, SmtpSecurity, Synchronous, TelegramConfig, TextsConfig, TimeoutsConfig,
-    WebhookConfig,
+    AdminConfig, ArchiveConfig, AuthConfig, Config, ConsoleConfig, CsatConfig, DatabaseConfig,
+    DiskConfig, Group, HoursConfig, LimitsConfig, Locale, LogConfig, Person, RemindersConfig,
+    ReportsConfig, Secret, SmtpConfig, SmtpSecurity, Synchronous, TelegramConfig, TextsConfig,
+    TimeoutsConfig, WebhookConfig,
 };
 pub use urls::WEBHOOK_PORTS;

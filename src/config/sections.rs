@@ -9,8 +9,8 @@ use super::checks::{check_canned, check_departments, check_members, validate};
 use super::keys::fields;
 use super::problems::{Problems, describe, ignored_path, join_key, unknown_key_message};
 use super::types::{
-    AdminConfig, CannedConfig, Config, DepartmentConfig, Group, Locale, LogConfig, Person,
-    TextsConfig,
+    AdminConfig, CannedConfig, Config, ConsoleConfig, DepartmentConfig, Group, Locale, LogConfig,
+    Person, TextsConfig,
 };
 
 fn table_value(table: Map<String, Value>) -> Value {
@@ -321,6 +321,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         texts: TextsConfig::default(),
         log: LogConfig::default(),
         admin: AdminConfig::default(),
+        console: ConsoleConfig::default(),
     };
     let specialists = de_list::<Person>(r, "specialists", p);
     let service_groups = de_list::<Group>(r, "service_groups", p);
@@ -330,6 +331,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
     config.texts = de_texts(r, p);
     config.log = de_section(r, "log", &[], p);
     config.admin = de_section(r, "admin", &[], p);
+    config.console = de_section(r, "console", &[], p);
 
     // The default warning does not apply to an idle close as short as itself (one
     // written in the file must be shorter, as checked).

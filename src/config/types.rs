@@ -78,6 +78,7 @@ pub struct Config {
     pub texts: TextsConfig,
     pub log: LogConfig,
     pub admin: AdminConfig,
+    pub console: ConsoleConfig,
 }
 
 /// `[telegram]`
@@ -627,6 +628,56 @@ impl AdminConfig {
     pub fn address(&self) -> Option<SocketAddr> {
         let l = self.listen.trim();
         if l.is_empty() { None } else { l.parse().ok() }
+    }
+}
+
+/// `[console]`: the web console (SPEC §8), served by the same process on its own
+/// address, never the webhook's.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct ConsoleConfig {
+    /// `host:port`; empty (the default) turns the console off.
+    pub listen: String,
+    /// The address people open (for links and the `Secure` cookie flag); optional.
+    pub public_url: String,
+    /// Both set: the console serves HTTPS itself; both empty: plain HTTP (behind a
+    /// TLS proxy, or on loopback).
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    /// How long a sign-in lasts.
+    #[serde(deserialize_with = "de_duration")]
+    pub session_ttl: Duration,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            listen: String::new(),
+            public_url: String::new(),
+            tls_cert: PathBuf::new(),
+            tls_key: PathBuf::new(),
+            session_ttl: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+impl ConsoleConfig {
+    /// The address to listen on, `None` when turned off (or invalid, which
+    /// validation reports).
+    pub fn address(&self) -> Option<SocketAddr> {
+        let l = self.listen.trim();
+        if l.is_empty() { None } else { l.parse().ok() }
+    }
+
+    /// Whether the console serves HTTPS itself.
+    pub fn https(&self) -> bool {
+        !self.tls_cert.as_os_str().is_empty()
+    }
+
+    /// Whether the session cookie gets `Secure`: HTTPS here, or an https public URL
+    /// (a TLS proxy in front).
+    pub fn secure_cookie(&self) -> bool {
+        self.https() || self.public_url.trim().starts_with("https://")
     }
 }
 

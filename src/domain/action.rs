@@ -57,11 +57,13 @@ pub enum Kind {
     Note,
     /// A canned answer the bot sent as the specialist's message.
     Canned,
+    /// A reply the specialist typed in the web console, sent by the bot as theirs.
+    Web,
     Other,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Text,
         Kind::Photo,
         Kind::Document,
@@ -79,6 +81,7 @@ impl Kind {
         Kind::Edit,
         Kind::Note,
         Kind::Canned,
+        Kind::Web,
         Kind::Other,
     ];
 
@@ -101,6 +104,7 @@ impl Kind {
             Kind::Edit => "edit",
             Kind::Note => "note",
             Kind::Canned => "canned",
+            Kind::Web => "web",
             Kind::Other => "other",
         }
     }
@@ -108,7 +112,7 @@ impl Kind {
     /// Whether this is a message someone sent in a chat (not an edit, a note or a
     /// text the bot wrote on a specialist's behalf): the kind that can be copied.
     pub fn is_chat_message(self) -> bool {
-        !matches!(self, Kind::Edit | Kind::Note | Kind::Canned)
+        !matches!(self, Kind::Edit | Kind::Note | Kind::Canned | Kind::Web)
     }
 
     pub fn parse(s: &str) -> Kind {
@@ -284,6 +288,14 @@ pub enum Action {
         purpose: super::Purpose,
         code: u16,
         description: String,
+    },
+    /// A staff member asked the web console for a sign-in code (SPEC §8).
+    ConsoleCode { staff: StaffId },
+    /// A specialist typed a reply to communication `comm` in the web console.
+    ConsoleReply {
+        from: User,
+        comm: CommId,
+        text: String,
     },
     /// An email could not be sent.
     MailFailed {

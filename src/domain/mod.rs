@@ -9,6 +9,7 @@ pub mod action;
 mod announce;
 pub mod archive;
 pub mod audit;
+pub mod console;
 pub mod csat;
 mod delivery;
 mod desk;
@@ -370,6 +371,12 @@ impl Env<'_> {
 /// A change to the stored state.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
+    /// A console sign-in code for `staff` (its keyed hash), replacing any earlier.
+    ConsoleCode {
+        staff: StaffId,
+        hash: String,
+        expires_at: i64,
+    },
     /// Create the customer, or refresh their profile (and unblock them: they wrote).
     TouchCustomer {
         user: User,
@@ -741,6 +748,10 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             description,
         } => delivery::delivery_failed(purpose, *code, description, snap, env, &mut d),
         Action::MailFailed { purpose, .. } => onboarding::mail_failed(purpose, snap, env, &mut d),
+        Action::ConsoleCode { staff } => console::code_requested(*staff, env, &mut d),
+        Action::ConsoleReply { from, comm, text } => {
+            console::reply(from, *comm, text, snap, env, &mut d)
+        }
     }
     record_figures(snap, env, &mut d);
     d

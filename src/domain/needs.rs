@@ -319,6 +319,8 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
             },
             MailPurpose::Alert => Needs::default(),
         },
+        Action::ConsoleCode { .. } => Needs::default(),
+        Action::ConsoleReply { from, .. } => Needs::of(Find::ActiveOf(from.as_staff())),
     }
 }
 

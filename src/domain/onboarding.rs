@@ -20,6 +20,18 @@ impl CodeKey {
     pub fn new(bytes: &[u8; CodeKey::LEN]) -> CodeKey {
         CodeKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes))
     }
+
+    /// The HMAC-SHA-256 of `message` under this key, in hex after [`KEYED`].
+    pub fn sign_hex(&self, message: &[u8]) -> String {
+        use std::fmt::Write as _;
+        let tag = ring::hmac::sign(&self.0, message);
+        let mut out = String::with_capacity(KEYED.len() + 2 * tag.as_ref().len());
+        out.push_str(KEYED);
+        for b in tag.as_ref() {
+            let _ = write!(out, "{b:02x}");
+        }
+        out
+    }
 }
 
 impl std::fmt::Debug for CodeKey {

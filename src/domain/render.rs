@@ -79,7 +79,7 @@ pub fn describe(kind: Kind, text: Option<&str>, file_name: Option<&str>) -> Stri
         Kind::Dice => "🎲 dice",
         Kind::Edit => "✏️ edited:",
         Kind::Note => "📝 note:",
-        Kind::Canned => "",
+        Kind::Canned | Kind::Web => "",
     };
     let mut s = icon.to_string();
     if let Some(name) = file_name.filter(|n| !n.is_empty()) {

@@ -74,6 +74,36 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "Your confirmation code: {code}\n\nThe code is valid for {minutes} min. If you did not ask for it, ignore this email.",
     ),
     (
+        "console_code",
+        "Код входа в веб-консоль: <code>{code}</code>. Действует {minutes} мин. Никому его не сообщайте; если вы не входили, ничего не делайте.",
+        "Your web console sign-in code: <code>{code}</code>. It is valid for {minutes} min. Never share it; if you did not try to sign in, do nothing.",
+    ),
+    (
+        "console_reply_copy",
+        "Вы написали из веб-консоли по обращению #{request}:\n{text}",
+        "You wrote from the web console on request #{request}:\n{text}",
+    ),
+    (
+        "console_reply_sent",
+        "Отправлено клиенту.",
+        "Sent to the customer.",
+    ),
+    (
+        "console_not_yours",
+        "Обращение #{request} — не ваше активное обращение: сначала возьмите его.",
+        "Request #{request} is not your active request: take it first.",
+    ),
+    (
+        "console_reply_empty",
+        "Пустой ответ не отправлен.",
+        "An empty reply was not sent.",
+    ),
+    (
+        "console_reply_long",
+        "Ответ слишком длинный (не более {max} символов).",
+        "The reply is too long (at most {max} characters).",
+    ),
+    (
         "enter_code",
         "Введите код из 6 цифр из письма.",
         "Please enter the 6-digit code from the email.",

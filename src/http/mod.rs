@@ -2,5 +2,6 @@
 //! setup they share.
 
 pub mod admin;
+pub mod console;
 pub mod tls;
 pub mod webhook;

@@ -100,3 +100,24 @@ pub async fn sleep_until_opt(at: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+/// A counter moved on after every commit that may have changed the desk: the web
+/// console's live pages watch it (each watcher sees the latest count, never a
+/// backlog).
+#[derive(Clone, Debug)]
+pub struct Changes(Arc<tokio::sync::watch::Sender<u64>>);
+
+impl Default for Changes {
+    fn default() -> Self {
+        Changes(Arc::new(tokio::sync::watch::channel(0).0))
+    }
+}
+
+impl Changes {
+    pub fn changed(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}

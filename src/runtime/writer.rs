@@ -62,6 +62,12 @@ enum Job {
         source: Source,
         reply: tokio::sync::oneshot::Sender<Result<(Ingested, Applied)>>,
     },
+    /// An action of another front end (the web console): decided and applied like
+    /// an update's, answered with the words for whoever acted.
+    Act {
+        action: Box<Action>,
+        reply: tokio::sync::oneshot::Sender<Result<Acted>>,
+    },
     /// Any other write (the outbox recording results), committed with the group.
     Write {
         work: Work,
@@ -71,6 +77,7 @@ enum Job {
 
 enum Answer {
     Update(Result<(Ingested, Applied)>),
+    Act(Result<Acted>),
     Write(Result<()>),
 }
 
@@ -81,6 +88,9 @@ impl Job {
                 let _ = reply.send(r);
             }
             (Job::Write { reply, .. }, Answer::Write(r)) => {
+                let _ = reply.send(r);
+            }
+            (Job::Act { reply, .. }, Answer::Act(r)) => {
                 let _ = reply.send(r);
             }
             (job, _) => job.fail("mismatched answer"),
@@ -94,6 +104,9 @@ impl Job {
                 let _ = reply.send(Err(e()));
             }
             Job::Write { reply, .. } => {
+                let _ = reply.send(Err(e()));
+            }
+            Job::Act { reply, .. } => {
                 let _ = reply.send(Err(e()));
             }
         }
@@ -133,6 +146,17 @@ pub struct Wakes {
     pub mail: Wake,
     pub timers: Wake,
     pub archive: Wake,
+    /// Watched by the web console's live pages.
+    pub changes: crate::runtime::wake::Changes,
+}
+
+/// What an action of the web console came to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Acted {
+    pub applied: Applied,
+    /// The words for whoever acted ([`domain::Effect::Feedback`]), with whether
+    /// they are a refusal to show prominently.
+    pub feedback: Vec<(String, bool)>,
 }
 
 struct Shared {
@@ -275,6 +299,41 @@ impl Processor {
         if applied.archive {
             w.archive.wake();
         }
+        w.changes.changed();
+    }
+
+    /// Decide and apply an action of the web console in the writer's next group
+    /// (the same path as an update's: the same rules, notices, figures and audit);
+    /// returns once it is committed.
+    pub async fn act(&self, action: Action) -> Result<Acted> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer
+            .jobs
+            .send(Job::Act {
+                action: Box::new(action),
+                reply,
+            })
+            .map_err(|_| crate::Error::Task("the ingest thread has stopped".into()))?;
+        let acted = answer
+            .await
+            .map_err(|_| crate::Error::Task("the ingest thread has stopped".into()))??;
+        self.wake(acted.applied);
+        Ok(acted)
+    }
+
+    /// The counter the console's live pages watch.
+    pub fn changes(&self) -> &crate::runtime::wake::Changes {
+        &self.shared.wakes.changes
+    }
+
+    /// The installation's key (for the console's codes and tokens).
+    pub fn code_key(&self) -> &domain::CodeKey {
+        &self.shared.code_key
+    }
+
+    /// What the core knows of the staff.
+    pub fn policy(&self) -> &Policy {
+        &self.shared.policy
     }
 
     /// Decide and apply one event inside the caller's transaction.
@@ -419,6 +478,9 @@ fn run_job(tx: &Connection, job: &Job, shared: &Shared, now: i64) -> Result<Answ
         }
         .map(|done| Answer::Update(Ok(done))),
         Job::Write { work, .. } => work(tx).map(|()| Answer::Write(Ok(()))),
+        Job::Act { action, .. } => {
+            apply_acted(tx, action, shared, now).map(|acted| Answer::Act(Ok(acted)))
+        }
     }
 }
 
@@ -440,6 +502,7 @@ fn one_by_one(conn: &mut Connection, jobs: &[Job], shared: &Shared) -> Result<Ve
                 answers.push(match job {
                     Job::Update { .. } => Answer::Update(Err(e)),
                     Job::Write { .. } => Answer::Write(Err(e)),
+                    Job::Act { .. } => Answer::Act(Err(e)),
                 });
             }
             Err(panic) => {
@@ -453,6 +516,10 @@ fn one_by_one(conn: &mut Connection, jobs: &[Job], shared: &Shared) -> Result<Ve
                     Job::Write { .. } => {
                         error!(panic = %what, "bug: a write panicked");
                         Answer::Write(Err(crate::Error::Task(what)))
+                    }
+                    Job::Act { .. } => {
+                        error!(panic = %what, "bug: a console action panicked");
+                        Answer::Act(Err(crate::Error::Task(what)))
                     }
                 });
             }
@@ -630,6 +697,11 @@ pub fn policy(config: &Config) -> Policy {
 
 /// Load what the action needs, decide, and apply the decision.
 fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> Result<Applied> {
+    apply_acted(conn, event, shared, now).map(|acted| acted.applied)
+}
+
+/// [`apply_event`], with the words the decision has for whoever acted.
+fn apply_acted(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> Result<Acted> {
     let needs = domain::needs(event, &shared.policy, now);
     let snapshot = store::desk::load(conn, &needs, now)?;
     let code = fresh_code();
@@ -652,7 +724,15 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
     let (first_response_s, resolution_s) = newly_recorded(snapshot.figures.as_ref(), &decision);
     let count =
         |f: fn(&domain::Change) -> bool| decision.changes.iter().filter(|c| f(c)).count() as u64;
-    Ok(Applied {
+    let feedback = decision
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            domain::Effect::Feedback { text, alert } => Some((text.clone(), *alert)),
+            _ => None,
+        })
+        .collect();
+    let applied = Applied {
         calls: queued.calls,
         mails: queued.mails,
         timers: decision.touches_timers(),
@@ -661,7 +741,8 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
         resolution_s,
         reminders: count(|c| matches!(c, domain::Change::ReminderSent { .. })),
         ratings: count(|c| matches!(c, domain::Change::Rate { .. })),
-    })
+    };
+    Ok(Acted { applied, feedback })
 }
 
 /// Six digits from the operating system's CSPRNG (through rand's thread RNG).

@@ -472,6 +472,11 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             )?;
         }
         Change::Audit(entry) => super::audit::insert(conn, entry, now)?,
+        Change::ConsoleCode {
+            staff,
+            hash,
+            expires_at,
+        } => super::console::put_code(conn, *staff, hash, now, *expires_at)?,
     }
     if let Some((comm, full)) = archive_work {
         mark_dirty(conn, comm, full)?;

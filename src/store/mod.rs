@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backup;
 mod beside;
 pub mod checkpoint;
+pub mod console;
 pub mod csat;
 pub mod deadlines;
 pub mod desk;

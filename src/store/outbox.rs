@@ -142,11 +142,27 @@ pub fn following(conn: &Connection, chat: i64, after: i64, limit: usize) -> Resu
     )?)
 }
 
+/// Call `id` was made. A console sign-in code is no use to anyone in the database
+/// once sent (SPEC §6–§10): its text is removed from the message and the result.
 pub fn mark_sent(conn: &Connection, id: i64, result: &str, now_ms: i64) -> Result<()> {
     conn.exec(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, result = ?2, done_at = ?3, last_error = NULL
          WHERE id = ?1",
         params![id, result, now_ms],
+    )?;
+    scrub_console_code(conn, id)
+}
+
+/// Remove the text of outbox row `id` (and of its result) if it carried a console code.
+fn scrub_console_code(conn: &Connection, id: i64) -> Result<()> {
+    conn.exec(
+        "UPDATE outbox SET
+             params = CASE WHEN json_valid(params)
+                 THEN json_replace(params, '$.text', '(code removed after sending)') ELSE '{}' END,
+             result = CASE WHEN result IS NOT NULL AND json_valid(result)
+                 THEN json_replace(result, '$.text', '(code removed after sending)') ELSE NULL END
+         WHERE id = ?1 AND coalesce_key LIKE 'console-code:%'",
+        [id],
     )?;
     Ok(())
 }
@@ -165,7 +181,7 @@ pub fn mark_failed(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Resu
          WHERE id = ?1",
         params![id, error, now_ms],
     )?;
-    Ok(())
+    scrub_console_code(conn, id)
 }
 
 /// How many calls are waiting.

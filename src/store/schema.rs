@@ -666,6 +666,29 @@ CREATE TABLE canned_answers (
 ) STRICT;
 "#,
     ),
+    // 14: the web console (SPEC §8): one pending sign-in code per staff member (a
+    // keyed hash, its expiry, the wrong tries so far), and the sessions (the SHA-256
+    // of the cookie's token, whose, until when). Nothing here holds a code or a
+    // token in clear.
+    M::up(
+        r#"
+CREATE TABLE console_codes (
+    staff_id   INTEGER PRIMARY KEY,
+    hash       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,                  -- unix ms
+    expires_at INTEGER NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE console_sessions (
+    token_hash TEXT    PRIMARY KEY,
+    staff_id   INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX console_sessions_by_staff ON console_sessions (staff_id);
+CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
+"#,
+    ),
 ];
 
 /// The schema version that brings the audit log (migration 12).

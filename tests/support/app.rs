@@ -156,7 +156,10 @@ listen = ""
         db = files.db_path.display(),
         archive = files.archive_dir.display(),
         smtp_port = options.smtp_port,
-        extra = extra(&options.extra),
+        // `@CERT@` / `@KEY@` in the extra TOML: the instance's certificate and key.
+        extra = extra(&options.extra)
+            .replace("@CERT@", &files.cert_path.display().to_string())
+            .replace("@KEY@", &files.key_path.display().to_string()),
     )
 }
 
@@ -186,6 +189,8 @@ pub struct TestApp {
     pub url: String,
     /// The health and metrics endpoint (plain HTTP on loopback).
     pub admin_url: String,
+    /// The web console (its own listener; plain HTTP unless `[console]` sets TLS).
+    pub console_url: String,
     pub client: reqwest::Client,
     pub files: Arc<Files>,
     pub config: Config,
@@ -213,11 +218,21 @@ async fn start(files: Arc<Files>, api_url: String, options: Options) -> TestApp 
     let addr = listener.local_addr().expect("addr");
     let admin = std::net::TcpListener::bind("127.0.0.1:0").expect("bind admin");
     let admin_addr = admin.local_addr().expect("admin addr");
+    let console = std::net::TcpListener::bind("127.0.0.1:0").expect("bind console");
+    let console_addr = console.local_addr().expect("console addr");
+    let console_scheme = if config.console.https() {
+        "https"
+    } else {
+        "http"
+    };
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(relaydesk::app::run_webhook_with(
+    let task = tokio::spawn(relaydesk::app::run_webhook_on(
         config.clone(),
-        listener,
-        Some(admin),
+        relaydesk::app::Listeners {
+            webhook: listener,
+            admin: Some(admin),
+            console: Some(console),
+        },
         async move {
             let _ = stop_rx.await;
         },
@@ -226,6 +241,7 @@ async fn start(files: Arc<Files>, api_url: String, options: Options) -> TestApp 
         addr,
         url: format!("https://127.0.0.1:{}{}", addr.port(), WEBHOOK_PATH),
         admin_url: format!("http://{admin_addr}"),
+        console_url: format!("{console_scheme}://{console_addr}"),
         client: https_client(&files.cert_pem),
         files,
         config,

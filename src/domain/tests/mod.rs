@@ -595,6 +595,7 @@ fn a_request_opened_outside_working_hours_gets_one_auto_reply() {
 }
 
 mod audit;
+mod console;
 mod csat;
 mod onboarding;
 mod reminders;

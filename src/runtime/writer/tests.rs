@@ -52,6 +52,7 @@ fn answers_ok(answers: &[Answer]) -> Vec<bool> {
         .map(|a| match a {
             Answer::Update(r) => r.is_ok(),
             Answer::Write(r) => r.is_ok(),
+            Answer::Act(r) => r.is_ok(),
         })
         .collect()
 }

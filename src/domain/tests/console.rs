@@ -1,0 +1,148 @@
+//! The web console's decisions: a sign-in code for the staff only, and a reply
+//! from the console as the specialist's own message.
+
+use super::*;
+
+fn feedback(d: &Decision) -> Vec<(&str, bool)> {
+    d.effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Feedback { text, alert } => Some((text.as_str(), *alert)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_code_goes_to_staff_only_and_is_stored_as_a_keyed_hash() {
+    let w = World::new();
+    for staff in [ANNA, 9] {
+        let d = w.decide(
+            &Action::ConsoleCode {
+                staff: StaffId(staff),
+            },
+            &Snapshot::default(),
+        );
+        let hash = match d.changes.as_slice() {
+            [
+                Change::ConsoleCode {
+                    staff: s,
+                    hash,
+                    expires_at,
+                },
+            ] => {
+                assert_eq!(*s, StaffId(staff));
+                assert_eq!(*expires_at, NOW + 5 * 60 * 1000);
+                hash.clone()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(!hash.contains("123456"));
+        assert!(crate::domain::console::code_matches(
+            &w.key,
+            StaffId(staff),
+            "123456",
+            &hash
+        ));
+        assert!(!crate::domain::console::code_matches(
+            &w.key,
+            StaffId(staff),
+            "123457",
+            &hash
+        ));
+        assert!(!crate::domain::console::code_matches(
+            &w.key,
+            StaffId(BORIS),
+            "123456",
+            &hash
+        ));
+        // Never the onboarding hash of the same digits.
+        assert_ne!(hash, code_hash(&w.key, CustomerId(staff), "123456"));
+        let sent = sends(&d);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].message.chat(), Some(ChatId(staff)));
+        assert_eq!(
+            sent[0].coalesce.as_deref(),
+            Some(crate::domain::console::code_message_key(StaffId(staff)).as_str())
+        );
+        assert!(texts_to(&d, staff).iter().any(|t| t.contains("123456")));
+    }
+    for stranger in [CUSTOMER, 777] {
+        let d = w.decide(
+            &Action::ConsoleCode {
+                staff: StaffId(stranger),
+            },
+            &Snapshot::default(),
+        );
+        assert!(d.changes.is_empty() && d.effects.is_empty(), "{d:?}");
+    }
+}
+
+fn reply(from: i64, comm_id: i64, text: &str) -> Action {
+    Action::ConsoleReply {
+        from: user(from, "Anna"),
+        comm: CommId(comm_id),
+        text: text.into(),
+    }
+}
+
+#[test]
+fn a_console_reply_is_the_specialists_message() {
+    let w = World::new();
+    let snap = Snapshot {
+        communication: Some(comm(Status::Assigned, Some(ANNA))),
+        customer: Some(customer(CustomerState::Verified)),
+        ..Snapshot::default()
+    };
+    let d = w.decide(&reply(ANNA, 3, "  Tom & <Jerry>  "), &snap);
+    let logged = d
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::Log {
+                role: Role::Specialist,
+                message,
+                ..
+            } => Some(message),
+            _ => None,
+        })
+        .expect("logged");
+    assert_eq!(logged.kind, Some(Kind::Web));
+    assert_eq!(logged.text.as_deref(), Some("Tom & <Jerry>"));
+    assert!(
+        d.changes.iter().any(
+            |c| matches!(c, Change::Figures { figures, .. } if figures.first_response.is_some())
+        ),
+        "the first response: {:?}",
+        d.changes
+    );
+    assert_eq!(texts_to(&d, CUSTOMER), ["Tom &amp; &lt;Jerry&gt;"]);
+    assert!(texts_to(&d, ANNA)[0].contains("Tom &amp; &lt;Jerry&gt;"));
+    assert_eq!(feedback(&d), [("Sent to the customer.", false)]);
+}
+
+#[test]
+fn a_console_reply_is_refused_off_the_specialists_active_request() {
+    let w = World::new();
+    let theirs = Snapshot {
+        communication: Some(comm(Status::Assigned, Some(ANNA))),
+        ..Snapshot::default()
+    };
+    for (action, snap) in [
+        (reply(ANNA, 4, "hi"), &theirs),
+        (reply(BORIS, 3, "hi"), &Snapshot::default()),
+        (reply(ANNA, 3, "   "), &theirs),
+        (
+            reply(ANNA, 3, &"x".repeat(crate::domain::console::MAX_REPLY + 1)),
+            &theirs,
+        ),
+        (reply(9, 3, "hi"), &theirs),
+    ] {
+        let d = w.decide(&action, snap);
+        assert!(sends(&d).is_empty(), "{action:?}: {d:?}");
+        assert!(d.changes.iter().all(|c| !matches!(c, Change::Log { .. })));
+        let words = feedback(&d);
+        assert_eq!(words.len(), 1, "{words:?}");
+        assert!(words[0].1, "a refusal");
+    }
+}

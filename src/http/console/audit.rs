@@ -1,0 +1,80 @@
+//! The audit log for controllers (SPEC §8 `/audit`), newest first, 100 lines a
+//! page; a specialist gets 403.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::session::Signed;
+use super::{Console, Error, Result};
+
+/// Lines a page shows.
+const PAGE: i64 = 100;
+
+pub fn router() -> Router<Console> {
+    Router::new().route("/audit", get(page))
+}
+
+pub struct Shown {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub communication: Option<i64>,
+    pub details: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    who: Signed,
+    lines: Vec<Shown>,
+    older: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+struct Params {
+    before: Option<String>,
+}
+
+async fn page(
+    State(console): State<Console>,
+    who: Signed,
+    params: std::result::Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    if !who.controller {
+        return Err(Error::Forbidden);
+    }
+    let before = match params {
+        Ok(Query(Params { before: Some(b) })) => Some(
+            b.parse::<i64>()
+                .map_err(|_| Error::BadRequest("before: a line number"))?,
+        ),
+        Ok(_) => None,
+        Err(_) => return Err(Error::BadRequest("unknown parameters")),
+    };
+    let rows = console
+        .processor()
+        .store()
+        .run(move |conn| crate::store::console::recent_audit(conn, before, PAGE))
+        .await?;
+    let older = (rows.len() as i64 == PAGE)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    let lines = rows
+        .into_iter()
+        .map(|r| Shown {
+            at: super::comm::time(r.at),
+            actor: match r.actor.parse::<i64>() {
+                Ok(id) => format!("{} ({id})", super::queue::staff_name(&console, id)),
+                Err(_) => r.actor,
+            },
+            action: r.action,
+            communication: r.communication_id,
+            details: r.details,
+        })
+        .collect();
+    Ok(AuditPage { who, lines, older }.into_response())
+}

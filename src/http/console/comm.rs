@@ -1,0 +1,385 @@
+//! A communication's page (SPEC §8 `/c/{id}`): its header and transcript with the
+//! notes, and the reply form. A reply is `Action::ConsoleReply`, decided and
+//! applied by the writer: sent to the customer as the specialist's message, logged,
+//! counted and archived like one written in Telegram, and shown in their Telegram
+//! chat. A specialist sees the unassigned communications and their own; a
+//! controller every one.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::session::{Posted, Signed};
+use super::{Console, Error, Result};
+use crate::domain::{Action, Button, CommId, Command, Press, User};
+use crate::store::console::{CommHeader, Line};
+
+pub fn router() -> Router<Console> {
+    Router::new()
+        .route("/c/{id}", get(page))
+        .route("/c/{id}/reply", post(reply))
+        .route("/c/{id}/release", post(release))
+        .route("/c/{id}/close", post(close))
+        .route("/c/{id}/note", post(note))
+        .route("/c/{id}/files/{name}", get(file))
+}
+
+/// A transcript line as shown.
+pub struct Shown {
+    pub at: String,
+    pub who: String,
+    pub note: bool,
+    pub text: String,
+    /// Its saved file's name (served at `files/{name}`), and whether it is an
+    /// image shown inline.
+    pub file: Option<String>,
+    pub image: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "console/comm.html")]
+struct CommPage {
+    who: Signed,
+    c: CommHeader,
+    specialist: String,
+    mine: bool,
+    unassigned: bool,
+    lines: Vec<Shown>,
+    notice: String,
+    alert: bool,
+    draft: String,
+}
+
+/// A moment as UTC text.
+pub fn time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
+fn comm_id(id: &str) -> Result<i64> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(Error::NotFound)
+}
+
+async fn render(
+    console: &Console,
+    who: Signed,
+    id: i64,
+    notice: String,
+    alert: bool,
+    draft: String,
+) -> Result<Response> {
+    let (header, lines) = console
+        .processor()
+        .store()
+        .run(move |conn| {
+            let header = crate::store::console::communication(conn, id)?;
+            let lines = match header {
+                Some(_) => crate::store::console::transcript(conn, id)?,
+                None => Vec::new(),
+            };
+            Ok((header, lines))
+        })
+        .await?;
+    let Some(c) = header else {
+        return Err(Error::NotFound);
+    };
+    let unassigned = c.status == "unassigned";
+    let mine = c.specialist_id == Some(who.staff.0);
+    if !(who.controller || unassigned || mine) {
+        return Err(Error::Forbidden);
+    }
+    let name = |id: i64| super::queue::staff_name(console, id);
+    let customer = c.customer.clone();
+    let lines = lines
+        .into_iter()
+        .map(|l: Line| {
+            let note = l.kind == "note";
+            let who = match l.role.as_str() {
+                "customer" => customer.clone(),
+                "specialist" => name(l.sender_id),
+                _ => "bot".to_string(),
+            };
+            let mut text = l.text.unwrap_or_default();
+            if let Some(file) = l.file_name {
+                text = if text.is_empty() {
+                    format!("[{}: {file}]", l.kind)
+                } else {
+                    format!("[{}: {file}] {text}", l.kind)
+                };
+            } else if text.is_empty() {
+                text = format!("[{}]", l.kind);
+            }
+            let image = l.saved.as_deref().is_some_and(|n| image_type(n).is_some());
+            Shown {
+                at: time(l.at),
+                who,
+                note,
+                text,
+                file: l.saved,
+                image,
+            }
+        })
+        .collect();
+    let specialist = c.specialist_id.map(name).unwrap_or_default();
+    Ok(CommPage {
+        who,
+        c,
+        specialist,
+        mine,
+        unassigned,
+        lines,
+        notice,
+        alert,
+        draft,
+    }
+    .into_response())
+}
+
+/// The content type of an image the console shows inline, by its name.
+fn image_type(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    match ext.as_str() {
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "gif" => Some("image/gif"),
+        "webp" => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// Whether `name` can only name a file inside one folder: one plain component.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && !name.starts_with('.')
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c == '\0' || c.is_control())
+}
+
+/// One of the communication's files (`archive/<customer>/<comm>/files/NAME`), for
+/// whoever may see the communication; nothing outside that folder, and only a file
+/// recorded as saved for this communication: anything else is 404.
+async fn file(
+    State(console): State<Console>,
+    path: std::result::Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    who: Signed,
+) -> Result<Response> {
+    use axum::http::{HeaderValue, header};
+    // A name that is not even UTF-8 names no file.
+    let Ok(Path((id, name))) = path else {
+        return Err(Error::NotFound);
+    };
+    let id = comm_id(&id)?;
+    if !plain_name(&name) {
+        return Err(Error::NotFound);
+    }
+    let (header, known) = {
+        let name = name.clone();
+        console
+            .processor()
+            .store()
+            .run(move |conn| {
+                Ok((
+                    crate::store::console::communication(conn, id)?,
+                    crate::store::console::has_saved_file(conn, id, &name)?,
+                ))
+            })
+            .await?
+    };
+    let Some(c) = header else {
+        return Err(Error::NotFound);
+    };
+    if !(who.controller || c.status == "unassigned" || c.specialist_id == Some(who.staff.0)) {
+        return Err(Error::Forbidden);
+    }
+    if !known {
+        return Err(Error::NotFound);
+    }
+    let dir = crate::domain::archive::folder(&console.config().archive.dir, c.customer_id, c.id)
+        .join("files");
+    let path = dir.join(&name);
+    // Resolved, the file must still be inside the folder (no link leads out).
+    let inside = match (std::fs::canonicalize(&dir), std::fs::canonicalize(&path)) {
+        (Ok(dir), Ok(path)) => path.starts_with(&dir) && path.is_file(),
+        _ => false,
+    };
+    if !inside {
+        return Err(Error::NotFound);
+    }
+    let bytes = tokio::fs::read(&path).await.map_err(|_| Error::NotFound)?;
+    let (content_type, disposition) = match image_type(&name) {
+        Some(t) => (t, "inline"),
+        None => ("application/octet-stream", "attachment"),
+    };
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{safe}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+async fn page(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    who: Signed,
+) -> Result<Response> {
+    let id = comm_id(&id)?;
+    render(&console, who, id, String::new(), false, String::new()).await
+}
+
+/// The staff member as the core's `User`.
+fn user(who: &Signed) -> User {
+    User {
+        id: who.staff.0,
+        first_name: who.name.clone(),
+        last_name: None,
+        username: None,
+        language: None,
+    }
+}
+
+/// The words the core had for whoever acted, and whether they are a refusal.
+fn words(acted: crate::runtime::writer::Acted, done: &str) -> (String, bool) {
+    let alert = acted.feedback.iter().any(|(_, alert)| *alert);
+    let notice = acted
+        .feedback
+        .into_iter()
+        .map(|(text, _)| text)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if notice.is_empty() {
+        (done.to_string(), false)
+    } else {
+        (notice, alert)
+    }
+}
+
+/// A press of `button` from the web: the same typed action as the button in
+/// Telegram, without a callback.
+async fn press(
+    console: &Console,
+    who: &Signed,
+    button: Button,
+) -> Result<crate::runtime::writer::Acted> {
+    Ok(console
+        .processor()
+        .act(Action::Press {
+            from: user(who),
+            button: Some(button),
+            press: Press {
+                callback: None,
+                message: None,
+            },
+        })
+        .await?)
+}
+
+async fn release(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response> {
+    let id = comm_id(&id)?;
+    let acted = press(&console, &posted.who, Button::Release(CommId(id))).await?;
+    let (notice, alert) = words(acted, "Released: the request is back in the queue.");
+    render(&console, posted.who, id, notice, alert, String::new()).await
+}
+
+async fn close(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response> {
+    let id = comm_id(&id)?;
+    let acted = press(&console, &posted.who, Button::Close(CommId(id))).await?;
+    let (notice, alert) = words(acted, "Closed.");
+    render(&console, posted.who, id, notice, alert, String::new()).await
+}
+
+/// An internal note: `/note TEXT` as if typed in Telegram, on the specialist's
+/// active communication, which must be this one (the bot confirms in Telegram).
+async fn note(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response> {
+    let id = comm_id(&id)?;
+    let Posted { who, fields } = posted;
+    let text: String = fields
+        .get("text")
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    let header = console
+        .processor()
+        .store()
+        .run(move |conn| crate::store::console::communication(conn, id))
+        .await?
+        .ok_or(Error::NotFound)?;
+    let active = header.status == "assigned" && header.specialist_id == Some(who.staff.0);
+    let (notice, alert) = if !active {
+        (
+            format!("Request #{id} is not your active request: take it first."),
+            true,
+        )
+    } else if text.is_empty() {
+        ("An empty note was not saved.".to_string(), true)
+    } else {
+        console
+            .processor()
+            .act(Action::Command {
+                from: user(&who),
+                chat_id: who.staff.chat(),
+                command: Command::Note(text),
+            })
+            .await?;
+        (
+            "Note saved (internal: never sent to the customer).".to_string(),
+            false,
+        )
+    };
+    render(&console, who, id, notice, alert, String::new()).await
+}
+
+async fn reply(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response> {
+    let id = comm_id(&id)?;
+    let Posted { who, fields } = posted;
+    let text = fields.get("text").cloned().unwrap_or_default();
+    let action = Action::ConsoleReply {
+        from: user(&who),
+        comm: CommId(id),
+        text: text.clone(),
+    };
+    let acted = console.processor().act(action).await?;
+    let (notice, alert) = words(acted, "Sent to the customer.");
+    // A refused reply stays in the form.
+    let draft = if alert { text } else { String::new() };
+    render(&console, who, id, notice, alert, draft).await
+}

@@ -1,0 +1,216 @@
+//! The queue (SPEC §8 `/`): unassigned and active communications with their
+//! waiting times (a specialist sees the unassigned ones — of their departments,
+//! with departments — and their own, a controller every one), updated live by server-sent events at `/events`, and Take from the
+//! web: the same `Press` of `Button::Take` a Telegram press is, without a callback.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::Stream;
+
+use super::session::{Posted, Signed};
+use super::{Console, Error, Result, waited};
+use crate::domain::{Action, Button, CommId, Press, User};
+use crate::store::console::QueueRow;
+
+/// The least time between two renders of one live queue (bursts of updates become
+/// one render).
+const LIVE_PACE: Duration = Duration::from_millis(250);
+
+pub fn router() -> Router<Console> {
+    Router::new()
+        .route("/", get(queue_page))
+        .route("/events", get(events))
+        .route("/c/{id}/take", post(take))
+}
+
+/// A line of the queue as shown.
+pub struct Item {
+    pub id: i64,
+    pub customer: String,
+    pub username: String,
+    pub department: String,
+    pub unassigned: bool,
+    pub specialist: String,
+    pub mine: bool,
+    pub waiting: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "console/queue.html")]
+struct QueuePage {
+    who: Signed,
+    items: Vec<Item>,
+    notice: String,
+    alert: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/_queue.html")]
+struct QueueFragment<'a> {
+    who: &'a Signed,
+    items: &'a [Item],
+}
+
+/// The configured name of staff member `id` (else the id).
+pub fn staff_name(console: &Console, id: i64) -> String {
+    let config = console.config();
+    config
+        .specialists
+        .iter()
+        .chain(config.controllers.iter())
+        .find(|p| p.chat_id == id)
+        .map_or_else(|| id.to_string(), |p| p.name.clone())
+}
+
+/// The queue as `who` may see it.
+async fn items(console: &Console, who: &Signed) -> Result<Vec<Item>> {
+    let only_of = (!who.controller).then_some(who.staff);
+    let rows = console
+        .processor()
+        .store()
+        .run(move |conn| crate::store::console::queue(conn, only_of))
+        .await?;
+    let now = crate::now_ms();
+    // With departments, a specialist's queue is their departments' (as `/unassigned`).
+    let departments = if who.controller {
+        None
+    } else {
+        console.processor().policy().departments_of(who.staff)
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|r: &QueueRow| {
+            r.status != "unassigned"
+                || departments
+                    .as_ref()
+                    .is_none_or(|keys| keys.contains(&r.department))
+        })
+        .map(|r: QueueRow| {
+            let unassigned = r.status == "unassigned";
+            Item {
+                id: r.id,
+                customer: r.customer,
+                username: r.username.map(|u| format!("@{u}")).unwrap_or_default(),
+                department: r.department,
+                unassigned,
+                specialist: r
+                    .specialist_id
+                    .map(|s| staff_name(console, s))
+                    .unwrap_or_default(),
+                mine: r.specialist_id == Some(who.staff.0),
+                waiting: waited(
+                    now - if unassigned {
+                        r.opened_at
+                    } else {
+                        r.assigned_at.unwrap_or(r.opened_at)
+                    },
+                ),
+            }
+        })
+        .collect())
+}
+
+async fn queue_page(State(console): State<Console>, who: Signed) -> Result<Response> {
+    let items = items(&console, &who).await?;
+    Ok(QueuePage {
+        who,
+        items,
+        notice: String::new(),
+        alert: false,
+    }
+    .into_response())
+}
+
+/// The queue's fragment, rendered anew after every change, until the service stops
+/// or the browser goes away.
+async fn events(
+    State(console): State<Console>,
+    who: Signed,
+) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+    let changes = console.processor().changes().watch();
+    let stop = console.0.stop.clone();
+    let stream = futures_util::stream::unfold(
+        (console, who, changes, stop, true),
+        |(console, who, mut changes, stop, first)| async move {
+            if !first {
+                tokio::select! {
+                    _ = stop.cancelled() => return None,
+                    changed = changes.changed() => changed.ok()?,
+                }
+                // Let a burst of changes settle into one render.
+                tokio::select! {
+                    _ = stop.cancelled() => return None,
+                    _ = tokio::time::sleep(LIVE_PACE) => {}
+                }
+                changes.borrow_and_update();
+            } else {
+                changes.borrow_and_update();
+            }
+            let event = match items(&console, &who).await {
+                Ok(items) => {
+                    let html = QueueFragment {
+                        who: &who,
+                        items: &items,
+                    }
+                    .render()
+                    .unwrap_or_default();
+                    Event::default().event("queue").data(html)
+                }
+                Err(_) => Event::default().comment("the queue could not be read"),
+            };
+            Some((Ok(event), (console, who, changes, stop, false)))
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Take from the web: the typed action of a Telegram press on Take, decided by the
+/// writer; the page shows what the core answered (taken, or why not).
+async fn take(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(Error::NotFound);
+    };
+    let who = posted.who;
+    let action = Action::Press {
+        from: User {
+            id: who.staff.0,
+            first_name: who.name.clone(),
+            last_name: None,
+            username: None,
+            language: None,
+        },
+        button: Some(Button::Take(CommId(id))),
+        press: Press {
+            callback: None,
+            message: None,
+        },
+    };
+    let acted = console.processor().act(action).await?;
+    let alert = acted.feedback.iter().any(|(_, alert)| *alert);
+    let notice = acted
+        .feedback
+        .into_iter()
+        .map(|(text, _)| text)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let items = items(&console, &who).await?;
+    Ok(QueuePage {
+        who,
+        items,
+        notice,
+        alert,
+    }
+    .into_response())
+}
