@@ -55,13 +55,6 @@ fn csv_rows(csv: &str) -> Vec<String> {
     lines.map(str::to_string).collect()
 }
 
-/// Today as a UTC day, and the day before.
-fn today_and_yesterday() -> (String, String) {
-    let now = chrono::Utc::now().date_naive();
-    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    (day(now), day(now.pred_opt().unwrap()))
-}
-
 /// Ann's request, taken by Anna (Boris's press on it, and Anna's second, refused),
 /// closed by her (a second /close finds nothing), rated 5 by Ann (Boris's press on
 /// the survey refused), no comment.
@@ -270,7 +263,7 @@ async fn the_command_line_filters_by_actor_communication_and_day() {
         ]
     );
     assert!(actions(&["--communication", &second.to_string(), "--actor", &anna]).is_empty());
-    let (today, yesterday) = today_and_yesterday();
+    let (today, yesterday) = support::desk::today_and_yesterday();
     assert_eq!(actions(&["--since", &today, "--until", &today]).len(), 5);
     assert!(actions(&["--until", &yesterday]).is_empty());
     assert_eq!(actions(&["--since", &yesterday]).len(), 5);

@@ -128,12 +128,6 @@ fn read_json(text: &str, columns: &[&str]) -> Vec<serde_json::Map<String, Value>
     rows
 }
 
-fn today_and_yesterday() -> (String, String) {
-    let now = chrono::Utc::now().date_naive();
-    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    (day(now), day(now.pred_opt().unwrap()))
-}
-
 /// The day: Ann's request, taken by Anna, with a note, a canned answer, an answer,
 /// a document from Ann, closed and rated 4; Eve's request, unassigned, her name
 /// and her text starting like formulas. Returns Ann's communication.
@@ -334,7 +328,7 @@ async fn a_scripted_day_is_exported_as_every_kind_in_both_formats() {
     assert_eq!(json.last().unwrap()["actor"], "system");
 
     // --since / --until on each row's own time; the until day included.
-    let (today, yesterday) = today_and_yesterday();
+    let (today, yesterday) = support::desk::today_and_yesterday();
     for (what, columns) in COLUMNS {
         let old = desk.export(what, "json", &["--until", &yesterday]);
         assert_eq!(old, "[]\n", "{what}");

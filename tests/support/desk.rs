@@ -374,6 +374,14 @@ impl Desk {
     }
 }
 
+/// Today as a UTC day (`YYYY-MM-DD`, as `--since`/`--until` take it), and the day
+/// before.
+pub fn today_and_yesterday() -> (String, String) {
+    let now = chrono::Utc::now().date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    (day(now), day(now.pred_opt().unwrap()))
+}
+
 /// Every message copied to `to` (by copyMessage or copyMessages), in order, as
 /// (source chat, message id).
 pub fn copied(calls: &[Call], to: i64) -> Vec<(i64, i64)> {

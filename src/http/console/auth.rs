@@ -103,6 +103,14 @@ fn staff_id(who: &str) -> Option<StaffId> {
     who.parse().ok().filter(|id| *id > 0).map(StaffId)
 }
 
+/// The staff id as typed in the sign-in form (trimmed, at most 64 characters).
+fn typed_id(fields: &std::collections::HashMap<String, String>) -> String {
+    fields
+        .get("who")
+        .map(|w| w.trim().chars().take(64).collect())
+        .unwrap_or_default()
+}
+
 async fn ask_code(
     State(console): State<Console>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -110,10 +118,7 @@ async fn ask_code(
     body: Bytes,
 ) -> Result<Response> {
     let (csrf, fields) = login_form(&jar, &body)?;
-    let who: String = fields
-        .get("who")
-        .map(|w| w.trim().chars().take(64).collect())
-        .unwrap_or_default();
+    let who = typed_id(&fields);
     let now = crate::now_ms();
     if let Some(staff) = staff_id(&who)
         && console.processor().policy().is_staff(staff)
@@ -141,10 +146,7 @@ async fn check_code(
     body: Bytes,
 ) -> Result<Response> {
     let (csrf, fields) = login_form(&jar, &body)?;
-    let who: String = fields
-        .get("who")
-        .map(|w| w.trim().chars().take(64).collect())
-        .unwrap_or_default();
+    let who = typed_id(&fields);
     let code: String = fields
         .get("code")
         .map(|c| c.chars().filter(|c| !c.is_whitespace()).take(16).collect())

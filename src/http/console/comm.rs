@@ -303,10 +303,14 @@ async fn release(
     Path(id): Path<String>,
     posted: Posted,
 ) -> Result<Response> {
-    let id = comm_id(&id)?;
-    let acted = press(&console, &posted.who, Button::Release(CommId(id))).await?;
-    let (notice, alert) = words(acted, "Released: the request is back in the queue.");
-    render(&console, posted.who, id, notice, alert, String::new()).await
+    own_button(
+        &console,
+        &id,
+        posted,
+        Button::Release,
+        "Released: the request is back in the queue.",
+    )
+    .await
 }
 
 async fn close(
@@ -314,10 +318,22 @@ async fn close(
     Path(id): Path<String>,
     posted: Posted,
 ) -> Result<Response> {
-    let id = comm_id(&id)?;
-    let acted = press(&console, &posted.who, Button::Close(CommId(id))).await?;
-    let (notice, alert) = words(acted, "Closed.");
-    render(&console, posted.who, id, notice, alert, String::new()).await
+    own_button(&console, &id, posted, Button::Close, "Closed.").await
+}
+
+/// A button on the specialist's own communication, pressed from its page, which
+/// is shown again with the outcome.
+async fn own_button(
+    console: &Console,
+    id: &str,
+    posted: Posted,
+    button: fn(CommId) -> Button,
+    done: &str,
+) -> Result<Response> {
+    let id = comm_id(id)?;
+    let acted = press(console, &posted.who, button(CommId(id))).await?;
+    let (notice, alert) = words(acted, done);
+    render(console, posted.who, id, notice, alert, String::new()).await
 }
 
 /// An internal note: `/note TEXT` as if typed in Telegram, on the specialist's
