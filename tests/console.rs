@@ -10,10 +10,9 @@ use std::collections::HashMap;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use support::app::{PROMPTLY, wait_until};
-use support::desk::{ANNA, BORIS, Desk, GROUP, HEAD, STAFF, extract_code, is_text_to};
+use support::desk::{ANNA, BORIS, CONSOLE_CODE_TEXT as CODE_TEXT, Desk, GROUP, HEAD, STAFF};
 
 const ANN: i64 = 4242;
-const CODE_TEXT: &str = "web console sign-in code";
 
 /// A browser without JavaScript: remembers cookies, follows no redirect.
 struct Browser {
@@ -111,22 +110,7 @@ impl Browser {
 
 /// The `n`-th console code the bot sent to `chat`.
 async fn nth_code(desk: &Desk, chat: i64, n: usize) -> String {
-    let calls = desk
-        .fake
-        .wait_for(&format!("console code {n} to {chat}"), PROMPTLY, |calls| {
-            calls
-                .iter()
-                .filter(|c| is_text_to(c, chat, CODE_TEXT))
-                .count()
-                >= n
-        })
-        .await;
-    let call = calls
-        .iter()
-        .filter(|c| is_text_to(c, chat, CODE_TEXT))
-        .nth(n - 1)
-        .unwrap();
-    extract_code(&call.text().unwrap()).expect("a 6-digit code")
+    desk.console_code(chat, n).await
 }
 
 /// Ask for a code for `who`: the page of step two.
