@@ -108,6 +108,18 @@ async fn a_specialist_signs_in_sees_a_request_arrive_live_replies_and_closes() {
 
     sign_in(&chrome, &desk, ANNA, 1).await;
     chrome.wait_text("Nobody is waiting.").await;
+    // htmx is loaded, and adds no inline <style> (the CSP would refuse it).
+    assert_eq!(
+        chrome
+            .client
+            .execute(
+                "return [typeof htmx, document.querySelectorAll('style').length]",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        json!(["object", 0])
+    );
     chrome.mark_page().await;
 
     // A customer writes in Telegram; the open page shows the request by itself.
