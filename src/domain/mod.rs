@@ -34,7 +34,7 @@ pub mod texts;
 mod toolbox;
 pub mod transcript;
 
-use crate::domain::texts::Texts;
+use crate::domain::texts::{Lang, Texts};
 
 pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, Target, User};
 pub use audit::{Actor, AuditAction, AuditEntry};
@@ -341,6 +341,7 @@ pub struct Snapshot {
 }
 
 /// The moment and the settings a decision is made with.
+#[derive(Clone, Copy)]
 pub struct Env<'a> {
     pub now: i64,
     /// A fresh random 6-digit code, used if the decision issues one.
@@ -348,10 +349,19 @@ pub struct Env<'a> {
     pub policy: &'a Policy,
     /// The installation's key for the hashes of codes.
     pub code_key: &'a CodeKey,
+    /// The staff's texts (`texts.locale`); a customer's are [`Env::to_customer`].
     pub texts: &'a Texts,
+    /// The texts of the customer concerned, set by [`decide`] (SPEC §9).
+    pub customer: Option<&'a Lang>,
 }
 
 impl Env<'_> {
+    /// The texts for the customer concerned: their Telegram language (the action's
+    /// own when they act, else the one stored), or `texts.locale`.
+    pub fn to_customer(&self) -> &Lang {
+        self.customer.unwrap_or_else(|| self.texts.staff())
+    }
+
     pub fn specialist_name(&self, id: StaffId) -> String {
         self.policy.specialist_name(id)
     }
@@ -518,6 +528,11 @@ pub enum Change {
         chat: ChatId,
         media_group_id: String,
     },
+    /// When the customer is reminded of their stalled onboarding (`None`: never).
+    RemindOnboarding {
+        customer: CustomerId,
+        at: Option<i64>,
+    },
     /// The daily report of the day starting at `day_start` went out.
     DailyReportSent {
         day_start: i64,
@@ -641,6 +656,7 @@ impl Decision {
                 Change::SetDeadline { .. }
                     | Change::Schedule { .. }
                     | Change::AlbumPart { .. }
+                    | Change::RemindOnboarding { at: Some(_), .. }
                     | Change::Assign { .. }
                     | Change::Open { .. }
             )
@@ -648,8 +664,31 @@ impl Decision {
     }
 }
 
+/// The Telegram language of the customer an action concerns: theirs as the
+/// update tells when they act, else the one stored.
+fn customer_language<'a>(
+    action: &'a Action,
+    snap: &'a Snapshot,
+    policy: &Policy,
+) -> Option<&'a str> {
+    let acting = match action {
+        Action::Message(m) | Action::Edited(m) => Some(&m.from),
+        Action::Command { from, .. } | Action::Press { from, .. } => Some(from),
+        _ => None,
+    };
+    acting
+        .filter(|u| !policy.is_specialist(u.as_staff()) && !policy.is_controller(u.as_staff()))
+        .and_then(|u| u.language.as_deref())
+        .or_else(|| snap.customer.as_ref()?.user.language.as_deref())
+}
+
 /// Decide what an action leads to.
 pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
+    let lang = customer_language(action, snap, env.policy);
+    let env = &Env {
+        customer: Some(env.texts.for_language(lang)),
+        ..*env
+    };
     let mut d = Decision::default();
     let policy = env.policy;
     match action {
@@ -735,6 +774,9 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             });
         }
         Action::Reminder { kind, .. } => reminders::reminder(*kind, snap, env, &mut d),
+        Action::OnboardingReminder { customer } => {
+            onboarding::stalled(*customer, snap, env, &mut d)
+        }
         Action::AlbumDue {
             chat_id,
             media_group_id,
