@@ -240,3 +240,65 @@ pub async fn run(store: Store, archive: PathBuf, config: RetentionConfig, stop: 
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CommId, CustomerId};
+
+    fn expired(customer: i64, comm: i64) -> Expired {
+        Expired {
+            comm: CommId(comm),
+            customer: CustomerId(customer),
+            closed_at: 0,
+            messages: 0,
+        }
+    }
+
+    #[test]
+    fn nothing_outside_the_archive_is_planned_through_a_symlink_or_dotdot() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("archive");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(outside.join("files")).unwrap();
+        std::fs::write(outside.join("files").join("precious"), "x").unwrap();
+        std::fs::write(outside.join("transcript.txt"), "x").unwrap();
+        // 1/10: its files/ folder is a link out; 1/11 a link out itself; 2/20 real,
+        // with a file, a link out and a link to a sibling inside the archive.
+        std::fs::create_dir_all(root.join("1").join("10")).unwrap();
+        std::os::unix::fs::symlink(outside.join("files"), root.join("1/10/files")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("1/11")).unwrap();
+        std::fs::create_dir_all(root.join("2/20/files")).unwrap();
+        std::fs::write(root.join("2/20/files/a.pdf"), "a").unwrap();
+        std::fs::write(root.join("2/20/transcript.txt"), "t").unwrap();
+        std::os::unix::fs::symlink(outside.join("transcript.txt"), root.join("2/20/files/out"))
+            .unwrap();
+        std::os::unix::fs::symlink(root.join("2/20/transcript.txt"), root.join("2/20/files/in"))
+            .unwrap();
+        // Reached with `..` in the archive path itself: resolved first.
+        let dotted = root.join("2").join("..");
+        let plan = plan_files(
+            &dotted,
+            false,
+            vec![expired(1, 10), expired(1, 11), expired(2, 20)],
+        );
+        let planned: Vec<&PathBuf> = plan.items.iter().flat_map(|i| &i.files).collect();
+        assert_eq!(
+            planned,
+            [
+                &dotted.join("2/20/files/a.pdf"),
+                &dotted.join("2/20/files/in"),
+                &dotted.join("2/20/transcript.txt"),
+            ]
+        );
+        assert_eq!(plan.refused.len(), 4, "{:?}", plan.refused);
+        let (done, files) = remove_files(plan);
+        assert_eq!((done.len(), files), (3, 3));
+        assert!(outside.join("files/precious").exists());
+        assert!(outside.join("transcript.txt").exists());
+        assert!(
+            root.join("2/20/files/out").exists(),
+            "the refused link stays"
+        );
+    }
+}
