@@ -810,6 +810,90 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "Разблокировать клиента",
         "Unblock a customer",
     ),
+    // Disk-space alerts to the admins (plain text, in texts.locale).
+    ("disk_mb", "{mb} МБ", "{mb} MB"),
+    ("disk_mb_gb", "{mb} МБ ({gb})", "{mb} MB ({gb})"),
+    ("disk_about_gb", "около {gb} ГБ", "about {gb} GB"),
+    (
+        "disk_free_share",
+        "{mb} МБ ({percent} % диска{gb})",
+        "{mb} MB ({percent} % of the disk{gb})",
+    ),
+    (
+        "disk_facts_head",
+        "  Сервер:             {host}\n  Путь:               {path}\n",
+        "  Server:       {host}\n  Path:         {path}\n",
+    ),
+    (
+        "disk_facts_also",
+        "  Там же:             {path}\n",
+        "  Also on it:   {path}\n",
+    ),
+    (
+        "disk_facts_rest",
+        "  Точка монтирования: {mount}\n  Свободно:           {free}\n  Всего:              {total}\n  Оповещение:         когда свободно меньше {min_mb} или меньше {min_percent} % диска\n",
+        "  Mount point:  {mount}\n  Free:         {free}\n  Total:        {total}\n  Alert when:   less than {min_mb} or less than {min_percent} % of the disk is free\n",
+    ),
+    (
+        "disk_mail_low_subject",
+        "[relaydesk] Мало места на диске {host}: свободно {free} на {mount}",
+        "[relaydesk] Low disk space on {host}: {free} free on {mount}",
+    ),
+    (
+        "disk_mail_still_low_subject",
+        "[relaydesk] Всё ещё мало места на диске {host}: свободно {free} на {mount}",
+        "[relaydesk] Still low disk space on {host}: {free} free on {mount}",
+    ),
+    (
+        "disk_mail_recovered_subject",
+        "[relaydesk] Место на диске {host} освободилось: {mount} снова выше порогов",
+        "[relaydesk] Disk space recovered on {host}: {mount} is back above the thresholds",
+    ),
+    (
+        "disk_mail_low",
+        "На диске с данными relaydesk заканчивается свободное место.",
+        "The disk holding relaydesk's data is running out of free space.",
+    ),
+    (
+        "disk_mail_still_low",
+        "Напоминание: на диске с данными relaydesk всё ещё мало свободного места.",
+        "Reminder: the disk holding relaydesk's data is still low on free space.",
+    ),
+    (
+        "disk_mail_advice",
+        "Когда диск заполнится, relaydesk не сможет вести архив переписки и записывать то, что приходит из Telegram, и сообщения могут потеряться.\n\nЧто сделать:\n  - перенесите старые обращения из папки архива (например, в хранилище резервных копий) или удалите ненужные;\n  - удалите другие большие файлы на этом диске (старые журналы, резервные копии, кэш пакетов);\n  - или увеличьте диск.\n\nЭто напоминание повторяется каждые {repeat}, пока места мало; ещё одно письмо придёт, когда место снова будет выше порогов.\n",
+        "When the disk is full, relaydesk can no longer write the conversation archive or record what arrives from Telegram, and messages may be lost.\n\nWhat to do:\n  - move old conversations out of the archive folder (for example to backup storage) or delete the ones no longer needed;\n  - remove other large files on this disk (old logs, backups, package caches);\n  - or enlarge the disk.\n\nThis reminder is repeated every {repeat} while the space stays low; one more email follows when it is back above the thresholds.\n",
+    ),
+    (
+        "disk_mail_recovered",
+        "Свободное место на диске с данными relaydesk снова выше порогов оповещения.",
+        "The free space of the disk holding relaydesk's data is back above the alert thresholds.",
+    ),
+    (
+        "disk_mail_recovered_end",
+        "Ничего делать не нужно. Если места снова станет мало, придёт новое оповещение.\n",
+        "Nothing needs to be done. A new alert follows if the space runs low again.\n",
+    ),
+    (
+        "disk_chat_figures",
+        "Свободно {free} ({percent} %) из {total} на {mount} ({paths}); оповещение ниже {min_mb} или {min_percent} %.",
+        "{free} free ({percent} %) of {total} on {mount} ({paths}); alert below {min_mb} or {min_percent} %.",
+    ),
+    (
+        "disk_chat_low",
+        "⚠️ Мало места на диске {host}.\n{figures}\nОчистите архив или увеличьте диск.",
+        "⚠️ Low disk space on {host}.\n{figures}\nClean the archive or enlarge the disk.",
+    ),
+    (
+        "disk_chat_still_low",
+        "⚠️ На диске {host} всё ещё мало места.\n{figures}\nОчистите архив или увеличьте диск.",
+        "⚠️ Disk space on {host} is still low.\n{figures}\nClean the archive or enlarge the disk.",
+    ),
+    (
+        "disk_chat_recovered",
+        "✅ Место на диске {host} снова выше порогов.\n{figures}",
+        "✅ Disk space on {host} is back above the thresholds.\n{figures}",
+    ),
     // Transcripts (plain text, in texts.locale).
     (
         "transcript_communication",
@@ -1018,6 +1102,16 @@ impl Texts {
             ..Overrides::default()
         };
         Texts::configured(locale, true, o)
+    }
+
+    /// The texts of `locale` as they come, with no overrides.
+    pub fn defaults(locale: Locale) -> Texts {
+        Texts {
+            staff: locale,
+            per_customer: true,
+            ru: Arc::new(Lang::defaults(Locale::Ru)),
+            en: Arc::new(Lang::defaults(Locale::En)),
+        }
     }
 
     /// The texts as `[texts]` configures them: the problems are the unknown keys,
