@@ -145,7 +145,8 @@ pub(super) fn open_in_queue(
     );
     if let Some(hours) = &env.policy.hours
         && !hours.is_open(env.now)
-        && let Some(next) = hours.format_next_opening(env.now)
+        && let Some(next) =
+            hours.format_next_opening(env.now, &env.to_customer().render_plain("weekdays", &[]))
     {
         d.tell_customer(
             customer.user.as_customer(),

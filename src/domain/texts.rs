@@ -894,6 +894,12 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "✅ Место на диске {host} снова выше порогов.\n{figures}",
         "✅ Disk space on {host} is back above the thresholds.\n{figures}",
     ),
+    // Days of the week, Monday first, separated by spaces (the next opening).
+    (
+        "weekdays",
+        "Пн Вт Ср Чт Пт Сб Вс",
+        "Mon Tue Wed Thu Fri Sat Sun",
+    ),
     // Transcripts (plain text, in texts.locale).
     (
         "transcript_communication",
