@@ -8,9 +8,6 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 pub use crate::domain::texts::Locale;
-use crate::domain::texts::{Overrides, Texts};
-
-use super::types::Config;
 
 /// `[texts]`: `locale`, `per_customer`, any number of text overrides
 /// (`name = "text"`, for `locale`), and `[texts.ru]` / `[texts.en]` tables of
@@ -88,24 +85,6 @@ impl<'de> Deserialize<'de> for TextsConfig {
         // A struct with its declared fields, so that `locale` is a known key like
         // any section's; self-describing formats hand the visitor the whole table.
         deserializer.deserialize_struct("TextsConfig", TextsConfig::FIELDS, TextsVisitor)
-    }
-}
-
-impl Config {
-    /// The texts of `[texts]`: both locales with their overrides; an override of a
-    /// key that names no text is a problem naming it.
-    pub fn texts(&self) -> Result<Texts, Vec<super::Problem>> {
-        let t = &self.texts;
-        let overrides = Overrides {
-            plain: Some(&t.overrides),
-            ru: Some(&t.ru),
-            en: Some(&t.en),
-        };
-        Texts::configured(t.locale, t.per_customer, overrides).map_err(|keys| {
-            keys.into_iter()
-                .map(|key| super::Problem::new(format!("texts.{key}"), "unknown text key"))
-                .collect()
-        })
     }
 }
 

@@ -661,6 +661,24 @@ impl ConsoleConfig {
 }
 
 impl Config {
+    /// The texts of `[texts]`: both locales with their overrides; an override of a
+    /// key that names no text is a problem naming it.
+    pub fn texts(&self) -> Result<crate::domain::texts::Texts, Vec<super::Problem>> {
+        let t = &self.texts;
+        let overrides = crate::domain::texts::Overrides {
+            plain: Some(&t.overrides),
+            ru: Some(&t.ru),
+            en: Some(&t.en),
+        };
+        crate::domain::texts::Texts::configured(t.locale, t.per_customer, overrides).map_err(
+            |keys| {
+                keys.into_iter()
+                    .map(|key| super::Problem::new(format!("texts.{key}"), "unknown text key"))
+                    .collect()
+            },
+        )
+    }
+
     /// The path part of `webhook.public_url` as Telegram will request it (the URL as
     /// the `url` crate reads it, like `setWebhook`), e.g. `/telegram` (`/` if none).
     pub fn webhook_path(&self) -> String {

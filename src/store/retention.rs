@@ -88,7 +88,6 @@ pub fn prune(
             "DELETE FROM album_parts WHERE communication_id = ?1",
             "DELETE FROM archive_dirty WHERE communication_id = ?1",
             "DELETE FROM archive_progress WHERE communication_id = ?1",
-            "DELETE FROM zip_requests WHERE communication_id = ?1",
         ] {
             tx.exec(sql, [e.comm])?;
         }
