@@ -81,12 +81,15 @@ enum Kind {
     Recovered,
 }
 
+/// The kind of an alert, in English or (the default `texts.locale`) Russian.
 fn kind(subject: &str) -> Kind {
-    if subject.contains("] Low disk space") {
+    if subject.contains("] Low disk space") || subject.contains("] Мало места") {
         Kind::Low
-    } else if subject.contains("] Still low disk space") {
+    } else if subject.contains("] Still low disk space") || subject.contains("] Всё ещё мало")
+    {
         Kind::StillLow
-    } else if subject.contains("] Disk space recovered") {
+    } else if subject.contains("] Disk space recovered") || subject.contains("освободилось")
+    {
         Kind::Recovered
     } else {
         panic!("not a disk alert: {subject:?}")
@@ -170,6 +173,9 @@ port = {port}
 security = "none"
 from = "Support bot <bot@example.com>"
 timeout = "10s"
+
+[texts]
+locale = "en"
 
 [disk]
 alert_to = ["{ADMIN}"]
@@ -385,7 +391,9 @@ async fn probe_errors_do_not_stop_the_worker() {
         .wait_for("the alert after errors", PROMPTLY, |m| !m.is_empty())
         .await;
     assert_eq!(kinds(&mails), [Kind::Low]);
-    assert!(mails[0].body_text().contains("10 MB (0.0 % of the disk)"));
+    // No [texts]: the alert is in the default locale, Russian.
+    let body = mails[0].body_text();
+    assert!(body.contains("10 МБ (0.0 % диска)"), "{body}");
 
     stop.cancel();
     worker.await.unwrap();

@@ -158,7 +158,8 @@ async fn scripted_day(desk: &Desk) -> i64 {
         }),
     )
     .await;
-    desk.wait_text(EVE, "is received").await;
+    // Her Telegram speaks Russian: so does the desk to her (SPEC §9).
+    desk.wait_text(EVE, "принято").await;
     desk.drained().await;
     id
 }

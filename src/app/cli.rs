@@ -1,5 +1,5 @@
 //! The service's command line: `run`, `poll`, `check-config`, `gen-cert`, `webhook`,
-//! `export`, `import`, `backup`, `audit`.
+//! `export`, `import`, `backup`, `audit`, `retention`.
 //! The binary (`src/main.rs`) parses it, with `--config` and its own `demo` beside
 //! these, and hands them to [`run`].
 
@@ -70,6 +70,13 @@ pub enum Command {
     /// Copy the database to PATH (which must not exist) while the service runs,
     /// and verify the copy.
     Backup { path: PathBuf },
+    /// Remove the messages and archive files of communications closed longer than
+    /// [retention] closed_after ago, now (while the service runs, too).
+    Retention {
+        /// List what would be removed; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the audit log, oldest first (while the service runs, too).
     Audit {
         /// From this UTC day on.
@@ -223,6 +230,10 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
                 crate::app::audit::run(&config, &filter, format).map(|_| ())
             })
         }
+        Command::Retention { dry_run } => with_config(config, false, |config| {
+            let mut out = std::io::stdout().lock();
+            crate::app::retention::run(&config, dry_run, &mut out).map(|_| ())
+        }),
         Command::Webhook { action } => {
             with_config(config, matches!(action, WebhookAction::Set), |config| {
                 runtime(webhook(config, action))

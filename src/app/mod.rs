@@ -6,6 +6,7 @@ pub mod cli;
 pub mod export;
 pub mod import;
 pub mod logging;
+pub mod retention;
 pub mod shutdown;
 
 use std::future::Future;
@@ -91,6 +92,7 @@ impl Core {
             store: processor.store().clone(),
             api: api.clone(),
             config: config.clone(),
+            texts: texts_for_commands.clone(),
             wake: wakes.archive.clone(),
             outbox_wake: wakes.outbox.clone(),
         };
@@ -114,6 +116,12 @@ impl Core {
         tasks.spawn(crate::runtime::reports::run(
             processor.clone(),
             crate::runtime::writer::policy(&config),
+            stop_workers.clone(),
+        ));
+        tasks.spawn(crate::runtime::retention::run(
+            processor.store().clone(),
+            config.archive.dir.clone(),
+            config.retention.clone(),
             stop_workers.clone(),
         ));
         Ok(Core {

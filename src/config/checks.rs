@@ -279,6 +279,14 @@ pub(super) fn validate(c: &mut Config, p: &mut Problems) {
     // [auth]
     check_duration(p, "auth.code_ttl", c.auth.code_ttl, false);
     check_duration(p, "auth.resend_cooldown", c.auth.resend_cooldown, true);
+    check_duration(p, "auth.remind_after", c.auth.remind_after, true);
+    // Data is often kept for years: up to a century (in milliseconds, far from
+    // overflowing).
+    p.check(
+        "retention.closed_after",
+        c.retention.closed_after <= Duration::from_secs(100 * 366 * 24 * 3600),
+        || "must be at most 100 years".into(),
+    );
     p.check("auth.max_attempts", c.auth.max_attempts >= 1, || {
         "must be at least 1".into()
     });

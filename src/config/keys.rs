@@ -181,6 +181,7 @@ mod tests {
                 "reminders",
                 "disk",
                 "limits",
+                "retention",
                 "specialists",
                 "service_groups",
                 "controllers",
@@ -207,8 +208,11 @@ mod tests {
             fields_of_field::<Config>("service_groups"),
             ["chat_id", "name"]
         );
-        assert_eq!(fields::<TextsConfig>(), ["locale"]);
-        assert_eq!(fields_of_field::<Config>("texts"), ["locale"]);
+        assert_eq!(fields::<TextsConfig>(), ["locale", "per_customer"]);
+        assert_eq!(
+            fields_of_field::<Config>("texts"),
+            ["locale", "per_customer"]
+        );
         // not a struct, or no such field
         assert!(fields::<String>().is_empty());
         assert!(fields::<Option<u16>>().is_empty());

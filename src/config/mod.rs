@@ -23,6 +23,7 @@ mod problems;
 mod sections;
 #[cfg(test)]
 mod testing;
+mod texts;
 mod tls;
 mod types;
 mod urls;
@@ -32,7 +33,7 @@ pub use problems::{ConfigErrors, Problem};
 pub use types::{
     AdminConfig, ArchiveConfig, AuthConfig, Config, ConsoleConfig, CsatConfig, DatabaseConfig,
     DiskConfig, Group, HoursConfig, LimitsConfig, Locale, LogConfig, Person, RemindersConfig,
-    ReportsConfig, Secret, SmtpConfig, SmtpSecurity, Synchronous, TelegramConfig, TextsConfig,
-    TimeoutsConfig, WebhookConfig,
+    ReportsConfig, RetentionConfig, Secret, SmtpConfig, SmtpSecurity, Synchronous, TelegramConfig,
+    TextsConfig, TimeoutsConfig, WebhookConfig,
 };
 pub use urls::WEBHOOK_PORTS;

@@ -158,7 +158,8 @@ fn de_list<T: DeserializeOwned>(
     out
 }
 
-/// `[texts]`: `locale` and any other key as a text override.
+/// `[texts]`: `locale`, `per_customer`, `[texts.ru]` / `[texts.en]` tables of
+/// overrides, and any other key as a text override (of `locale`).
 fn de_texts(root: &mut Map<String, Value>, p: &mut Problems) -> TextsConfig {
     let mut texts = TextsConfig::default();
     let table = match root.remove("texts") {
@@ -183,6 +184,40 @@ fn de_texts(root: &mut Map<String, Value>, p: &mut Problems) -> TextsConfig {
             match Locale::deserialize(value) {
                 Ok(locale) => texts.locale = locale,
                 Err(e) => p.config_error(&full, e),
+            }
+        } else if key == TextsConfig::PER_CUSTOMER {
+            match value.kind {
+                ValueKind::Boolean(b) => texts.per_customer = b,
+                // From the environment a boolean comes as a string.
+                ValueKind::String(ref s) if s.trim().eq_ignore_ascii_case("true") => {
+                    texts.per_customer = true
+                }
+                ValueKind::String(ref s) if s.trim().eq_ignore_ascii_case("false") => {
+                    texts.per_customer = false
+                }
+                other => p.push(
+                    full,
+                    format!("expected true or false, got {}", describe(&other)),
+                ),
+            }
+        } else if let Some(own) = texts.locale_table(&key) {
+            match value.kind {
+                ValueKind::Table(t) => {
+                    let mut items: Vec<(String, Value)> = t.into_iter().collect();
+                    items.sort_by(|a, b| a.0.cmp(&b.0));
+                    for (name, text) in items {
+                        match text.into_string() {
+                            Ok(text) => {
+                                own.insert(name, text);
+                            }
+                            Err(e) => p.config_error(&format!("{full}.{name}"), e),
+                        }
+                    }
+                }
+                other => p.push(
+                    full,
+                    format!("expected a table ([texts.{key}]), got {}", describe(&other)),
+                ),
             }
         } else {
             match value.into_string() {
@@ -234,7 +269,11 @@ fn split_string_list(root: &mut Map<String, Value>, section: &str, key: &str) {
 /// expected.
 fn reject_loose_scalars(root: &mut Map<String, Value>, p: &mut Problems) {
     const FLOATS: &[&str] = &["disk.min_free_percent"];
-    const BOOLS: &[&str] = &["webhook.upload_certificate", "csat.enabled"];
+    const BOOLS: &[&str] = &[
+        "webhook.upload_certificate",
+        "csat.enabled",
+        "retention.keep_transcripts",
+    ];
     let check = |prefix: &str, table: &mut Map<String, Value>, p: &mut Problems| {
         let mut bad: Vec<(String, String)> = table
             .iter()
@@ -313,6 +352,7 @@ pub(super) fn from_root(mut root: Map<String, Value>, p: &mut Problems) -> Confi
         reminders: de_section(r, "reminders", &[], p),
         disk: de_section(r, "disk", &[], p),
         limits: de_section(r, "limits", &[], p),
+        retention: de_section(r, "retention", &[], p),
         specialists: Vec::new(),
         service_groups: Vec::new(),
         controllers: Vec::new(),
@@ -632,6 +672,26 @@ mod tests {
         assert_eq!(c.texts.locale, Locale::En);
         assert_eq!(c.texts.overrides.len(), 2);
         assert_eq!(c.texts.overrides["greeting"], "Hello");
+        assert!(c.texts.per_customer);
+    }
+
+    #[test]
+    fn texts_per_locale_and_per_customer() {
+        let c = load_ok(&format!(
+            "{MINIMAL}\n[texts]\nper_customer = false\ngreeting = \"Привет\"\n\
+             [texts.en]\ngreeting = \"Hello\"\n"
+        ));
+        assert!(!c.texts.per_customer);
+        assert_eq!(c.texts.en["greeting"], "Hello");
+        assert_eq!(c.texts.overrides["greeting"], "Привет");
+        let p = problems(&format!(
+            "{MINIMAL}\n[texts]\nper_customer = 3\nen = \"x\"\n[texts.ru]\nbad = [1]\n"
+        ));
+        assert_eq!(
+            keys(&p),
+            ["texts.en", "texts.per_customer", "texts.ru.bad"],
+            "{p:?}"
+        );
     }
 
     #[test]

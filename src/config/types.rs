@@ -1,15 +1,15 @@
 //! The sections of the configuration as types, with their serde derives and defaults,
 //! and the small queries on a loaded [`Config`].
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::de::{Error as _, MapAccess, Visitor};
+use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
+pub use super::texts::{Locale, TextsConfig};
 use super::urls::parse_url;
 
 /// A value that must never appear in logs: `Debug` and `Display` print `***`.
@@ -70,6 +70,7 @@ pub struct Config {
     pub reminders: RemindersConfig,
     pub disk: DiskConfig,
     pub limits: LimitsConfig,
+    pub retention: RetentionConfig,
     pub specialists: Vec<Person>,
     pub service_groups: Vec<Group>,
     pub controllers: Vec<Person>,
@@ -287,6 +288,10 @@ pub struct AuthConfig {
     #[serde(deserialize_with = "de_duration")]
     pub resend_cooldown: Duration,
     pub max_codes_per_hour: u32,
+    /// A customer silent this long after being asked for their email or code gets
+    /// one reminder (SPEC §9); zero: never.
+    #[serde(deserialize_with = "de_duration")]
+    pub remind_after: Duration,
 }
 
 impl Default for AuthConfig {
@@ -296,6 +301,27 @@ impl Default for AuthConfig {
             max_attempts: 5,
             resend_cooldown: Duration::from_secs(60),
             max_codes_per_hour: 5,
+            remind_after: Duration::from_secs(24 * 60 * 60),
+        }
+    }
+}
+
+/// `[retention]` (SPEC §9): communications closed longer than `closed_after` ago
+/// lose their messages and archive files (zero: never); the transcript stays with
+/// `keep_transcripts`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default)]
+pub struct RetentionConfig {
+    #[serde(deserialize_with = "de_duration")]
+    pub closed_after: Duration,
+    pub keep_transcripts: bool,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            closed_after: Duration::ZERO,
+            keep_transcripts: true,
         }
     }
 }
@@ -551,53 +577,6 @@ pub struct CannedConfig {
     pub text: String,
 }
 
-pub use crate::domain::texts::Locale;
-
-/// `[texts]`: `locale` plus any number of text overrides (`name = "text"`), whose
-/// names are checked by the texts module.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TextsConfig {
-    pub locale: Locale,
-    pub overrides: BTreeMap<String, String>,
-}
-
-impl TextsConfig {
-    /// The one fixed key of `[texts]`; every other key is a text override.
-    pub(super) const LOCALE: &'static str = "locale";
-    const FIELDS: &'static [&'static str] = &[TextsConfig::LOCALE];
-}
-
-impl<'de> Deserialize<'de> for TextsConfig {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TextsConfig, D::Error> {
-        struct TextsVisitor;
-
-        impl<'de> Visitor<'de> for TextsVisitor {
-            type Value = TextsConfig;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a table of texts")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextsConfig, A::Error> {
-                let mut texts = TextsConfig::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == TextsConfig::LOCALE {
-                        texts.locale = map.next_value()?;
-                    } else {
-                        let text = map.next_value()?;
-                        texts.overrides.insert(key, text);
-                    }
-                }
-                Ok(texts)
-            }
-        }
-
-        // A struct with one declared field, so that `locale` is a known key like
-        // any section's; self-describing formats hand the visitor the whole table.
-        deserializer.deserialize_struct("TextsConfig", TextsConfig::FIELDS, TextsVisitor)
-    }
-}
-
 /// `[log]`
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
@@ -682,14 +661,22 @@ impl ConsoleConfig {
 }
 
 impl Config {
-    /// The texts of `[texts]`: the locale's, with the overrides; an override of a key
-    /// that names no text is a problem naming it.
+    /// The texts of `[texts]`: both locales with their overrides; an override of a
+    /// key that names no text is a problem naming it.
     pub fn texts(&self) -> Result<crate::domain::texts::Texts, Vec<super::Problem>> {
-        crate::domain::texts::Texts::new(self.texts.locale, &self.texts.overrides).map_err(|keys| {
-            keys.into_iter()
-                .map(|key| super::Problem::new(format!("texts.{key}"), "unknown text key"))
-                .collect()
-        })
+        let t = &self.texts;
+        let overrides = crate::domain::texts::Overrides {
+            plain: Some(&t.overrides),
+            ru: Some(&t.ru),
+            en: Some(&t.en),
+        };
+        crate::domain::texts::Texts::configured(t.locale, t.per_customer, overrides).map_err(
+            |keys| {
+                keys.into_iter()
+                    .map(|key| super::Problem::new(format!("texts.{key}"), "unknown text key"))
+                    .collect()
+            },
+        )
     }
 
     /// The path part of `webhook.public_url` as Telegram will request it (the URL as
@@ -792,16 +779,5 @@ mod tests {
             c.smtp.password.as_ref().map(Secret::expose),
             Some("smtp-password-value")
         );
-    }
-
-    #[test]
-    fn texts_deserialize_as_locale_and_overrides() {
-        let texts: TextsConfig =
-            serde_json::from_str(r#"{"greeting": "Hi", "locale": "en", "bye": "Bye"}"#).unwrap();
-        assert_eq!(texts.locale, Locale::En);
-        assert_eq!(texts.overrides.len(), 2);
-        assert_eq!(texts.overrides["greeting"], "Hi");
-        assert!(serde_json::from_str::<TextsConfig>(r#"{"locale": "de"}"#).is_err());
-        assert!(serde_json::from_str::<TextsConfig>(r#"{"greeting": 5}"#).is_err());
     }
 }

@@ -272,6 +272,9 @@ pub enum Action {
         communication_id: CommId,
         kind: super::DeadlineKind,
     },
+    /// A customer asked for their email or code stayed silent `auth.remind_after`
+    /// (SPEC §9).
+    OnboardingReminder { customer: CustomerId },
     /// The gathering window of an album is over.
     AlbumDue {
         chat_id: ChatId,

@@ -60,7 +60,7 @@ pub fn stars(rating: u8) -> String {
 /// configured text.
 fn label(rating: u8, env: &Env<'_>) -> String {
     let digit = rating.to_string();
-    let label = env.texts.render_plain(
+    let label = env.to_customer().render_plain(
         "button_rate",
         &[("rating", &digit), ("stars", &stars(rating))],
     );
@@ -84,8 +84,8 @@ pub fn keyboard(comm: CommId, env: &Env<'_>) -> Keyboard {
 fn question(comm: CommId, rating: Option<u8>, env: &Env<'_>) -> String {
     let id = comm.to_string();
     match rating {
-        None => env.texts.render("survey_question", &[("id", &id)]),
-        Some(r) => env.texts.render(
+        None => env.to_customer().render("survey_question", &[("id", &id)]),
+        Some(r) => env.to_customer().render(
             "survey_rated",
             &[
                 ("id", &id),
@@ -147,19 +147,25 @@ pub fn press(
     let Some(survey) = snap.survey.as_ref().filter(|s| s.comm == comm) else {
         d.answer(
             press,
-            env.texts.render_plain("survey_gone", &[("id", &id)]),
+            env.to_customer()
+                .render_plain("survey_gone", &[("id", &id)]),
             true,
         );
         return;
     };
     if survey.customer_id != from.as_customer() {
-        d.answer(press, env.texts.render_plain("survey_not_yours", &[]), true);
+        d.answer(
+            press,
+            env.to_customer().render_plain("survey_not_yours", &[]),
+            true,
+        );
         return;
     }
     if env.now - survey.asked_at > SURVEY_MAX_AGE_MS {
         d.answer(
             press,
-            env.texts.render_plain("survey_expired", &[("id", &id)]),
+            env.to_customer()
+                .render_plain("survey_expired", &[("id", &id)]),
             true,
         );
         return;
@@ -177,7 +183,7 @@ fn rate(press: &Press, from: &User, survey: &Survey, rating: u8, env: &Env<'_>, 
         let given = survey.rating.unwrap_or(rating).to_string();
         d.answer(
             press,
-            env.texts
+            env.to_customer()
                 .render_plain("survey_final", &[("rating", &given)]),
             true,
         );
@@ -238,11 +244,11 @@ fn rate(press: &Press, from: &User, survey: &Survey, rating: u8, env: &Env<'_>, 
         d.send_for(
             Outgoing::html(
                 chat,
-                env.texts
+                env.to_customer()
                     .render("survey_comment_ask", &[("minutes", &minutes.to_string())]),
             )
             .with_buttons(Keyboard::single(
-                env.texts.render_plain("button_skip", &[]),
+                env.to_customer().render_plain("button_skip", &[]),
                 Button::SkipComment(comm),
             )),
             Some(Purpose::Notice {
@@ -274,7 +280,8 @@ fn skip(press: &Press, survey: &Survey, env: &Env<'_>, d: &mut Decision) {
     if !survey.awaits_comment(env.now) {
         d.answer(
             press,
-            env.texts.render_plain("survey_no_comment_awaited", &[]),
+            env.to_customer()
+                .render_plain("survey_no_comment_awaited", &[]),
             false,
         );
         return;
@@ -285,7 +292,7 @@ fn skip(press: &Press, survey: &Survey, env: &Env<'_>, d: &mut Decision) {
         d.send(Outgoing::Edit {
             chat,
             message,
-            text: env.texts.render("survey_skipped", &[]),
+            text: env.to_customer().render("survey_skipped", &[]),
             format: Format::Html,
             buttons: None,
         });
@@ -328,7 +335,10 @@ pub fn comment(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) -
         .detail_opt("rating", survey.rating)
         .detail("comment", "added"),
     );
-    d.tell_customer(customer, env.texts.render("survey_comment_thanks", &[]));
+    d.tell_customer(
+        customer,
+        env.to_customer().render("survey_comment_thanks", &[]),
+    );
     let quoted: String = text.chars().take(COMMENT_QUOTED).collect();
     let quoted = if quoted.len() < text.len() {
         format!("{quoted}…")

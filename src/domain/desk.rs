@@ -268,7 +268,12 @@ pub fn edited(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
                 comm.specialist_id
                     .map_or(comm.customer_id.chat(), StaffId::chat)
             };
-            let text = env.texts.render(
+            let texts = if specialist {
+                env.to_customer()
+            } else {
+                env.texts.staff()
+            };
+            let text = texts.render(
                 "edited_notice",
                 &[("text", m.text.as_deref().unwrap_or(""))],
             );
@@ -432,7 +437,8 @@ pub(super) fn take(
     // The customer.
     d.tell_customer(
         customer.user.as_customer(),
-        env.texts.render("specialist_assigned", &[("name", &name)]),
+        env.to_customer()
+            .render("specialist_assigned", &[("name", &name)]),
     );
     // The groups: told, and the announcement loses its button.
     refresh_announcements(comm, customer, &snap.log, Some(&name), snap, env, d);
@@ -564,7 +570,7 @@ pub(super) fn release(
     if let Some(customer) = &snap.customer {
         d.tell_customer(
             customer.user.as_customer(),
-            env.texts.render("back_in_queue", &[]),
+            env.to_customer().render("back_in_queue", &[]),
         );
         let mut back = comm.clone();
         back.status = Status::Unassigned;
@@ -668,7 +674,7 @@ pub(super) fn close(comm: &Communication, by: CloseBy, env: &Env<'_>, d: &mut De
         };
         d.tell_customer(
             comm.customer_id,
-            env.texts.render(customer_key, &[("id", &id_text)]),
+            env.to_customer().render(customer_key, &[("id", &id_text)]),
         );
     }
     let notice = match by {

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::texts::Lang;
+
 /// One megabyte as `disk.min_free_mb` counts it: 1024 × 1024 bytes.
 pub const MB: u64 = 1024 * 1024;
 
@@ -127,9 +129,15 @@ pub fn decide(
 // Texts
 // ---------------------------------------------------------------------------------
 
-/// The alert email for `notice` (subject, plain-text body), in English.
-pub fn alert_email(notice: Notice, space: &Space, t: &Thresholds, host: &str) -> (String, String) {
-    compose_email(notice, space, &[], t, host)
+/// The alert email for `notice` (subject, plain-text body), in `texts`' language.
+pub fn alert_email(
+    notice: Notice,
+    space: &Space,
+    t: &Thresholds,
+    host: &str,
+    texts: &Lang,
+) -> (String, String) {
+    compose_email(notice, space, &[], t, host, texts)
 }
 
 /// Like [`alert_email`]; `also` are more watched paths on the same disk.
@@ -139,89 +147,65 @@ pub fn compose_email(
     also: &[PathBuf],
     t: &Thresholds,
     host: &str,
+    texts: &Lang,
 ) -> (String, String) {
     let host = one_line(host);
-    let mount = space.mount_point.display();
-    let free = format!(
-        "{} MB ({:.1} % of the disk{})",
-        space.free_mb(),
-        space.free_percent(),
-        gb(space.free_mb())
-            .map(|g| format!(", {g}"))
-            .unwrap_or_default()
+    let mount = space.mount_point.display().to_string();
+    let gb_part = gb(space.free_mb(), texts)
+        .map(|g| format!(", {g}"))
+        .unwrap_or_default();
+    let free = texts.render_plain(
+        "disk_free_share",
+        &[
+            ("mb", &space.free_mb().to_string()),
+            ("percent", &format!("{:.1}", space.free_percent())),
+            ("gb", &gb_part),
+        ],
     );
-    let mut facts = format!(
-        "  Server:       {host}\n\
-         \x20 Path:         {path}\n",
-        path = space.path.display()
-    );
+    let path = space.path.display().to_string();
+    let mut facts = texts.render_plain("disk_facts_head", &[("host", &host), ("path", &path)]);
     for p in also {
-        facts.push_str(&format!("  Also on it:   {}\n", p.display()));
+        let p = p.display().to_string();
+        facts.push_str(&texts.render_plain("disk_facts_also", &[("path", &p)]));
     }
-    facts.push_str(&format!(
-        "  Mount point:  {mount}\n\
-         \x20 Free:         {free}\n\
-         \x20 Total:        {total}\n\
-         \x20 Alert when:   less than {min_mb} or less than {min_pct} % of the disk is free\n",
-        total = mb(space.total_mb()),
-        min_mb = mb(t.min_free_mb),
-        min_pct = t.min_free_percent,
+    facts.push_str(&texts.render_plain(
+        "disk_facts_rest",
+        &[
+            ("mount", &mount),
+            ("free", &free),
+            ("total", &mb(space.total_mb(), texts)),
+            ("min_mb", &mb(t.min_free_mb, texts)),
+            ("min_percent", &t.min_free_percent.to_string()),
+        ],
     ));
-    let repeat = humantime::format_duration(t.repeat_every);
-    match notice {
-        Notice::Low | Notice::StillLow => {
-            let (subject, opening) = if notice == Notice::Low {
-                (
-                    format!(
-                        "[relaydesk] Low disk space on {host}: {} free on {mount}",
-                        mb(space.free_mb())
-                    ),
-                    "The disk holding relaydesk's data is running out of free space.".to_string(),
-                )
-            } else {
-                (
-                    format!(
-                        "[relaydesk] Still low disk space on {host}: {} free on {mount}",
-                        mb(space.free_mb())
-                    ),
-                    "Reminder: the disk holding relaydesk's data is still low on free space."
-                        .to_string(),
-                )
-            };
-            let body = format!(
-                "{opening}\n\
-                 \n\
-                 {facts}\
-                 \n\
-                 When the disk is full, relaydesk can no longer write the conversation archive \
-                 or record what arrives from Telegram, and messages may be lost.\n\
-                 \n\
-                 What to do:\n\
-                 \x20 - move old conversations out of the archive folder (for example to \
-                 backup storage) or delete the ones no longer needed;\n\
-                 \x20 - remove other large files on this disk (old logs, backups, package caches);\n\
-                 \x20 - or enlarge the disk.\n\
-                 \n\
-                 This reminder is repeated every {repeat} while the space stays low; one more \
-                 email follows when it is back above the thresholds.\n"
-            );
-            (subject, body)
-        }
-        Notice::Recovered => {
-            let subject = format!(
-                "[relaydesk] Disk space recovered on {host}: {mount} is back above the thresholds"
-            );
-            let body = format!(
-                "The free space of the disk holding relaydesk's data is back above the \
-                 alert thresholds.\n\
-                 \n\
-                 {facts}\
-                 \n\
-                 Nothing needs to be done. A new alert follows if the space runs low again.\n"
-            );
-            (subject, body)
-        }
-    }
+    let repeat = humantime::format_duration(t.repeat_every).to_string();
+    let free_mb = mb(space.free_mb(), texts);
+    let vars = [
+        ("host", host.as_str()),
+        ("mount", mount.as_str()),
+        ("free", free_mb.as_str()),
+        ("facts", facts.as_str()),
+        ("repeat", repeat.as_str()),
+    ];
+    let (subject, opening, end) = match notice {
+        Notice::Low => ("disk_mail_low_subject", "disk_mail_low", "disk_mail_advice"),
+        Notice::StillLow => (
+            "disk_mail_still_low_subject",
+            "disk_mail_still_low",
+            "disk_mail_advice",
+        ),
+        Notice::Recovered => (
+            "disk_mail_recovered_subject",
+            "disk_mail_recovered",
+            "disk_mail_recovered_end",
+        ),
+    };
+    let body = format!(
+        "{}\n\n{facts}\n{}",
+        texts.render_plain(opening, &vars),
+        texts.render_plain(end, &vars)
+    );
+    (texts.render_plain(subject, &vars), body)
 }
 
 /// The message to the controllers: the same facts, shorter.
@@ -231,45 +215,47 @@ pub fn chat_text(
     also: &[PathBuf],
     t: &Thresholds,
     host: &str,
+    texts: &Lang,
 ) -> String {
     let mut paths = space.path.display().to_string();
     for p in also {
         paths.push_str(", ");
         paths.push_str(&p.display().to_string());
     }
-    let figures = format!(
-        "{} free ({:.1} %) of {} on {} ({paths}); alert below {} or {} %.",
-        mb(space.free_mb()),
-        space.free_percent(),
-        mb(space.total_mb()),
-        space.mount_point.display(),
-        mb(t.min_free_mb),
-        t.min_free_percent,
+    let figures = texts.render_plain(
+        "disk_chat_figures",
+        &[
+            ("free", &mb(space.free_mb(), texts)),
+            ("percent", &format!("{:.1}", space.free_percent())),
+            ("total", &mb(space.total_mb(), texts)),
+            ("mount", &space.mount_point.display().to_string()),
+            ("paths", &paths),
+            ("min_mb", &mb(t.min_free_mb, texts)),
+            ("min_percent", &t.min_free_percent.to_string()),
+        ],
     );
-    let host = one_line(host);
-    match notice {
-        Notice::Low => format!(
-            "⚠️ Low disk space on {host}.\n{figures}\nClean the archive or enlarge the disk."
-        ),
-        Notice::StillLow => format!(
-            "⚠️ Disk space on {host} is still low.\n{figures}\nClean the archive or enlarge the disk."
-        ),
-        Notice::Recovered => {
-            format!("✅ Disk space on {host} is back above the thresholds.\n{figures}")
-        }
-    }
+    let key = match notice {
+        Notice::Low => "disk_chat_low",
+        Notice::StillLow => "disk_chat_still_low",
+        Notice::Recovered => "disk_chat_recovered",
+    };
+    texts.render_plain(key, &[("host", &one_line(host)), ("figures", &figures)])
 }
 
 /// `n` MB, with the size in GB too when that reads better.
-fn mb(n: u64) -> String {
-    match gb(n) {
-        Some(g) => format!("{n} MB ({g})"),
-        None => format!("{n} MB"),
+fn mb(n: u64, texts: &Lang) -> String {
+    let n_text = n.to_string();
+    match gb(n, texts) {
+        Some(g) => texts.render_plain("disk_mb_gb", &[("mb", &n_text), ("gb", &g)]),
+        None => texts.render_plain("disk_mb", &[("mb", &n_text)]),
     }
 }
 
-fn gb(mb: u64) -> Option<String> {
-    (mb >= 10 * 1024).then(|| format!("about {:.1} GB", mb as f64 / 1024.0))
+fn gb(mb: u64, texts: &Lang) -> Option<String> {
+    (mb >= 10 * 1024).then(|| {
+        let n = format!("{:.1}", mb as f64 / 1024.0);
+        texts.render_plain("disk_about_gb", &[("gb", &n)])
+    })
 }
 
 pub fn one_line(s: &str) -> String {
@@ -279,6 +265,11 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn en() -> crate::domain::texts::Texts {
+        crate::domain::texts::Texts::new(crate::domain::texts::Locale::En, &Default::default())
+            .unwrap()
+    }
 
     fn thresholds() -> Thresholds {
         Thresholds {
@@ -439,7 +430,9 @@ mod tests {
     fn alert_email_says_what_and_what_to_do() {
         let t = thresholds();
         let s = space(500, 100_000);
-        let (subject, body) = alert_email(Notice::Low, &s, &t, "desk-01");
+        let texts = en();
+        let en = texts.staff();
+        let (subject, body) = alert_email(Notice::Low, &s, &t, "desk-01", en);
         assert!(subject.contains("Low disk space on desk-01"), "{subject}");
         assert!(subject.contains("500 MB free on /var/lib"), "{subject}");
         assert!(!subject.contains('\n'));
@@ -456,14 +449,19 @@ mod tests {
         ] {
             assert!(body.contains(needle), "missing {needle:?} in:\n{body}");
         }
-        let (subject, body) = alert_email(Notice::StillLow, &s, &t, "desk-01");
+        let (subject, body) = alert_email(Notice::StillLow, &s, &t, "desk-01", en);
         assert!(
             subject.contains("Still low disk space on desk-01"),
             "{subject}"
         );
         assert!(body.contains("still low"), "{body}");
-        let (subject, body) =
-            alert_email(Notice::Recovered, &space(50_000, 100_000), &t, "desk-01");
+        let (subject, body) = alert_email(
+            Notice::Recovered,
+            &space(50_000, 100_000),
+            &t,
+            "desk-01",
+            en,
+        );
         assert!(subject.contains("recovered on desk-01"), "{subject}");
         assert!(body.contains("back above"), "{body}");
         assert!(
@@ -471,7 +469,7 @@ mod tests {
             "{body}"
         );
         // A host name with a line break cannot break the subject.
-        let (subject, _) = alert_email(Notice::Low, &s, &t, "evil\r\nBcc: x@example.com");
+        let (subject, _) = alert_email(Notice::Low, &s, &t, "evil\r\nBcc: x@example.com", en);
         assert!(
             !subject.contains('\n') && !subject.contains('\r'),
             "{subject}"
@@ -482,16 +480,53 @@ mod tests {
     fn grouped_paths_are_all_named() {
         let t = thresholds();
         let also = [PathBuf::from("/var/lib/relaydesk/db")];
-        let (_, body) = compose_email(Notice::Low, &space(500, 100_000), &also, &t, "h");
+        let texts = en();
+        let (_, body) = compose_email(
+            Notice::Low,
+            &space(500, 100_000),
+            &also,
+            &t,
+            "h",
+            texts.staff(),
+        );
         assert!(
             body.contains("Also on it:   /var/lib/relaydesk/db"),
             "{body}"
         );
-        let text = chat_text(Notice::Low, &space(500, 100_000), &also, &t, "h");
+        let text = chat_text(
+            Notice::Low,
+            &space(500, 100_000),
+            &also,
+            &t,
+            "h",
+            texts.staff(),
+        );
         assert!(
             text.contains("/var/lib/relaydesk/archive, /var/lib/relaydesk/db"),
             "{text}"
         );
         assert!(text.contains("500 MB free (0.5 %)"), "{text}");
+        let ru =
+            crate::domain::texts::Texts::new(crate::domain::texts::Locale::Ru, &Default::default())
+                .unwrap();
+        let (subject, body) = compose_email(
+            Notice::Low,
+            &space(500, 100_000),
+            &also,
+            &t,
+            "h",
+            ru.staff(),
+        );
+        assert!(subject.contains("Мало места на диске h"), "{subject}");
+        assert!(body.contains("Точка монтирования: /var/lib"), "{body}");
+        let text = chat_text(
+            Notice::Recovered,
+            &space(50_000, 100_000),
+            &also,
+            &t,
+            "h",
+            ru.staff(),
+        );
+        assert!(text.contains("снова выше порогов"), "{text}");
     }
 }

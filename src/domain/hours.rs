@@ -194,14 +194,17 @@ impl WorkingHours {
 
     /// The next opening (see [`next_opening`](Self::next_opening)) as the desk's
     /// people read it: `"Mon 09:00 (Europe/Moscow)"`, with the date too
-    /// (`"Mon 2027-01-11 09:00 (Europe/Moscow)"`) when it is a week or more away.
-    pub fn format_next_opening(&self, at: i64) -> Option<String> {
+    /// (`"Mon 2027-01-11 09:00 (Europe/Moscow)"`) when it is a week or more away;
+    /// the day named from `day_names` (seven, Monday first, separated by spaces:
+    /// the text `weekdays` of the reader's language), English where one is missing.
+    pub fn format_next_opening(&self, at: i64, day_names: &str) -> Option<String> {
         let next = self.next_opening(at)?;
         let local = match self.zone.timestamp_millis_opt(next) {
             LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.naive_local(),
             LocalResult::None => return None,
         };
-        let day = WEEKDAYS[local.weekday().num_days_from_monday() as usize];
+        let i = local.weekday().num_days_from_monday() as usize;
+        let day = day_names.split_whitespace().nth(i).unwrap_or(WEEKDAYS[i]);
         let date = if next - at >= 7 * 24 * 3_600_000 {
             format!(" {}", local.format("%Y-%m-%d"))
         } else {
@@ -383,7 +386,8 @@ mod tests {
             Some(ms(z, "2026-12-14 09:00"))
         );
         assert_eq!(
-            h.format_next_opening(ms(z, "2026-12-12 15:00")).unwrap(),
+            h.format_next_opening(ms(z, "2026-12-12 15:00"), "")
+                .unwrap(),
             "Mon 09:00 (Europe/Moscow)"
         );
         assert_eq!(h.day_start(tue), ms(z, "2026-12-08 00:00"));
@@ -423,8 +427,9 @@ mod tests {
                 .insert(NaiveDate::from_ymd_opt(2027, 1, d).unwrap());
         }
         assert_eq!(
-            h.format_next_opening(ms(z, "2026-12-31 19:00")).unwrap(),
-            "Fri 2027-01-15 09:00 (Europe/Moscow)"
+            h.format_next_opening(ms(z, "2026-12-31 19:00"), "Пн Вт Ср Чт Пт Сб Вс")
+                .unwrap(),
+            "Пт 2027-01-15 09:00 (Europe/Moscow)"
         );
     }
 

@@ -302,6 +302,7 @@ fn transcript(comm: &Communication, snap: &Snapshot, env: &Env<'_>) -> Option<St
             assignments: &snap.assignments,
             log: &snap.log,
             specialist_name: &name,
+            texts: env.texts.staff(),
         }
         .render(),
     )

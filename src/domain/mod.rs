@@ -16,6 +16,7 @@ mod desk;
 pub mod disk;
 pub mod effect;
 pub mod email;
+mod env;
 pub mod figures;
 pub mod hours;
 pub mod ids;
@@ -34,13 +35,12 @@ pub mod texts;
 mod toolbox;
 pub mod transcript;
 
-use crate::domain::texts::Texts;
-
 pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, Target, User};
 pub use audit::{Actor, AuditAction, AuditEntry};
 pub use csat::Survey;
 pub use effect::{Effect, Format, Key, Keyboard, MailOut, MailPurpose, Outgoing, Purpose, Send};
 pub use email::EmailAddress;
+pub use env::Env;
 pub use ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 pub use needs::{Needs, needs};
 pub use onboarding::{CodeKey, code_hash};
@@ -340,34 +340,6 @@ pub struct Snapshot {
     pub canned: Vec<Canned>,
 }
 
-/// The moment and the settings a decision is made with.
-pub struct Env<'a> {
-    pub now: i64,
-    /// A fresh random 6-digit code, used if the decision issues one.
-    pub fresh_code: &'a str,
-    pub policy: &'a Policy,
-    /// The installation's key for the hashes of codes.
-    pub code_key: &'a CodeKey,
-    pub texts: &'a Texts,
-}
-
-impl Env<'_> {
-    pub fn specialist_name(&self, id: StaffId) -> String {
-        self.policy.specialist_name(id)
-    }
-
-    /// Service groups and controllers: everyone who is told about the desk.
-    pub fn watchers(&self) -> Vec<ChatId> {
-        self.policy.watchers()
-    }
-
-    /// Who is told about this communication: its department's groups (all groups
-    /// without departments) and the controllers.
-    pub fn watchers_of(&self, comm: &Communication) -> Vec<ChatId> {
-        self.policy.watchers_of(&comm.department)
-    }
-}
-
 /// A change to the stored state.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
@@ -518,6 +490,11 @@ pub enum Change {
         chat: ChatId,
         media_group_id: String,
     },
+    /// When the customer is reminded of their stalled onboarding (`None`: never).
+    RemindOnboarding {
+        customer: CustomerId,
+        at: Option<i64>,
+    },
     /// The daily report of the day starting at `day_start` went out.
     DailyReportSent {
         day_start: i64,
@@ -641,6 +618,7 @@ impl Decision {
                 Change::SetDeadline { .. }
                     | Change::Schedule { .. }
                     | Change::AlbumPart { .. }
+                    | Change::RemindOnboarding { at: Some(_), .. }
                     | Change::Assign { .. }
                     | Change::Open { .. }
             )
@@ -650,6 +628,11 @@ impl Decision {
 
 /// Decide what an action leads to.
 pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
+    let lang = env::customer_language(action, snap, env.policy);
+    let env = &Env {
+        customer: Some(env.texts.for_language(lang)),
+        ..*env
+    };
     let mut d = Decision::default();
     let policy = env.policy;
     match action {
@@ -735,6 +718,9 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             });
         }
         Action::Reminder { kind, .. } => reminders::reminder(*kind, snap, env, &mut d),
+        Action::OnboardingReminder { customer } => {
+            onboarding::stalled(*customer, snap, env, &mut d)
+        }
         Action::AlbumDue {
             chat_id,
             media_group_id,

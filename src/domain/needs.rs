@@ -281,6 +281,10 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
                 },
             }
         }
+        Action::OnboardingReminder { customer } => Needs {
+            customer: Some(*customer),
+            ..Needs::default()
+        },
         Action::DailyReport { day_start } => Needs {
             stats: Some(
                 StatsQuery::new(

@@ -2,8 +2,8 @@
 
 use super::email::EmailAddress;
 use super::{
-    Button, Change, Command, CustomerState, Decision, Env, Incoming, Key, Keyboard, Kind, MailOut,
-    MailPurpose, Press, Snapshot, User, csat, desk,
+    Button, Change, Command, Customer, CustomerState, Decision, Env, Incoming, Key, Keyboard, Kind,
+    MailOut, MailPurpose, Press, Snapshot, User, csat, desk,
 };
 use super::{ChatId, CustomerId};
 
@@ -76,18 +76,18 @@ pub fn code_matches(key: &CodeKey, customer: CustomerId, code: &str, stored: &st
 fn resend_keyboard(env: &Env<'_>) -> Keyboard {
     Keyboard::row(vec![
         Key::new(
-            env.texts.render_plain("button_resend", &[]),
+            env.to_customer().render_plain("button_resend", &[]),
             Button::ResendCode,
         ),
         Key::new(
-            env.texts.render_plain("button_change_email", &[]),
+            env.to_customer().render_plain("button_change_email", &[]),
             Button::ChangeEmail,
         ),
     ])
 }
 
 fn ask_email(chat: ChatId, env: &Env<'_>, d: &mut Decision) {
-    d.say(chat, env.texts.render("ask_email", &[]));
+    d.say(chat, env.to_customer().render("ask_email", &[]));
 }
 
 /// A message from someone who is not staff.
@@ -104,26 +104,100 @@ pub fn customer_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut De
         super::toolbox::blocked_message(m, customer, env, d);
         return;
     }
-    match customer.state {
+    remind_later(customer, env, d, |env, d| match customer.state {
         CustomerState::AwaitingEmail => match (m.kind(), m.text.as_deref()) {
             (Kind::Text, Some(text)) => {
                 email_given(m.from.as_customer(), m.chat_id, text, snap, env, d)
             }
             _ => {
-                d.say(m.chat_id, env.texts.render("email_as_text", &[]));
+                d.say(m.chat_id, env.to_customer().render("email_as_text", &[]));
             }
         },
         CustomerState::AwaitingCode => match (m.kind(), m.text.as_deref()) {
             (Kind::Text, Some(text)) => {
                 code_given(m.from.as_customer(), m.chat_id, text, snap, env, d)
             }
-            _ => d.say(m.chat_id, env.texts.render("enter_code", &[])),
+            _ => d.say(m.chat_id, env.to_customer().render("enter_code", &[])),
         },
         CustomerState::Verified => {
             if !csat::comment(m, snap, env, d) {
                 desk::customer_request(m, customer, snap, env, d)
             }
         }
+    });
+}
+
+/// What `onboard` decides for a customer who answered (wrote, or pressed a button),
+/// then the stalled-onboarding reminder (SPEC §9) counted anew: due
+/// `auth.remind_after` from now while they are still asked for their email or
+/// code, gone once they are verified. A verified customer's is left alone.
+fn remind_later(
+    customer: &Customer,
+    env: &Env<'_>,
+    d: &mut Decision,
+    onboard: impl FnOnce(&Env<'_>, &mut Decision),
+) {
+    onboard(env, d);
+    let me = customer.user.as_customer();
+    let state = d
+        .changes
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Change::SetCustomerState {
+                customer, state, ..
+            } if *customer == me => Some(*state),
+            _ => None,
+        })
+        .unwrap_or(customer.state);
+    if customer.state == CustomerState::Verified && state == CustomerState::Verified {
+        return;
+    }
+    d.change(Change::RemindOnboarding {
+        customer: me,
+        at: reminder_due(state, env),
+    });
+}
+
+/// When a customer now in `state` is reminded, if at all.
+fn reminder_due(state: CustomerState, env: &Env<'_>) -> Option<i64> {
+    let after = env.policy.auth.remind_after;
+    (state != CustomerState::Verified && !after.is_zero())
+        .then(|| env.now + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 4))
+}
+
+/// A customer's onboarding reminder fell due: once, if they are still asked for
+/// their email or code (and the reminder is still wanted), what is still needed.
+/// What they send next is handled as before.
+pub fn stalled(me: CustomerId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
+    d.change(Change::RemindOnboarding {
+        customer: me,
+        at: None,
+    });
+    let Some(customer) = snap.customer.as_ref().filter(|c| !c.banned && !c.blocked) else {
+        return;
+    };
+    if env.policy.auth.remind_after.is_zero() {
+        return;
+    }
+    let t = env.to_customer();
+    match (customer.state, customer.email.as_ref()) {
+        (CustomerState::AwaitingEmail, _) => {
+            d.tell_customer(me, t.render("remind_email", &[]));
+        }
+        (CustomerState::AwaitingCode, Some(email)) => d.send_for(
+            super::Outgoing::html(
+                me.chat(),
+                t.render("remind_code", &[("email", email.as_str())]),
+            )
+            .with_buttons(resend_keyboard(env)),
+            Some(super::Purpose::Notice { customer: me }),
+            None,
+        ),
+        (CustomerState::AwaitingCode, None) => {
+            d.tell_customer(me, t.render("remind_email", &[]));
+        }
+        (CustomerState::Verified, _) => {}
     }
 }
 
@@ -132,9 +206,15 @@ fn welcome_new(user: &User, chat: ChatId, env: &Env<'_>, d: &mut Decision) {
         user: user.clone(),
         state_if_new: CustomerState::AwaitingEmail,
     });
+    if let Some(at) = reminder_due(CustomerState::AwaitingEmail, env) {
+        d.change(Change::RemindOnboarding {
+            customer: user.as_customer(),
+            at: Some(at),
+        });
+    }
     d.say(
         chat,
-        env.texts
+        env.to_customer()
             .render("welcome_new", &[("name", &user.display_name())]),
     );
     ask_email(chat, env, d);
@@ -160,30 +240,30 @@ pub fn customer_command(
         super::toolbox::tell_blocked(customer, d, env);
         return;
     }
-    match command {
+    remind_later(customer, env, d, |env, d| match command {
         Command::Start => match customer.state {
             CustomerState::AwaitingEmail => ask_email(chat, env, d),
             CustomerState::AwaitingCode => d.say_with(
                 chat,
-                env.texts.render("enter_code", &[]),
+                env.to_customer().render("enter_code", &[]),
                 resend_keyboard(env),
             ),
             CustomerState::Verified => d.say(
                 chat,
-                env.texts
+                env.to_customer()
                     .render("greeting", &[("name", &from.display_name())]),
             ),
         },
         Command::Service => d.say_with(
             chat,
-            env.texts.render("customer_menu", &[]),
+            env.to_customer().render("customer_menu", &[]),
             Keyboard::single(
-                env.texts.render_plain("button_change_email", &[]),
+                env.to_customer().render_plain("button_change_email", &[]),
                 Button::ChangeEmail,
             ),
         ),
-        _ => d.say(chat, env.texts.render("unknown_command", &[])),
-    }
+        _ => d.say(chat, env.to_customer().render("unknown_command", &[])),
+    });
 }
 
 pub fn customer_button(
@@ -195,15 +275,19 @@ pub fn customer_button(
     d: &mut Decision,
 ) {
     let Some(customer) = &snap.customer else {
-        d.answer(id, env.texts.render_plain("start_first", &[]), true);
+        d.answer(id, env.to_customer().render_plain("start_first", &[]), true);
         return;
     };
     let me = from.as_customer();
     let chat = me.chat();
-    match data {
+    remind_later(customer, env, d, |env, d| match data {
         Button::ChangeEmail => {
             if customer.state == CustomerState::Verified {
-                d.answer(id, env.texts.render_plain("email_locked", &[]), true);
+                d.answer(
+                    id,
+                    env.to_customer().render_plain("email_locked", &[]),
+                    true,
+                );
             } else {
                 d.change(Change::SetCustomerState {
                     customer: me,
@@ -223,30 +307,36 @@ pub fn customer_button(
                     issue_code(me, email, env, d);
                 }
             }
-            (CustomerState::Verified, _) => {
-                d.answer(id, env.texts.render_plain("already_verified", &[]), true)
-            }
+            (CustomerState::Verified, _) => d.answer(
+                id,
+                env.to_customer().render_plain("already_verified", &[]),
+                true,
+            ),
             _ => {
                 d.answer(id, String::new(), false);
                 ask_email(chat, env, d);
             }
         },
-        _ => d.answer(id, env.texts.render_plain("only_specialists", &[]), true),
-    }
+        _ => d.answer(
+            id,
+            env.to_customer().render_plain("only_specialists", &[]),
+            true,
+        ),
+    });
 }
 
 /// Why no code may be sent now (cool-down, hourly cap), if so.
 fn send_refusal(snap: &Snapshot, env: &Env<'_>) -> Option<String> {
     let auth = &env.policy.auth;
     if snap.codes.sent_last_hour >= auth.max_codes_per_hour {
-        return Some(env.texts.render("too_many_codes", &[]));
+        return Some(env.to_customer().render("too_many_codes", &[]));
     }
     if let Some(last) = snap.codes.last_sent_at {
         let ready = last + i64::try_from(auth.resend_cooldown.as_millis()).unwrap_or(0);
         if env.now < ready {
             let secs = (ready - env.now + 999) / 1000;
             return Some(
-                env.texts
+                env.to_customer()
                     .render("resend_wait", &[("seconds", &secs.to_string())]),
             );
         }
@@ -264,7 +354,7 @@ fn email_given(
 ) {
     match EmailAddress::parse(text) {
         Err(why) => {
-            d.say(chat, env.texts.render(why.text_key(), &[]));
+            d.say(chat, env.to_customer().render(why.text_key(), &[]));
             ask_email(chat, env, d);
         }
         Ok(email) => {
@@ -294,8 +384,8 @@ fn issue_code(customer: CustomerId, email: &EmailAddress, env: &Env<'_>, d: &mut
     let minutes = auth.code_ttl.as_secs().div_ceil(60).to_string();
     d.mail(MailOut {
         to: email.to_string(),
-        subject: env.texts.render_plain("code_mail_subject", &[]),
-        body: env.texts.render_plain(
+        subject: env.texts.staff().render_plain("code_mail_subject", &[]),
+        body: env.texts.staff().render_plain(
             "code_mail_body",
             &[("code", env.fresh_code), ("minutes", &minutes)],
         ),
@@ -304,7 +394,7 @@ fn issue_code(customer: CustomerId, email: &EmailAddress, env: &Env<'_>, d: &mut
     });
     d.say_with(
         customer.chat(),
-        env.texts.render(
+        env.to_customer().render(
             "code_sent",
             &[("email", email.as_str()), ("minutes", &minutes)],
         ),
@@ -327,7 +417,7 @@ fn code_given(
     if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
         d.say_with(
             chat,
-            env.texts.render("enter_code", &[]),
+            env.to_customer().render("enter_code", &[]),
             resend_keyboard(env),
         );
         return;
@@ -343,7 +433,7 @@ fn code_given(
     else {
         d.say_with(
             chat,
-            env.texts.render("code_needed", &[]),
+            env.to_customer().render("code_needed", &[]),
             resend_keyboard(env),
         );
         return;
@@ -351,7 +441,7 @@ fn code_given(
     if env.now >= code.expires_at {
         d.say_with(
             chat,
-            env.texts.render("code_expired", &[]),
+            env.to_customer().render("code_expired", &[]),
             resend_keyboard(env),
         );
         return;
@@ -359,7 +449,7 @@ fn code_given(
     if code.attempts >= max {
         d.say_with(
             chat,
-            env.texts.render("code_locked", &[]),
+            env.to_customer().render("code_locked", &[]),
             resend_keyboard(env),
         );
         return;
@@ -373,7 +463,7 @@ fn code_given(
         });
         d.say(
             chat,
-            env.texts
+            env.to_customer()
                 .render("verified", &[("email", code.email.as_str())]),
         );
         if let Some(c) = &snap.customer {
@@ -384,6 +474,7 @@ fn code_given(
                 d.say(
                     watcher,
                     env.texts
+                        .staff()
                         .render_html("customer_verified", &[("customer", &line)]),
                 );
             }
@@ -394,13 +485,13 @@ fn code_given(
         if left == 0 {
             d.say_with(
                 chat,
-                env.texts.render("code_locked", &[]),
+                env.to_customer().render("code_locked", &[]),
                 resend_keyboard(env),
             );
         } else {
             d.say_with(
                 chat,
-                env.texts
+                env.to_customer()
                     .render("code_wrong", &[("left", &left.to_string())]),
                 resend_keyboard(env),
             );
@@ -421,7 +512,7 @@ pub fn mail_failed(purpose: &MailPurpose, snap: &Snapshot, env: &Env<'_>, d: &mu
         {
             d.say_with(
                 customer.chat(),
-                env.texts.render("code_send_failed", &[]),
+                env.to_customer().render("code_send_failed", &[]),
                 resend_keyboard(env),
             );
         }

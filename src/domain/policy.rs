@@ -44,6 +44,9 @@ pub struct AuthPolicy {
     pub max_attempts: u32,
     pub resend_cooldown: Duration,
     pub max_codes_per_hour: u32,
+    /// One reminder to a customer silent this long while asked for their email or
+    /// code (SPEC §9); zero: none.
+    pub remind_after: Duration,
 }
 
 impl Default for AuthPolicy {
@@ -53,6 +56,7 @@ impl Default for AuthPolicy {
             max_attempts: 5,
             resend_cooldown: Duration::from_secs(60),
             max_codes_per_hour: 5,
+            remind_after: Duration::from_secs(24 * 3600),
         }
     }
 }

@@ -81,7 +81,7 @@ pub fn reminder(kind: DeadlineKind, snap: &Snapshot, env: &Env<'_>, d: &mut Deci
         if let Some(close_at) = comm.idle_deadline.filter(|t| *t > env.now) {
             d.tell_customer(
                 comm.customer_id,
-                env.texts.render(
+                env.to_customer().render(
                     "close_warning",
                     &[
                         ("id", &comm.id.to_string()),

@@ -227,6 +227,7 @@ mod tests {
             policy: &policy,
             code_key: &key,
             texts: &texts,
+            customer: None,
         };
         let mut log: Vec<LogEntry> = (0..200)
             .map(|i| entry(&format!("message {i} </code> &")))

@@ -29,7 +29,7 @@ pub(super) fn ask_department(comm: &Communication, env: &Env<'_>, d: &mut Decisi
     d.send_for(
         super::Outgoing::html(
             comm.customer_id.chat(),
-            env.texts.render("choose_department", &[]),
+            env.to_customer().render("choose_department", &[]),
         )
         .with_buttons(Keyboard(rows)),
         Some(super::Purpose::Notice {
@@ -88,7 +88,11 @@ pub(super) fn pressed(
         .as_ref()
         .filter(|c| c.id == comm_id && c.choosing && c.customer_id == from.as_customer());
     let (Some(comm), Some(customer), Some(_)) = (waiting, &snap.customer, numbered(env, n)) else {
-        d.answer(press, env.texts.render_plain("button_stale", &[]), false);
+        d.answer(
+            press,
+            env.to_customer().render_plain("button_stale", &[]),
+            false,
+        );
         return;
     };
     d.answer(press, String::new(), false);
@@ -117,7 +121,7 @@ fn open_in(
     opened.choosing = false;
     d.tell_customer(
         customer.user.as_customer(),
-        env.texts
+        env.to_customer()
             .render("department_chosen", &[("department", &department.name)]),
     );
     open_in_queue(&opened, customer, &snap.log, env, d);
@@ -136,16 +140,18 @@ pub(super) fn open_in_queue(
     start_steps(comm.id, DeadlineKind::Unassigned, env, d);
     d.tell_customer(
         customer.user.as_customer(),
-        env.texts
+        env.to_customer()
             .render("request_received", &[("id", &comm.id.to_string())]),
     );
     if let Some(hours) = &env.policy.hours
         && !hours.is_open(env.now)
-        && let Some(next) = hours.format_next_opening(env.now)
+        && let Some(next) =
+            hours.format_next_opening(env.now, &env.to_customer().render_plain("weekdays", &[]))
     {
         d.tell_customer(
             customer.user.as_customer(),
-            env.texts.render("outside_hours", &[("next", &next)]),
+            env.to_customer()
+                .render("outside_hours", &[("next", &next)]),
         );
     }
 }

@@ -3,6 +3,7 @@
 //! put into them are escaped, so user-supplied text can never change the markup.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
@@ -102,6 +103,16 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "console_reply_long",
         "Ответ слишком длинный (не более {max} символов).",
         "The reply is too long (at most {max} characters).",
+    ),
+    (
+        "remind_email",
+        "Мы всё ещё ждём ваш адрес электронной почты, чтобы подтвердить его. Отправьте его одним сообщением — и можно будет описать ваш вопрос.",
+        "We are still waiting for your email address to confirm it. Send it in one message and you can then describe your request.",
+    ),
+    (
+        "remind_code",
+        "Мы всё ещё ждём код из 6 цифр, отправленный на <b>{email}</b>. Введите его здесь; если он истёк или письмо не пришло, нажмите «Отправить код ещё раз».",
+        "We are still waiting for the 6-digit code sent to <b>{email}</b>. Enter it here; if it expired or the email did not arrive, press “Send the code again”.",
     ),
     (
         "enter_code",
@@ -799,6 +810,145 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "Разблокировать клиента",
         "Unblock a customer",
     ),
+    // Disk-space alerts to the admins (plain text, in texts.locale).
+    ("disk_mb", "{mb} МБ", "{mb} MB"),
+    ("disk_mb_gb", "{mb} МБ ({gb})", "{mb} MB ({gb})"),
+    ("disk_about_gb", "около {gb} ГБ", "about {gb} GB"),
+    (
+        "disk_free_share",
+        "{mb} МБ ({percent} % диска{gb})",
+        "{mb} MB ({percent} % of the disk{gb})",
+    ),
+    (
+        "disk_facts_head",
+        "  Сервер:             {host}\n  Путь:               {path}\n",
+        "  Server:       {host}\n  Path:         {path}\n",
+    ),
+    (
+        "disk_facts_also",
+        "  Там же:             {path}\n",
+        "  Also on it:   {path}\n",
+    ),
+    (
+        "disk_facts_rest",
+        "  Точка монтирования: {mount}\n  Свободно:           {free}\n  Всего:              {total}\n  Оповещение:         когда свободно меньше {min_mb} или меньше {min_percent} % диска\n",
+        "  Mount point:  {mount}\n  Free:         {free}\n  Total:        {total}\n  Alert when:   less than {min_mb} or less than {min_percent} % of the disk is free\n",
+    ),
+    (
+        "disk_mail_low_subject",
+        "[relaydesk] Мало места на диске {host}: свободно {free} на {mount}",
+        "[relaydesk] Low disk space on {host}: {free} free on {mount}",
+    ),
+    (
+        "disk_mail_still_low_subject",
+        "[relaydesk] Всё ещё мало места на диске {host}: свободно {free} на {mount}",
+        "[relaydesk] Still low disk space on {host}: {free} free on {mount}",
+    ),
+    (
+        "disk_mail_recovered_subject",
+        "[relaydesk] Место на диске {host} освободилось: {mount} снова выше порогов",
+        "[relaydesk] Disk space recovered on {host}: {mount} is back above the thresholds",
+    ),
+    (
+        "disk_mail_low",
+        "На диске с данными relaydesk заканчивается свободное место.",
+        "The disk holding relaydesk's data is running out of free space.",
+    ),
+    (
+        "disk_mail_still_low",
+        "Напоминание: на диске с данными relaydesk всё ещё мало свободного места.",
+        "Reminder: the disk holding relaydesk's data is still low on free space.",
+    ),
+    (
+        "disk_mail_advice",
+        "Когда диск заполнится, relaydesk не сможет вести архив переписки и записывать то, что приходит из Telegram, и сообщения могут потеряться.\n\nЧто сделать:\n  - перенесите старые обращения из папки архива (например, в хранилище резервных копий) или удалите ненужные;\n  - удалите другие большие файлы на этом диске (старые журналы, резервные копии, кэш пакетов);\n  - или увеличьте диск.\n\nЭто напоминание повторяется каждые {repeat}, пока места мало; ещё одно письмо придёт, когда место снова будет выше порогов.\n",
+        "When the disk is full, relaydesk can no longer write the conversation archive or record what arrives from Telegram, and messages may be lost.\n\nWhat to do:\n  - move old conversations out of the archive folder (for example to backup storage) or delete the ones no longer needed;\n  - remove other large files on this disk (old logs, backups, package caches);\n  - or enlarge the disk.\n\nThis reminder is repeated every {repeat} while the space stays low; one more email follows when it is back above the thresholds.\n",
+    ),
+    (
+        "disk_mail_recovered",
+        "Свободное место на диске с данными relaydesk снова выше порогов оповещения.",
+        "The free space of the disk holding relaydesk's data is back above the alert thresholds.",
+    ),
+    (
+        "disk_mail_recovered_end",
+        "Ничего делать не нужно. Если места снова станет мало, придёт новое оповещение.\n",
+        "Nothing needs to be done. A new alert follows if the space runs low again.\n",
+    ),
+    (
+        "disk_chat_figures",
+        "Свободно {free} ({percent} %) из {total} на {mount} ({paths}); оповещение ниже {min_mb} или {min_percent} %.",
+        "{free} free ({percent} %) of {total} on {mount} ({paths}); alert below {min_mb} or {min_percent} %.",
+    ),
+    (
+        "disk_chat_low",
+        "⚠️ Мало места на диске {host}.\n{figures}\nОчистите архив или увеличьте диск.",
+        "⚠️ Low disk space on {host}.\n{figures}\nClean the archive or enlarge the disk.",
+    ),
+    (
+        "disk_chat_still_low",
+        "⚠️ На диске {host} всё ещё мало места.\n{figures}\nОчистите архив или увеличьте диск.",
+        "⚠️ Disk space on {host} is still low.\n{figures}\nClean the archive or enlarge the disk.",
+    ),
+    (
+        "disk_chat_recovered",
+        "✅ Место на диске {host} снова выше порогов.\n{figures}",
+        "✅ Disk space on {host} is back above the thresholds.\n{figures}",
+    ),
+    // Days of the week, Monday first, separated by spaces (the next opening).
+    (
+        "weekdays",
+        "Пн Вт Ср Чт Пт Сб Вс",
+        "Mon Tue Wed Thu Fri Sat Sun",
+    ),
+    // Transcripts (plain text, in texts.locale).
+    (
+        "transcript_communication",
+        "Обращение #{id}",
+        "Communication #{id}",
+    ),
+    (
+        "transcript_customer",
+        "Клиент: {who}, Telegram id {id}",
+        "Customer: {who}, Telegram id {id}",
+    ),
+    (
+        "transcript_customer_email",
+        "Клиент: {who}, Telegram id {id}, email {email}",
+        "Customer: {who}, Telegram id {id}, email {email}",
+    ),
+    ("transcript_opened", "Открыто: {at}", "Opened: {at}"),
+    (
+        "transcript_no_specialists",
+        "Специалисты: нет",
+        "Specialists: none",
+    ),
+    ("transcript_specialists", "Специалисты:", "Specialists:"),
+    (
+        "transcript_took",
+        "{name} (id {id}): взял {at}",
+        "{name} (id {id}): took {at}",
+    ),
+    (
+        "transcript_until_close",
+        ", до закрытия {at}",
+        ", until the close {at}",
+    ),
+    ("transcript_released", ", отпустил {at}", ", released {at}"),
+    (
+        "transcript_closed",
+        "Закрыто: {at}\nПричина закрытия: {reason}",
+        "Closed: {at}\nClose reason: {reason}",
+    ),
+    (
+        "transcript_assigned",
+        "Статус: открыто, у специалиста",
+        "Status: open, assigned",
+    ),
+    (
+        "transcript_unassigned",
+        "Статус: открыто, ждёт специалиста",
+        "Status: open, waiting for a specialist",
+    ),
 ];
 
 /// Language of the bot's texts.
@@ -837,16 +987,16 @@ impl<'de> Deserialize<'de> for Locale {
     }
 }
 
+/// The texts of one locale, overrides applied.
 #[derive(Clone, Debug)]
-pub struct Texts {
+pub struct Lang {
+    locale: Locale,
     map: HashMap<&'static str, String>,
 }
 
-impl Texts {
-    /// The texts of `locale` with `overrides` applied; the keys of overrides that
-    /// name no text are refused.
-    pub fn new(locale: Locale, overrides: &BTreeMap<String, String>) -> Result<Texts, Vec<String>> {
-        let mut map: HashMap<&'static str, String> = DEFAULTS
+impl Lang {
+    fn defaults(locale: Locale) -> Lang {
+        let map = DEFAULTS
             .iter()
             .map(|(key, ru, en)| {
                 let text = match locale {
@@ -856,20 +1006,29 @@ impl Texts {
                 (*key, (*text).to_string())
             })
             .collect();
-        let mut problems = Vec::new();
+        Lang { locale, map }
+    }
+
+    /// Apply `overrides`; the keys that name no text are pushed to `problems`
+    /// (after `prefix`).
+    fn apply(
+        &mut self,
+        overrides: &BTreeMap<String, String>,
+        prefix: &str,
+        problems: &mut Vec<String>,
+    ) {
         for (key, value) in overrides {
             match DEFAULTS.iter().find(|(k, _, _)| k == key) {
                 Some((k, _, _)) => {
-                    map.insert(k, value.clone());
+                    self.map.insert(k, value.clone());
                 }
-                None => problems.push(key.clone()),
+                None => problems.push(format!("{prefix}{key}")),
             }
         }
-        if problems.is_empty() {
-            Ok(Texts { map })
-        } else {
-            Err(problems)
-        }
+    }
+
+    pub fn locale(&self) -> Locale {
+        self.locale
     }
 
     /// An HTML template with each `{name}` replaced by its HTML-escaped value.
@@ -919,6 +1078,130 @@ impl Texts {
     }
 }
 
+/// The overrides of `[texts]`: plain keys apply to `texts.locale`, `[texts.ru]` and
+/// `[texts.en]` to that locale (after the plain ones).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides<'a> {
+    pub plain: Option<&'a BTreeMap<String, String>>,
+    pub ru: Option<&'a BTreeMap<String, String>>,
+    pub en: Option<&'a BTreeMap<String, String>>,
+}
+
+/// Both locales' texts: the staff's (`texts.locale`, also for transcripts and
+/// emails) and, with `per_customer`, each customer's by their Telegram language
+/// (SPEC §9). `render` speaks the staff's locale; [`Texts::for_language`] gives a
+/// customer's.
+#[derive(Clone, Debug)]
+pub struct Texts {
+    staff: Locale,
+    per_customer: bool,
+    ru: Arc<Lang>,
+    en: Arc<Lang>,
+}
+
+impl Texts {
+    /// The texts of `locale` with `overrides` applied, customers answered in their
+    /// language; the keys of overrides that name no text are refused.
+    pub fn new(locale: Locale, overrides: &BTreeMap<String, String>) -> Result<Texts, Vec<String>> {
+        let o = Overrides {
+            plain: Some(overrides),
+            ..Overrides::default()
+        };
+        Texts::configured(locale, true, o)
+    }
+
+    /// The texts of `locale` as they come, with no overrides.
+    pub fn defaults(locale: Locale) -> Texts {
+        Texts {
+            staff: locale,
+            per_customer: true,
+            ru: Arc::new(Lang::defaults(Locale::Ru)),
+            en: Arc::new(Lang::defaults(Locale::En)),
+        }
+    }
+
+    /// The texts as `[texts]` configures them: the problems are the unknown keys,
+    /// those of `[texts.ru]` / `[texts.en]` after `ru.` / `en.`.
+    pub fn configured(
+        locale: Locale,
+        per_customer: bool,
+        overrides: Overrides<'_>,
+    ) -> Result<Texts, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut ru = Lang::defaults(Locale::Ru);
+        let mut en = Lang::defaults(Locale::En);
+        if let Some(plain) = overrides.plain {
+            let own = match locale {
+                Locale::Ru => &mut ru,
+                Locale::En => &mut en,
+            };
+            own.apply(plain, "", &mut problems);
+        }
+        if let Some(o) = overrides.ru {
+            ru.apply(o, "ru.", &mut problems);
+        }
+        if let Some(o) = overrides.en {
+            en.apply(o, "en.", &mut problems);
+        }
+        if problems.is_empty() {
+            Ok(Texts {
+                staff: locale,
+                per_customer,
+                ru: Arc::new(ru),
+                en: Arc::new(en),
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// `texts.locale`.
+    pub fn locale(&self) -> Locale {
+        self.staff
+    }
+
+    fn of(&self, locale: Locale) -> &Lang {
+        match locale {
+            Locale::Ru => &self.ru,
+            Locale::En => &self.en,
+        }
+    }
+
+    /// The staff's texts (also transcripts and emails).
+    pub fn staff(&self) -> &Lang {
+        self.of(self.staff)
+    }
+
+    /// The texts for someone whose Telegram `language_code` is `code`: "ru…" is
+    /// Russian, "en…" English, anything else (or `per_customer = false`) the
+    /// staff's locale.
+    pub fn for_language(&self, code: Option<&str>) -> &Lang {
+        if !self.per_customer {
+            return self.staff();
+        }
+        match code.map(|c| c.trim().to_ascii_lowercase()) {
+            Some(c) if c.starts_with("ru") => &self.ru,
+            Some(c) if c.starts_with("en") => &self.en,
+            _ => self.staff(),
+        }
+    }
+
+    /// [`Lang::render`] in the staff's locale.
+    pub fn render(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        self.staff().render(key, vars)
+    }
+
+    /// [`Lang::render_html`] in the staff's locale.
+    pub fn render_html(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        self.staff().render_html(key, vars)
+    }
+
+    /// [`Lang::render_plain`] in the staff's locale.
+    pub fn render_plain(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        self.staff().render_plain(key, vars)
+    }
+}
+
 /// Escape text for Telegram's HTML parse mode (`&`, `<`, `>` and `"`).
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
@@ -955,6 +1238,40 @@ mod tests {
         o.insert("nonsense".to_string(), "x".to_string());
         let problems = Texts::new(Locale::Ru, &o).unwrap_err();
         assert_eq!(problems, vec!["nonsense".to_string()]);
+    }
+
+    #[test]
+    fn customers_get_their_language_and_overrides_their_locale() {
+        let plain = BTreeMap::from([("ask_email".to_string(), "RU plain".to_string())]);
+        let en = BTreeMap::from([("ask_email".to_string(), "EN own".to_string())]);
+        let o = Overrides {
+            plain: Some(&plain),
+            en: Some(&en),
+            ..Overrides::default()
+        };
+        let t = Texts::configured(Locale::Ru, true, o).unwrap();
+        assert_eq!(t.render("ask_email", &[]), "RU plain");
+        assert_eq!(
+            t.for_language(Some("en-US")).render("ask_email", &[]),
+            "EN own"
+        );
+        assert_eq!(
+            t.for_language(Some("ru")).render("ask_email", &[]),
+            "RU plain"
+        );
+        assert_eq!(t.for_language(Some("de")).locale(), Locale::Ru);
+        assert_eq!(t.for_language(None).locale(), Locale::Ru);
+        let off = Texts::configured(Locale::Ru, false, o).unwrap();
+        assert_eq!(off.for_language(Some("en")).locale(), Locale::Ru);
+        let bad = BTreeMap::from([("nonsense".to_string(), "x".to_string())]);
+        let o = Overrides {
+            ru: Some(&bad),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            Texts::configured(Locale::En, true, o).unwrap_err(),
+            vec!["ru.nonsense".to_string()]
+        );
     }
 
     #[test]

@@ -182,7 +182,7 @@ pub(super) fn transfer_to(
     hand_over(comm, to, customer, snap, env, d);
     d.tell_customer(
         customer.user.as_customer(),
-        env.texts
+        env.to_customer()
             .render("transferred_customer", &[("name", &to_name)]),
     );
     for chat in env.watchers_of(comm) {
@@ -236,7 +236,7 @@ pub(super) fn transfer_to_queue(
     );
     d.tell_customer(
         customer.user.as_customer(),
-        env.texts
+        env.to_customer()
             .render("transferred_customer_queue", &[("department", &dep.name)]),
     );
     let mut queued = comm.clone();
@@ -531,6 +531,6 @@ pub(super) fn tell_blocked(customer: &Customer, d: &mut Decision, env: &Env<'_>)
     });
     d.tell_customer(
         customer.user.as_customer(),
-        env.texts.render("blocked", &[]),
+        env.to_customer().render("blocked", &[]),
     );
 }

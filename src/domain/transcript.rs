@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::render::describe;
+use crate::domain::texts::Lang;
 use crate::domain::{Assignment, Communication, Customer, Kind, LogEntry, Role, StaffId, Status};
 
 pub fn at(ms: i64) -> String {
@@ -21,6 +22,8 @@ pub struct Transcript<'a> {
     pub log: &'a [LogEntry],
     /// The display name of a specialist by id.
     pub specialist_name: &'a dyn Fn(StaffId) -> String,
+    /// The staff's texts (`texts.locale`) for the header.
+    pub texts: &'a Lang,
 }
 
 impl Transcript<'_> {
@@ -32,52 +35,75 @@ impl Transcript<'_> {
         out
     }
 
-    /// Everything above the messages (it changes when the communication does).
+    /// Everything above the messages (it changes when the communication does), in
+    /// the staff's language (`texts.locale`).
     pub fn header(&self) -> String {
+        let t = self.texts;
         let c = self.customer;
-        let mut out = String::new();
-        out.push_str(&format!("Communication #{}\n", self.comm.id));
+        let mut out = t.render_plain(
+            "transcript_communication",
+            &[("id", &self.comm.id.to_string())],
+        );
+        out.push('\n');
         let mut who = c.user.display_name();
         if let Some(u) = c.user.username.as_deref().filter(|u| !u.is_empty()) {
             who.push_str(&format!(" (@{u})"));
         }
-        out.push_str(&format!("Customer: {who}, Telegram id {}", c.user.id));
-        if let Some(e) = &c.email {
-            out.push_str(&format!(", email {e}"));
-        }
-        out.push('\n');
-        out.push_str(&format!("Opened: {}\n", at(self.comm.opened_at)));
-        if self.assignments.is_empty() {
-            out.push_str("Specialists: none\n");
+        let email = c
+            .email
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let key = if c.email.is_some() {
+            "transcript_customer_email"
         } else {
-            out.push_str("Specialists:\n");
+            "transcript_customer"
+        };
+        let id = c.user.id.to_string();
+        out.push_str(&t.render_plain(key, &[("who", &who), ("id", &id), ("email", &email)]));
+        out.push('\n');
+        let opened = at(self.comm.opened_at);
+        out.push_str(&t.render_plain("transcript_opened", &[("at", &opened)]));
+        out.push('\n');
+        if self.assignments.is_empty() {
+            out.push_str(&t.render_plain("transcript_no_specialists", &[]));
+            out.push('\n');
+        } else {
+            out.push_str(&t.render_plain("transcript_specialists", &[]));
+            out.push('\n');
             for a in self.assignments {
                 let name = (self.specialist_name)(a.specialist_id);
+                let took = t.render_plain(
+                    "transcript_took",
+                    &[
+                        ("name", &name),
+                        ("id", &a.specialist_id.to_string()),
+                        ("at", &at(a.taken_at)),
+                    ],
+                );
                 let released = match a.released_at {
                     Some(r) if self.comm.closed_at == Some(r) => {
-                        format!(", until the close {}", at(r))
+                        t.render_plain("transcript_until_close", &[("at", &at(r))])
                     }
-                    Some(r) => format!(", released {}", at(r)),
+                    Some(r) => t.render_plain("transcript_released", &[("at", &at(r))]),
                     None => String::new(),
                 };
-                out.push_str(&format!(
-                    "  {name} (id {}): took {}{released}\n",
-                    a.specialist_id,
-                    at(a.taken_at)
-                ));
+                out.push_str(&format!("  {took}{released}\n"));
             }
         }
-        match self.comm.status {
-            Status::Closed => {
-                out.push_str(&format!(
-                    "Closed: {}\nClose reason: {}\n",
-                    self.comm.closed_at.map(at).unwrap_or_default(),
-                    self.comm.close_reason.as_deref().unwrap_or("—")
-                ));
-            }
-            Status::Assigned => out.push_str("Status: open, assigned\n"),
-            Status::Unassigned => out.push_str("Status: open, waiting for a specialist\n"),
-        }
+        let status = match self.comm.status {
+            Status::Closed => t.render_plain(
+                "transcript_closed",
+                &[
+                    ("at", &self.comm.closed_at.map(at).unwrap_or_default()),
+                    ("reason", self.comm.close_reason.as_deref().unwrap_or("—")),
+                ],
+            ),
+            Status::Assigned => t.render_plain("transcript_assigned", &[]),
+            Status::Unassigned => t.render_plain("transcript_unassigned", &[]),
+        };
+        out.push_str(&status);
+        out.push('\n');
         out.push_str(&"-".repeat(60));
         out.push('\n');
         out
@@ -119,6 +145,7 @@ impl Transcript<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::texts::Locale;
     use crate::domain::{ChatId, CommId, CustomerId, FileNote, Kind, MessageId};
 
     #[test]
@@ -175,14 +202,16 @@ mod tests {
                 id.to_string()
             }
         };
-        let text = Transcript {
+        let texts = crate::domain::texts::Texts::new(Locale::En, &Default::default()).unwrap();
+        let transcript = Transcript {
             comm: &comm,
             customer: &customer,
             assignments: &assignments,
             log: &log,
             specialist_name: &name,
-        }
-        .render();
+            texts: texts.staff(),
+        };
+        let text = transcript.render();
         assert!(text.starts_with(
             "Communication #12\nCustomer: Ann (@ann), Telegram id 42, email ann@example.com\n"
         ));
@@ -194,5 +223,16 @@ mod tests {
         assert!(text.contains(
             "specialist  Anna: [📎 document «manual.pdf»: files/9-manual.pdf (not downloaded: too large)] the manual"
         ));
+        let ru = crate::domain::texts::Texts::new(Locale::Ru, &Default::default()).unwrap();
+        let header = Transcript {
+            texts: ru.staff(),
+            ..transcript
+        }
+        .header();
+        assert!(
+            header.starts_with("Обращение #12\nКлиент: Ann (@ann)"),
+            "{header}"
+        );
+        assert!(header.contains("Причина закрытия: timeout"), "{header}");
     }
 }

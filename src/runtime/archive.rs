@@ -14,6 +14,7 @@ use tracing::{error, info, warn};
 
 use crate::config::Config;
 use crate::domain::archive::{MAX_DOWNLOAD, MAX_ZIP_PART, blocked_transcript, folder};
+use crate::domain::texts::Texts;
 use crate::domain::transcript::Transcript;
 use crate::domain::{CommId, Outgoing, StaffId};
 use crate::error::{Error, Result};
@@ -33,6 +34,8 @@ pub struct ArchiveWorker {
     pub store: Store,
     pub api: BotApi,
     pub config: Arc<Config>,
+    /// The staff's texts, for transcript headers.
+    pub texts: Texts,
     pub wake: Wake,
     pub outbox_wake: Wake,
 }
@@ -99,9 +102,10 @@ impl ArchiveWorker {
     async fn transcripts(&self) -> Result<()> {
         let root = self.root().to_path_buf();
         let config = self.config.clone();
+        let texts = self.texts.clone();
         let plans = self
             .store
-            .run(move |conn| plan_transcripts(conn, &root, &config))
+            .run(move |conn| plan_transcripts(conn, &root, &config, &texts))
             .await?;
         for plan in plans {
             let written = tokio::task::spawn_blocking({
@@ -398,7 +402,12 @@ impl Plan {
     }
 }
 
-fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Result<Vec<Plan>> {
+fn plan_transcripts(
+    conn: &mut Connection,
+    root: &Path,
+    config: &Config,
+    texts: &Texts,
+) -> Result<Vec<Plan>> {
     let mut plans = Vec::new();
     for dirty in queue::dirty(conn, TRANSCRIPTS_PER_ROUND)? {
         let (comm, full, version) = (dirty.comm, dirty.full, dirty.version);
@@ -441,6 +450,7 @@ fn plan_transcripts(conn: &mut Connection, root: &Path, config: &Config) -> Resu
             assignments: &assignments,
             log: &log,
             specialist_name: &name,
+            texts: texts.staff(),
         };
         let (keep, text) = match append_from {
             Some((_, bytes)) => (

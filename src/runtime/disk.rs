@@ -24,6 +24,7 @@ use crate::config::{Config, DiskConfig};
 use crate::domain::disk::{
     AlertState, Notice, Space, Thresholds, chat_text, compose_email, decide, one_line,
 };
+use crate::domain::texts::Texts;
 use crate::domain::{MailOut, MailPurpose, Outgoing};
 use crate::runtime::wake::Wake;
 use crate::store::{self, Store};
@@ -196,6 +197,10 @@ pub async fn run(
         probe,
         store,
         thresholds: Thresholds::from(&config.disk),
+        // Checked at the start; the defaults of the locale if not.
+        texts: config
+            .texts()
+            .unwrap_or_else(|_| Texts::defaults(config.texts.locale)),
         host: host_name(),
         paths: watched_paths(&config),
         config,
@@ -237,6 +242,8 @@ struct Worker {
     store: Store,
     config: Arc<Config>,
     thresholds: Thresholds,
+    /// The staff's texts (`texts.locale`): the alerts' language.
+    texts: Texts,
     host: String,
     paths: Vec<PathBuf>,
     mail_wake: Wake,
@@ -319,6 +326,7 @@ impl Worker {
         let config = self.config.clone();
         let thresholds = self.thresholds;
         let host = self.host.clone();
+        let texts = self.texts.clone();
         let result = self
             .store
             .run(move |conn| {
@@ -338,8 +346,14 @@ impl Worker {
                     .map_err(|e| crate::Error::Invariant(format!("disk alert state: {e}")))?;
                 let tx = conn.transaction()?;
                 if let Some(notice) = notice {
-                    let (subject, body) =
-                        compose_email(notice, &group.space, &group.also, &thresholds, &host);
+                    let (subject, body) = compose_email(
+                        notice,
+                        &group.space,
+                        &group.also,
+                        &thresholds,
+                        &host,
+                        texts.staff(),
+                    );
                     for to in &config.disk.alert_to {
                         let mail = MailOut {
                             to: to.trim().to_string(),
@@ -350,7 +364,14 @@ impl Worker {
                         };
                         store::mail::enqueue(&tx, &mail, now)?;
                     }
-                    let text = chat_text(notice, &group.space, &group.also, &thresholds, &host);
+                    let text = chat_text(
+                        notice,
+                        &group.space,
+                        &group.also,
+                        &thresholds,
+                        &host,
+                        texts.staff(),
+                    );
                     for controller in &config.controllers {
                         let message = Outgoing::plain(ChatId(controller.chat_id), text.clone());
                         store::outbox::enqueue(&tx, &message.into(), now)?;

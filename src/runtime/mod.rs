@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod pacer;
 pub mod poller;
 pub mod reports;
+pub mod retention;
 pub mod sender;
 pub mod timers;
 pub mod wake;

@@ -661,6 +661,7 @@ pub fn policy(config: &Config) -> Policy {
             max_attempts: config.auth.max_attempts,
             resend_cooldown: config.auth.resend_cooldown,
             max_codes_per_hour: config.auth.max_codes_per_hour,
+            remind_after: config.auth.remind_after,
         },
         idle_close: config.timeouts.idle_close,
         daily_report_minute: config.reports.daily_minute(),
@@ -711,6 +712,7 @@ fn apply_acted(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
         policy: &shared.policy,
         code_key: &shared.code_key,
         texts: &shared.texts,
+        customer: None,
     };
     let decision = domain::decide(event, &snapshot, &env);
     debug!(

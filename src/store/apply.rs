@@ -411,6 +411,12 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
                 params![chat, media_group_id, due],
             )?;
         }
+        Change::RemindOnboarding { customer, at } => {
+            conn.exec(
+                "UPDATE customers SET onboarding_remind_at = ?2 WHERE id = ?1",
+                params![customer, at],
+            )?;
+        }
         Change::DailyReportSent { day_start } => {
             super::meta_set(conn, DAILY_REPORT_KEY, &day_start.to_string())?;
         }

@@ -1,5 +1,7 @@
 //! The deadlines of communications (SPEC §1.5, §6.3): one table for the timeout
-//! close, the close warning and the reminder steps, read by the timer worker.
+//! close, the close warning and the reminder steps, read by the timer worker, which
+//! also fires the album windows and the stalled-onboarding reminders
+//! (`customers.onboarding_remind_at`, SPEC §9).
 
 use crate::store::Cached;
 use rusqlite::{Connection, params};
@@ -65,7 +67,10 @@ pub fn next_timer(conn: &Connection) -> Result<Option<i64>> {
         "SELECT min(t) FROM (
              SELECT min(due_at) AS t FROM deadlines WHERE due_at IS NOT NULL
              UNION ALL
-             SELECT min(due_at) FROM album_parts)",
+             SELECT min(due_at) FROM album_parts
+             UNION ALL
+             SELECT min(onboarding_remind_at) FROM customers
+                 WHERE onboarding_remind_at IS NOT NULL)",
         [],
         |r| r.get(0),
     )?)
@@ -104,5 +109,16 @@ pub fn due_timers(conn: &Connection, now: i64) -> Result<Vec<Action>> {
             })
         },
     )?;
-    Ok(deadlines.into_iter().flatten().chain(albums).collect())
+    // Stalled onboarding (SPEC §9): the reminder due once.
+    let onboarding = conn.rows(
+        "SELECT id FROM customers WHERE onboarding_remind_at <= ?1 ORDER BY onboarding_remind_at, id",
+        [now],
+        |r| Ok(Action::OnboardingReminder { customer: r.get(0)? }),
+    )?;
+    Ok(deadlines
+        .into_iter()
+        .flatten()
+        .chain(albums)
+        .chain(onboarding)
+        .collect())
 }

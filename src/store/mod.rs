@@ -21,6 +21,7 @@ mod ids;
 pub mod import;
 pub mod mail;
 pub mod outbox;
+pub mod retention;
 pub mod schema;
 pub mod secret;
 pub mod stats;

@@ -689,10 +689,27 @@ CREATE INDEX console_sessions_by_staff ON console_sessions (staff_id);
 CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
 "#,
     ),
+    // 15: retention and stalled onboarding (SPEC §9). `pruned_at`: when retention
+    // removed a closed communication's messages and files (its figures, survey and
+    // audit lines stay); the index finds those still to prune by close time.
+    // `onboarding_remind_at`: when a customer asked for their email or code who
+    // stays silent is reminded, once (NULL: nothing due).
+    M::up(
+        r#"
+ALTER TABLE communications ADD COLUMN pruned_at INTEGER;
+CREATE INDEX communications_to_prune ON communications (closed_at)
+    WHERE status = 'closed' AND pruned_at IS NULL;
+ALTER TABLE customers ADD COLUMN onboarding_remind_at INTEGER;
+CREATE INDEX customers_onboarding_remind ON customers (onboarding_remind_at)
+    WHERE onboarding_remind_at IS NOT NULL;
+"#,
+    ),
 ];
 
 /// The schema version that brings the audit log (migration 12).
 pub const AUDIT_VERSION: usize = 12;
+/// The schema version that brings retention's bookkeeping (migration 15).
+pub const RETENTION_VERSION: usize = 15;
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)

@@ -138,9 +138,7 @@ from = "Support bot <bot@example.com>"
 [limits]
 {limits}
 
-[texts]
-locale = "en"
-
+{texts}
 [admin]
 listen = ""
 
@@ -156,6 +154,12 @@ listen = ""
         db = files.db_path.display(),
         archive = files.archive_dir.display(),
         smtp_port = options.smtp_port,
+        // English unless the test sets its own [texts].
+        texts = if options.extra.contains("[texts]") {
+            ""
+        } else {
+            "[texts]\nlocale = \"en\"\n"
+        },
         // `@CERT@` / `@KEY@` in the extra TOML: the instance's certificate and key.
         extra = extra(&options.extra)
             .replace("@CERT@", &files.cert_path.display().to_string())

@@ -100,6 +100,16 @@ impl Desk {
         update["message"]["message_id"].as_i64().unwrap()
     }
 
+    /// A text message from `chat` whose sender's Telegram language is
+    /// `language_code` (the fake's users say "en").
+    pub async fn say_in(&self, chat: i64, language_code: &str, text: &str) -> i64 {
+        let mut update = self.fake.text_update(chat, text);
+        update["update_id"] = json!(self.update_id());
+        update["message"]["from"]["language_code"] = json!(language_code);
+        self.post(&update).await;
+        update["message"]["message_id"].as_i64().unwrap()
+    }
+
     /// A message from `chat` with `fields` instead of a text (photo, document, …).
     pub async fn send(&self, chat: i64, fields: Value) -> i64 {
         let mut update = self.fake.text_update(chat, "");

@@ -57,6 +57,7 @@ impl World {
             policy: &self.policy,
             code_key: &self.key,
             texts: &self.texts,
+            customer: None,
         };
         decide(event, snap, &env)
     }

@@ -279,9 +279,69 @@ fn a_code_stored_before_codes_were_keyed_needs_a_new_code() {
         "{:?}",
         texts_to(&d, CUSTOMER)
     );
-    // Neither verified nor counted as a wrong try.
-    assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
+    // Neither verified nor counted as a wrong try (the reminder counts anew).
+    assert_eq!(d.changes.len(), 2, "{:?}", d.changes);
     assert!(matches!(d.changes[0], Change::TouchCustomer { .. }));
+    assert!(matches!(
+        d.changes[1],
+        Change::RemindOnboarding { at: Some(_), .. }
+    ));
+}
+
+fn remind_at(d: &Decision) -> Option<Option<i64>> {
+    d.changes.iter().find_map(|c| match c {
+        Change::RemindOnboarding { at, .. } => Some(*at),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_stalled_onboarding_is_reminded_once_and_counted_anew_on_each_answer() {
+    let w = World::new();
+    let day = 24 * 3_600_000;
+    // Asked for an email: due a day later.
+    let d = w.decide(&says(CUSTOMER, 1, "hi"), &Snapshot::default());
+    assert_eq!(remind_at(&d), Some(Some(NOW + day)));
+    // A bad address is an answer too: due a day from it.
+    let d = w.decide_at(
+        &says(CUSTOMER, 2, "nope"),
+        &customer_in(CustomerState::AwaitingEmail),
+        NOW + 5,
+    );
+    assert_eq!(remind_at(&d), Some(Some(NOW + 5 + day)));
+    // The right code: nothing due any more.
+    let d = w.decide(
+        &says(CUSTOMER, 3, "654321"),
+        &awaiting_code_snapshot(good_code()),
+    );
+    assert_eq!(remind_at(&d), Some(None));
+    // A verified customer's messages leave it alone.
+    let d = w.decide(
+        &says(CUSTOMER, 4, "help"),
+        &customer_in(CustomerState::Verified),
+    );
+    assert_eq!(remind_at(&d), None);
+    // Due: the code is what is still needed, with the buttons; cleared (once).
+    let due = Action::OnboardingReminder {
+        customer: CustomerId(CUSTOMER),
+    };
+    let d = w.decide(&due, &customer_in(CustomerState::AwaitingCode));
+    assert_eq!(remind_at(&d), Some(None));
+    let texts = texts_to(&d, CUSTOMER);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains("ann@example.com"), "{texts:?}");
+    let d = w.decide(&due, &customer_in(CustomerState::AwaitingEmail));
+    assert!(texts_to(&d, CUSTOMER)[0].contains("email address"));
+    // Verified meanwhile, or reminders turned off: nothing said.
+    let d = w.decide(&due, &customer_in(CustomerState::Verified));
+    assert!(texts_to(&d, CUSTOMER).is_empty());
+    let mut off = World::new();
+    off.policy.auth.remind_after = std::time::Duration::ZERO;
+    let d = off.decide(&due, &customer_in(CustomerState::AwaitingEmail));
+    assert!(texts_to(&d, CUSTOMER).is_empty());
+    assert_eq!(remind_at(&d), Some(None));
+    let d = off.decide(&says(CUSTOMER, 1, "hi"), &Snapshot::default());
+    assert_eq!(remind_at(&d), None);
 }
 
 #[test]
