@@ -142,16 +142,26 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
     match command {
         Command::GenCert { host, dir } => gen_cert(&host, &dir),
         Command::CheckConfig => check_config(config),
-        Command::Run => with_config(config, true, |config| {
+        Command::Run => with_config(config.clone(), true, |loaded| {
+            let source = crate::app::reload::Source {
+                path: config,
+                for_webhook: true,
+            };
             runtime(async move {
-                let listener = std::net::TcpListener::bind(config.webhook.listen).map_err(|e| {
-                    crate::Error::io(format!("listen on {}", config.webhook.listen), e)
-                })?;
-                crate::app::run_webhook(config, listener, crate::app::shutdown::signal()).await
+                let listen = loaded.webhook.listen;
+                let listener = std::net::TcpListener::bind(listen)
+                    .map_err(|e| crate::Error::io(format!("listen on {listen}"), e))?;
+                let stop = crate::app::shutdown::signal();
+                crate::app::run_webhook_reloading(loaded, listener, source, stop).await
             })
         }),
-        Command::Poll => with_config(config, false, |config| {
-            runtime(crate::app::run_poll(config, crate::app::shutdown::signal()))
+        Command::Poll => with_config(config.clone(), false, |loaded| {
+            let source = crate::app::reload::Source {
+                path: config,
+                for_webhook: false,
+            };
+            let stop = crate::app::shutdown::signal();
+            runtime(crate::app::run_poll_reloading(loaded, source, stop))
         }),
         Command::Export {
             what,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::de::{Error as _, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::urls::parse_url;
 
@@ -40,6 +40,17 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
+    }
+}
+
+/// Serialized as a fingerprint (`sha256:` and the digest's hex), never in clear: a
+/// reload compares the running configuration with the new one by their serialized
+/// sections, and a changed secret must show as changed without being held anywhere.
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let digest = ring::digest::digest(&ring::digest::SHA256, self.0.as_bytes());
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        serializer.serialize_str(&format!("sha256:{hex}"))
     }
 }
 
@@ -82,7 +93,7 @@ pub struct Config {
 }
 
 /// `[telegram]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TelegramConfig {
     /// Required: `<bot id digits>:<letters, digits, _ ->`.
@@ -109,7 +120,7 @@ impl Default for TelegramConfig {
 }
 
 /// `[webhook]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct WebhookConfig {
     #[serde(deserialize_with = "de_socket_addr")]
@@ -140,7 +151,7 @@ impl Default for WebhookConfig {
 }
 
 /// `[database]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DatabaseConfig {
     pub path: PathBuf,
@@ -160,7 +171,7 @@ impl Default for DatabaseConfig {
 }
 
 /// SQLite's `synchronous` setting (with write-ahead logging).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Synchronous {
     #[default]
@@ -178,7 +189,7 @@ impl Synchronous {
 }
 
 /// `[archive]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ArchiveConfig {
     pub dir: PathBuf,
@@ -193,7 +204,8 @@ impl Default for ArchiveConfig {
 }
 
 /// How the SMTP connection is secured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SmtpSecurity {
     /// Plain connection upgraded with STARTTLS (usually port 587).
     #[default]
@@ -235,7 +247,7 @@ impl<'de> Deserialize<'de> for SmtpSecurity {
 }
 
 /// `[smtp]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct SmtpConfig {
     /// Required, a bare host name (or IP address).
@@ -278,7 +290,7 @@ impl SmtpConfig {
 }
 
 /// `[auth]`: the email-code onboarding.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct AuthConfig {
     #[serde(deserialize_with = "de_duration")]
@@ -301,7 +313,7 @@ impl Default for AuthConfig {
 }
 
 /// `[timeouts]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TimeoutsConfig {
     #[serde(deserialize_with = "de_duration")]
@@ -346,7 +358,7 @@ impl Default for RemindersConfig {
 }
 
 /// `[reports]`: the daily team report to the controllers.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ReportsConfig {
     /// "HH:MM" in the desk's time zone; "" turns the report off.
@@ -442,7 +454,7 @@ impl HoursConfig {
 }
 
 /// `[csat]`: satisfaction surveys after a close.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct CsatConfig {
     pub enabled: bool,
@@ -460,7 +472,7 @@ impl Default for CsatConfig {
 }
 
 /// `[disk]`: free-space alerts.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DiskConfig {
     #[serde(deserialize_with = "de_duration")]
@@ -497,7 +509,7 @@ impl DiskConfig {
 }
 
 /// `[limits]`: Telegram's send limits; 0 means unlimited.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct LimitsConfig {
     pub global_per_second: u32,
@@ -599,7 +611,7 @@ impl<'de> Deserialize<'de> for TextsConfig {
 }
 
 /// `[log]`
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct LogConfig {
     /// A tracing filter like `info` or `relaydesk=debug,info`; `None` when unset or empty.
@@ -607,7 +619,7 @@ pub struct LogConfig {
 }
 
 /// `[admin]`: the local health and metrics endpoint.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct AdminConfig {
     /// `host:port` for `GET /healthz` and `GET /metrics`; empty turns it off.
@@ -633,7 +645,7 @@ impl AdminConfig {
 
 /// `[console]`: the web console (SPEC §8), served by the same process on its own
 /// address, never the webhook's.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ConsoleConfig {
     /// `host:port`; empty (the default) turns the console off.

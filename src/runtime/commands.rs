@@ -1,7 +1,7 @@
 //! The command lists Telegram shows each role (`setMyCommands`): customers get the
 //! default scope, each specialist and controller a chat scope of their own. Sent at
-//! start through the outbox, only when the roles or texts changed; chats that lost
-//! their role get their list removed.
+//! start and on a reload through the outbox, only the lists that changed (a role or
+//! the texts); chats that lost their role get their list removed.
 
 use crate::domain::ChatId;
 use std::collections::BTreeSet;
@@ -72,20 +72,28 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
     (calls, chats)
 }
 
-/// Queue the command lists if they differ from the last ones sent.
+/// Queue the command lists that differ from the last ones sent (at start, and on a
+/// reload for the staff whose role changed): a chat whose list is unchanged gets
+/// nothing, a chat that lost its role gets its list removed. Whether anything was
+/// queued.
 pub fn register(store: &Store, config: &Config, texts: &Texts) -> Result<bool> {
     let (calls, chats) = plan(config, texts);
     let signature = serde_json::to_string(&calls).unwrap_or_default();
     let mut conn = store.lock();
     let tx = conn.transaction()?;
-    if store::meta_get(&tx, SIGNATURE_KEY)?.as_deref() == Some(signature.as_str()) {
+    let sent = store::meta_get(&tx, SIGNATURE_KEY)?;
+    if sent.as_deref() == Some(signature.as_str()) {
         return Ok(false);
     }
+    // The lists sent last time (none readable: every list is sent).
+    let sent: Vec<Outgoing> = sent
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
     let previous: BTreeSet<i64> = store::meta_get(&tx, CHATS_KEY)?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
     let now = crate::now_ms();
-    for message in &calls {
+    for message in calls.iter().filter(|call| !sent.contains(call)) {
         store::outbox::enqueue(&tx, &message.clone().into(), now)?;
     }
     for gone in previous.difference(&chats) {
