@@ -108,3 +108,64 @@ pub fn register(store: &Store, config: &Config, texts: &Texts) -> Result<bool> {
     tx.commit()?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{number, temp_store};
+
+    fn config(people: &str) -> Config {
+        Config::from_toml_str(&format!(
+            "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"Desk <desk@example.com>\"\n{people}"
+        ))
+        .unwrap()
+    }
+
+    const ANNA: &str = "[[specialists]]\nchat_id = 1\nname = \"Anna\"\n";
+    const BORIS: &str = "[[specialists]]\nchat_id = 2\nname = \"Boris\"\n";
+
+    /// The command lists queued: (kind, chat).
+    fn queued(store: &Store) -> Vec<(String, Option<i64>)> {
+        let conn = store.lock();
+        let mut stmt = conn
+            .prepare("SELECT method, params FROM outbox ORDER BY id")
+            .unwrap();
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        rows.into_iter()
+            .map(|(kind, params)| {
+                let chat = match serde_json::from_str(&params).unwrap() {
+                    Outgoing::Commands { chat, .. } => chat.map(|c| c.0),
+                    Outgoing::ClearCommands { chat } => Some(chat),
+                    other => panic!("not a command list: {other:?}"),
+                };
+                (kind, chat)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_lists_that_changed_are_queued_again() {
+        let (_dir, store) = temp_store();
+        let texts = config("").texts().unwrap();
+        assert!(register(&store, &config(ANNA), &texts).unwrap());
+        let first = queued(&store).len();
+        assert_eq!(first, 2, "{:?}", queued(&store));
+        // The same roles: nothing.
+        assert!(!register(&store, &config(ANNA), &texts).unwrap());
+        // Boris added: his list only.
+        assert!(register(&store, &config(&format!("{ANNA}{BORIS}")), &texts).unwrap());
+        assert_eq!(queued(&store)[first..], [("commands".into(), Some(2))]);
+        // Anna removed: her list is cleared, nobody else's is sent.
+        assert!(register(&store, &config(BORIS), &texts).unwrap());
+        assert_eq!(
+            queued(&store)[first + 1..],
+            [("clear_commands".into(), Some(1))]
+        );
+        let conn = store.lock();
+        assert_eq!(number(&conn, "SELECT count(*) FROM outbox"), 4);
+    }
+}
