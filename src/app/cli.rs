@@ -287,23 +287,9 @@ pub fn limit_malloc_arenas() {
 }
 
 /// Every problem of the configuration: loading, texts and (for the webhook) the
-/// webhook's own settings and files.
+/// webhook's own settings and files (what a reload checks too).
 pub fn problems(path: Option<PathBuf>, for_webhook: bool) -> Result<Config, Vec<Problem>> {
-    let loaded = if for_webhook {
-        Config::load_for_webhook(path.as_deref())
-    } else {
-        Config::load(path.as_deref())
-    };
-    let config = loaded.map_err(|e| e.problems)?;
-    let mut problems = Vec::new();
-    if let Err(mut p) = config.texts() {
-        problems.append(&mut p);
-    }
-    if problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(problems)
-    }
+    crate::app::reload::Source { path, for_webhook }.load()
 }
 
 fn check_config(path: Option<PathBuf>) -> ExitCode {

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
+use crate::config::{Config, Problem};
 use crate::error::Result;
 use crate::runtime::live::{Live, Rules};
 use crate::runtime::wake::Wake;
@@ -24,6 +25,23 @@ pub struct Source {
     pub path: Option<PathBuf>,
     /// Checked with the webhook's own checks too (`relaydesk run`).
     pub for_webhook: bool,
+}
+
+impl Source {
+    /// The configuration with every problem found at once: loading, texts and (for
+    /// the webhook) the webhook's own settings and files; the checks of the start,
+    /// `check-config`'s and a reload's.
+    pub fn load(&self) -> std::result::Result<Config, Vec<Problem>> {
+        let path = self.path.as_deref();
+        let loaded = if self.for_webhook {
+            Config::load_for_webhook(path)
+        } else {
+            Config::load(path)
+        };
+        let config = loaded.map_err(|e| e.problems)?;
+        config.texts()?;
+        Ok(config)
+    }
 }
 
 /// What came of one reload.
@@ -79,7 +97,7 @@ pub(super) async fn on_sighup(
 /// force (see the module's text). An error: the new rules are in force, but the
 /// command lists or the end of former staff's sessions could not be written.
 pub fn reload(source: &Source, live: &Live, store: &Store) -> Result<Outcome> {
-    let new = match crate::app::cli::problems(source.path.clone(), source.for_webhook) {
+    let new = match source.load() {
         Ok(config) => config,
         Err(problems) => {
             for problem in &problems {
