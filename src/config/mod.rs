@@ -23,6 +23,7 @@ mod keys;
 mod load;
 mod problems;
 mod reload;
+mod secret;
 mod sections;
 #[cfg(test)]
 mod testing;
