@@ -119,7 +119,7 @@ fn start_worker(
     let task = tokio::spawn(disk::run(
         probe,
         store.clone(),
-        config.clone(),
+        relaydesk::runtime::live::Live::of((**config).clone()).unwrap(),
         mail_wake.clone(),
         outbox_wake.clone(),
         stop.clone(),

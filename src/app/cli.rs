@@ -149,16 +149,26 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
     match command {
         Command::GenCert { host, dir } => gen_cert(&host, &dir),
         Command::CheckConfig => check_config(config),
-        Command::Run => with_config(config, true, |config| {
+        Command::Run => with_config(config.clone(), true, |loaded| {
+            let source = crate::app::reload::Source {
+                path: config,
+                for_webhook: true,
+            };
             runtime(async move {
-                let listener = std::net::TcpListener::bind(config.webhook.listen).map_err(|e| {
-                    crate::Error::io(format!("listen on {}", config.webhook.listen), e)
-                })?;
-                crate::app::run_webhook(config, listener, crate::app::shutdown::signal()).await
+                let listen = loaded.webhook.listen;
+                let listener = std::net::TcpListener::bind(listen)
+                    .map_err(|e| crate::Error::io(format!("listen on {listen}"), e))?;
+                let stop = crate::app::shutdown::signal();
+                crate::app::run_webhook_reloading(loaded, listener, source, stop).await
             })
         }),
-        Command::Poll => with_config(config, false, |config| {
-            runtime(crate::app::run_poll(config, crate::app::shutdown::signal()))
+        Command::Poll => with_config(config.clone(), false, |loaded| {
+            let source = crate::app::reload::Source {
+                path: config,
+                for_webhook: false,
+            };
+            let stop = crate::app::shutdown::signal();
+            runtime(crate::app::run_poll_reloading(loaded, source, stop))
         }),
         Command::Export {
             what,
@@ -288,23 +298,9 @@ pub fn limit_malloc_arenas() {
 }
 
 /// Every problem of the configuration: loading, texts and (for the webhook) the
-/// webhook's own settings and files.
+/// webhook's own settings and files (what a reload checks too).
 pub fn problems(path: Option<PathBuf>, for_webhook: bool) -> Result<Config, Vec<Problem>> {
-    let loaded = if for_webhook {
-        Config::load_for_webhook(path.as_deref())
-    } else {
-        Config::load(path.as_deref())
-    };
-    let config = loaded.map_err(|e| e.problems)?;
-    let mut problems = Vec::new();
-    if let Err(mut p) = config.texts() {
-        problems.append(&mut p);
-    }
-    if problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(problems)
-    }
+    crate::app::reload::Source { path, for_webhook }.load()
 }
 
 fn check_config(path: Option<PathBuf>) -> ExitCode {

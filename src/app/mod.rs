@@ -6,6 +6,7 @@ pub mod cli;
 pub mod export;
 pub mod import;
 pub mod logging;
+pub mod reload;
 pub mod retention;
 pub mod shutdown;
 
@@ -23,6 +24,7 @@ use tracing::{error, info, warn};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::runtime::live::{Live, Rules};
 use crate::runtime::mail::Mailer;
 use crate::runtime::mail_sender::MailSender;
 use crate::runtime::metrics::Metrics;
@@ -47,28 +49,25 @@ struct Core {
 }
 
 impl Core {
-    fn start(config: Config) -> Result<Core> {
+    /// Start the workers; with `reload`, a SIGHUP rereads the configuration from it.
+    fn start(config: Config, reload: Option<reload::Source>) -> Result<Core> {
         crate::install_crypto_provider();
-        let texts = config
-            .texts()
-            .map_err(|problems| crate::config::ConfigErrors { problems })?;
         let store = Store::open_with(&config.database)?;
-        let config = Arc::new(config);
+        let rules =
+            Rules::new(config).map_err(|problems| crate::config::ConfigErrors { problems })?;
+        // The configuration of the start: a reload leaves every key these use as it
+        // is (they need a restart); the workers read the one in force from `live`.
+        let config = rules.config.clone();
+        let live = Live::new(rules);
         let api = BotApi::new(
             &config.telegram.api_url,
             config.telegram.token.expose(),
             config.telegram.request_timeout,
         );
         let wakes = Wakes::default();
-        let texts_for_commands = texts.clone();
         let metrics = Arc::new(Metrics::default());
-        let processor = Processor::with_metrics(
-            store.clone(),
-            config.clone(),
-            texts,
-            wakes.clone(),
-            metrics.clone(),
-        );
+        let processor =
+            Processor::with_metrics(store.clone(), live.clone(), wakes.clone(), metrics.clone());
         let hook: Arc<dyn DeliveryHook> = Arc::new(processor.clone());
         let stop_workers = CancellationToken::new();
         let mut tasks = JoinSet::new();
@@ -91,8 +90,7 @@ impl Core {
         let archive = crate::runtime::archive::ArchiveWorker {
             store: processor.store().clone(),
             api: api.clone(),
-            config: config.clone(),
-            texts: texts_for_commands.clone(),
+            live: live.clone(),
             wake: wakes.archive.clone(),
             outbox_wake: wakes.outbox.clone(),
         };
@@ -100,12 +98,12 @@ impl Core {
         tasks.spawn(crate::runtime::disk::run(
             Arc::new(crate::runtime::disk::SysinfoProbe),
             processor.store().clone(),
-            config.clone(),
+            live.clone(),
             wakes.mail.clone(),
             wakes.outbox.clone(),
             stop_workers.clone(),
         ));
-        crate::runtime::commands::register(processor.store(), &config, &texts_for_commands)?;
+        crate::runtime::commands::register(processor.store(), &config, &live.get().texts)?;
         end_sessions_of_former_staff(processor.store(), &config)?;
         wakes.outbox.wake();
         tasks.spawn(crate::runtime::timers::run(
@@ -115,7 +113,6 @@ impl Core {
         ));
         tasks.spawn(crate::runtime::reports::run(
             processor.clone(),
-            crate::runtime::writer::policy(&config),
             stop_workers.clone(),
         ));
         tasks.spawn(crate::runtime::retention::run(
@@ -124,6 +121,18 @@ impl Core {
             config.retention.clone(),
             stop_workers.clone(),
         ));
+        if let Some(source) = reload
+            && let Some(hangups) = reload::listen()
+        {
+            tasks.spawn(reload::on_sighup(
+                hangups,
+                source,
+                live,
+                processor.store().clone(),
+                wakes.outbox.clone(),
+                stop_workers.clone(),
+            ));
+        }
         Ok(Core {
             config,
             api,
@@ -190,11 +199,7 @@ impl Core {
         } else {
             None
         };
-        let console = crate::http::console::Console::new(
-            self.processor.clone(),
-            self.config.clone(),
-            stop.clone(),
-        );
+        let console = crate::http::console::Console::new(self.processor.clone(), stop.clone());
         Ok(Some(tokio::spawn(async move {
             if let Err(e) = crate::http::console::serve(console, listener, tls, stop).await {
                 error!(error = %e, "the web console stopped");
@@ -259,13 +264,38 @@ pub async fn run_webhook_on(
     listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    serve_webhook(config, listeners, None, shutdown).await
+}
+
+/// [`run_webhook`], rereading the configuration from `source` on SIGHUP (`relaydesk
+/// run`; `systemctl reload relaydesk`).
+pub async fn run_webhook_reloading(
+    config: Config,
+    listener: std::net::TcpListener,
+    source: reload::Source,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let listeners = Listeners {
+        webhook: listener,
+        admin: None,
+        console: None,
+    };
+    serve_webhook(config, listeners, Some(source), shutdown).await
+}
+
+async fn serve_webhook(
+    config: Config,
+    listeners: Listeners,
+    reload: Option<reload::Source>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let Listeners {
         webhook: listener,
         admin,
         console,
     } = listeners;
     let tls = crate::http::tls::server_config(&config.webhook.tls_cert, &config.webhook.tls_key)?;
-    let mut core = Core::start(config)?;
+    let mut core = Core::start(config, reload)?;
     core.serve_admin(admin)?;
     let stop_console = CancellationToken::new();
     let console = core.serve_console(console, stop_console.clone())?;
@@ -329,7 +359,24 @@ pub async fn run_poll(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let mut core = Core::start(config)?;
+    poll(config, None, shutdown).await
+}
+
+/// [`run_poll`], rereading the configuration from `source` on SIGHUP.
+pub async fn run_poll_reloading(
+    config: Config,
+    source: reload::Source,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    poll(config, Some(source), shutdown).await
+}
+
+async fn poll(
+    config: Config,
+    reload: Option<reload::Source>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let mut core = Core::start(config, reload)?;
     core.serve_admin(None)?;
     let stop_console = CancellationToken::new();
     let console = core.serve_console(None, stop_console.clone())?;
@@ -377,7 +424,7 @@ fn end_sessions_of_former_staff(store: &Store, config: &Config) -> Result<()> {
 }
 
 /// Tell systemd (when it started us with `Type=notify`); a no-op otherwise.
-fn notify_systemd(state: &[sd_notify::NotifyState<'_>]) {
+pub(crate) fn notify_systemd(state: &[sd_notify::NotifyState<'_>]) {
     if let Err(e) = sd_notify::notify(state) {
         warn!(error = %e, "could not notify systemd");
     }

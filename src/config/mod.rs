@@ -15,11 +15,15 @@
 //! types, as their serde derives declare them (see `keys.rs`): no list is kept by hand.
 //!
 //! [`Config::check_for_webhook`] adds the checks only `relaydesk run` needs.
+//! `reload.rs` says what a reload (SIGHUP) takes from a new configuration and which
+//! changed keys need a restart instead.
 
 mod checks;
 mod keys;
 mod load;
 mod problems;
+mod reload;
+mod secret;
 mod sections;
 #[cfg(test)]
 mod testing;
@@ -30,6 +34,7 @@ mod urls;
 
 pub use load::{CONFIG_ENV, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 pub use problems::{ConfigErrors, Problem};
+pub use reload::{RELOADED, needs_restart, reloaded};
 pub use types::{
     AdminConfig, ArchiveConfig, AuthConfig, Config, ConsoleConfig, CsatConfig, DatabaseConfig,
     DiskConfig, Group, HoursConfig, LimitsConfig, Locale, LogConfig, Person, RemindersConfig,

@@ -7,47 +7,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 pub use super::texts::{Locale, TextsConfig};
 use super::urls::parse_url;
 
-/// A value that must never appear in logs: `Debug` and `Display` print `***`.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for the one place that needs it (an HTTP header, a login).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
-        String::deserialize(deserializer).map(Secret)
-    }
-}
+pub use super::secret::Secret;
 
 /// The whole configuration; see `config.toml.example` for every key and default.
 ///
@@ -83,7 +48,7 @@ pub struct Config {
 }
 
 /// `[telegram]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TelegramConfig {
     /// Required: `<bot id digits>:<letters, digits, _ ->`.
@@ -110,7 +75,7 @@ impl Default for TelegramConfig {
 }
 
 /// `[webhook]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct WebhookConfig {
     #[serde(deserialize_with = "de_socket_addr")]
@@ -141,7 +106,7 @@ impl Default for WebhookConfig {
 }
 
 /// `[database]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DatabaseConfig {
     pub path: PathBuf,
@@ -161,7 +126,7 @@ impl Default for DatabaseConfig {
 }
 
 /// SQLite's `synchronous` setting (with write-ahead logging).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Synchronous {
     #[default]
@@ -179,7 +144,7 @@ impl Synchronous {
 }
 
 /// `[archive]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ArchiveConfig {
     pub dir: PathBuf,
@@ -194,7 +159,8 @@ impl Default for ArchiveConfig {
 }
 
 /// How the SMTP connection is secured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SmtpSecurity {
     /// Plain connection upgraded with STARTTLS (usually port 587).
     #[default]
@@ -236,7 +202,7 @@ impl<'de> Deserialize<'de> for SmtpSecurity {
 }
 
 /// `[smtp]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct SmtpConfig {
     /// Required, a bare host name (or IP address).
@@ -279,7 +245,7 @@ impl SmtpConfig {
 }
 
 /// `[auth]`: the email-code onboarding.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct AuthConfig {
     #[serde(deserialize_with = "de_duration")]
@@ -309,7 +275,7 @@ impl Default for AuthConfig {
 /// `[retention]` (SPEC §9): communications closed longer than `closed_after` ago
 /// lose their messages and archive files (zero: never); the transcript stays with
 /// `keep_transcripts`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RetentionConfig {
     #[serde(deserialize_with = "de_duration")]
@@ -327,7 +293,7 @@ impl Default for RetentionConfig {
 }
 
 /// `[timeouts]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TimeoutsConfig {
     #[serde(deserialize_with = "de_duration")]
@@ -372,7 +338,7 @@ impl Default for RemindersConfig {
 }
 
 /// `[reports]`: the daily team report to the controllers.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ReportsConfig {
     /// "HH:MM" in the desk's time zone; "" turns the report off.
@@ -468,7 +434,7 @@ impl HoursConfig {
 }
 
 /// `[csat]`: satisfaction surveys after a close.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct CsatConfig {
     pub enabled: bool,
@@ -486,7 +452,7 @@ impl Default for CsatConfig {
 }
 
 /// `[disk]`: free-space alerts.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DiskConfig {
     #[serde(deserialize_with = "de_duration")]
@@ -523,7 +489,7 @@ impl DiskConfig {
 }
 
 /// `[limits]`: Telegram's send limits; 0 means unlimited.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct LimitsConfig {
     pub global_per_second: u32,
@@ -578,7 +544,7 @@ pub struct CannedConfig {
 }
 
 /// `[log]`
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct LogConfig {
     /// A tracing filter like `info` or `relaydesk=debug,info`; `None` when unset or empty.
@@ -586,7 +552,7 @@ pub struct LogConfig {
 }
 
 /// `[admin]`: the local health and metrics endpoint.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct AdminConfig {
     /// `host:port` for `GET /healthz` and `GET /metrics`; empty turns it off.
@@ -612,7 +578,7 @@ impl AdminConfig {
 
 /// `[console]`: the web console (SPEC §8), served by the same process on its own
 /// address, never the webhook's.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ConsoleConfig {
     /// `host:port`; empty (the default) turns the console off.

@@ -3,7 +3,6 @@
 
 use crate::domain::ChatId;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -18,6 +17,7 @@ use crate::domain::texts::Texts;
 use crate::domain::transcript::Transcript;
 use crate::domain::{CommId, Outgoing, StaffId};
 use crate::error::{Error, Result};
+use crate::runtime::live::Live;
 use crate::runtime::wake::{Backoff, Wake, sleep_until_opt};
 use crate::store::archive::{self as queue, FileStatus, PendingFile, Progress};
 use crate::store::{Store, desk};
@@ -33,16 +33,17 @@ const TRANSCRIPTS_PER_ROUND: usize = 64;
 pub struct ArchiveWorker {
     pub store: Store,
     pub api: BotApi,
-    pub config: Arc<Config>,
-    /// The staff's texts, for transcript headers.
-    pub texts: Texts,
+    /// The configuration in force: the specialists' names and the staff's texts
+    /// (transcript headers) of a reload are in the transcripts written after it
+    /// (`archive.dir` needs a restart).
+    pub live: Live,
     pub wake: Wake,
     pub outbox_wake: Wake,
 }
 
 impl ArchiveWorker {
-    fn root(&self) -> &Path {
-        &self.config.archive.dir
+    fn root(&self) -> PathBuf {
+        self.live.config().archive.dir.clone()
     }
 
     pub async fn run(self, stop: CancellationToken) {
@@ -100,12 +101,11 @@ impl ArchiveWorker {
     /// whole file rewritten when its header or a file's state changed. The data is
     /// read under the database lock; the file is written after it is released.
     async fn transcripts(&self) -> Result<()> {
-        let root = self.root().to_path_buf();
-        let config = self.config.clone();
-        let texts = self.texts.clone();
+        let root = self.root();
+        let rules = self.live.get();
         let plans = self
             .store
-            .run(move |conn| plan_transcripts(conn, &root, &config, &texts))
+            .run(move |conn| plan_transcripts(conn, &root, &rules.config, &rules.texts))
             .await?;
         for plan in plans {
             let written = tokio::task::spawn_blocking({
@@ -147,7 +147,7 @@ impl ArchiveWorker {
             let Some(last) = lines.last().map(|l| l.id) else {
                 return Ok(());
             };
-            let root = self.root().to_path_buf();
+            let root = self.root();
             tokio::task::spawn_blocking(move || append_blocked(&root, &lines))
                 .await
                 .map_err(|e| Error::Task(e.to_string()))??;
@@ -250,7 +250,7 @@ impl ArchiveWorker {
         if bytes.len() as u64 > MAX_DOWNLOAD {
             return Ok(Fetched::TooLarge);
         }
-        let dir = folder(self.root(), file.customer, file.comm).join("files");
+        let dir = folder(&self.root(), file.customer, file.comm).join("files");
         let target = dir.join(&file.saved_name);
         write_atomically(&dir, &target, &bytes).map_err(|e| ApiError::Transient(e.to_string()))?;
         info!(id = file.id, bytes = bytes.len(), "archive: file saved");
@@ -265,7 +265,7 @@ impl ArchiveWorker {
         let (comm, chat, customer) = (request.comm, request.chat, request.customer);
         // Make sure the transcript is current first.
         self.transcripts().await?;
-        let source = folder(self.root(), customer, comm);
+        let source = folder(&self.root(), customer, comm);
         let out = self
             .root()
             .join(".exports")

@@ -1,7 +1,7 @@
 //! The command lists Telegram shows each role (`setMyCommands`): customers get the
 //! default scope, each specialist and controller a chat scope of their own. Sent at
-//! start through the outbox, only when the roles or texts changed; chats that lost
-//! their role get their list removed.
+//! start and on a reload through the outbox, only the lists that changed (a role or
+//! the texts); chats that lost their role get their list removed.
 
 use crate::domain::ChatId;
 use std::collections::BTreeSet;
@@ -72,20 +72,28 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
     (calls, chats)
 }
 
-/// Queue the command lists if they differ from the last ones sent.
+/// Queue the command lists that differ from the last ones sent (at start, and on a
+/// reload for the staff whose role changed): a chat whose list is unchanged gets
+/// nothing, a chat that lost its role gets its list removed. Whether anything was
+/// queued.
 pub fn register(store: &Store, config: &Config, texts: &Texts) -> Result<bool> {
     let (calls, chats) = plan(config, texts);
     let signature = serde_json::to_string(&calls).unwrap_or_default();
     let mut conn = store.lock();
     let tx = conn.transaction()?;
-    if store::meta_get(&tx, SIGNATURE_KEY)?.as_deref() == Some(signature.as_str()) {
+    let sent = store::meta_get(&tx, SIGNATURE_KEY)?;
+    if sent.as_deref() == Some(signature.as_str()) {
         return Ok(false);
     }
+    // The lists sent last time (none readable: every list is sent).
+    let sent: Vec<Outgoing> = sent
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
     let previous: BTreeSet<i64> = store::meta_get(&tx, CHATS_KEY)?
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();
     let now = crate::now_ms();
-    for message in &calls {
+    for message in calls.iter().filter(|call| !sent.contains(call)) {
         store::outbox::enqueue(&tx, &message.clone().into(), now)?;
     }
     for gone in previous.difference(&chats) {
@@ -99,4 +107,65 @@ pub fn register(store: &Store, config: &Config, texts: &Texts) -> Result<bool> {
     )?;
     tx.commit()?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{number, temp_store};
+
+    fn config(people: &str) -> Config {
+        Config::from_toml_str(&format!(
+            "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"Desk <desk@example.com>\"\n{people}"
+        ))
+        .unwrap()
+    }
+
+    const ANNA: &str = "[[specialists]]\nchat_id = 1\nname = \"Anna\"\n";
+    const BORIS: &str = "[[specialists]]\nchat_id = 2\nname = \"Boris\"\n";
+
+    /// The command lists queued: (kind, chat).
+    fn queued(store: &Store) -> Vec<(String, Option<i64>)> {
+        let conn = store.lock();
+        let mut stmt = conn
+            .prepare("SELECT method, params FROM outbox ORDER BY id")
+            .unwrap();
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        rows.into_iter()
+            .map(|(kind, params)| {
+                let chat = match serde_json::from_str(&params).unwrap() {
+                    Outgoing::Commands { chat, .. } => chat.map(|c| c.0),
+                    Outgoing::ClearCommands { chat } => Some(chat),
+                    other => panic!("not a command list: {other:?}"),
+                };
+                (kind, chat)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_lists_that_changed_are_queued_again() {
+        let (_dir, store) = temp_store();
+        let texts = config("").texts().unwrap();
+        assert!(register(&store, &config(ANNA), &texts).unwrap());
+        let first = queued(&store).len();
+        assert_eq!(first, 2, "{:?}", queued(&store));
+        // The same roles: nothing.
+        assert!(!register(&store, &config(ANNA), &texts).unwrap());
+        // Boris added: his list only.
+        assert!(register(&store, &config(&format!("{ANNA}{BORIS}")), &texts).unwrap());
+        assert_eq!(queued(&store)[first..], [("commands".into(), Some(2))]);
+        // Anna removed: her list is cleared, nobody else's is sent.
+        assert!(register(&store, &config(BORIS), &texts).unwrap());
+        assert_eq!(
+            queued(&store)[first + 1..],
+            [("clear_commands".into(), Some(1))]
+        );
+        let conn = store.lock();
+        assert_eq!(number(&conn, "SELECT count(*) FROM outbox"), 4);
+    }
 }

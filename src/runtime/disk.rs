@@ -26,6 +26,7 @@ use crate::domain::disk::{
 };
 use crate::domain::texts::Texts;
 use crate::domain::{MailOut, MailPurpose, Outgoing};
+use crate::runtime::live::Live;
 use crate::runtime::wake::Wake;
 use crate::store::{self, Store};
 
@@ -184,15 +185,17 @@ type Readings = Vec<(PathBuf, io::Result<Space>)>;
 
 /// Check the disks every `disk.check_interval` (the first time at once) until `stop`.
 /// Never panics; a failed measurement or database error is logged and the next round
-/// tries again.
+/// tries again. The controllers told are those of the configuration in force (a
+/// reload changes them); `[disk]` itself needs a restart.
 pub async fn run(
     probe: Arc<dyn Probe>,
     store: Store,
-    config: Arc<Config>,
+    live: Live,
     mail_wake: Wake,
     outbox_wake: Wake,
     stop: CancellationToken,
 ) {
+    let config = live.config();
     let worker = Worker {
         probe,
         store,
@@ -203,19 +206,19 @@ pub async fn run(
             .unwrap_or_else(|_| Texts::defaults(config.texts.locale)),
         host: host_name(),
         paths: watched_paths(&config),
-        config,
+        live,
         mail_wake,
         outbox_wake,
     };
-    if worker.config.disk.alert_to.is_empty() {
+    if config.disk.alert_to.is_empty() {
         warn!("disk: disk.alert_to is empty, low disk space is told to the controllers only");
     }
     info!(
         paths = ?worker.paths,
-        every = %humantime::format_duration(worker.config.disk.check_interval),
+        every = %humantime::format_duration(config.disk.check_interval),
         "disk: watching the free space"
     );
-    let mut ticker = tokio::time::interval(worker.config.disk.check_interval.max(MIN_INTERVAL));
+    let mut ticker = tokio::time::interval(config.disk.check_interval.max(MIN_INTERVAL));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     // A measurement that did not come back in time; no new one starts until it has.
     let mut hung: Option<JoinHandle<Readings>> = None;
@@ -240,7 +243,7 @@ pub async fn run(
 struct Worker {
     probe: Arc<dyn Probe>,
     store: Store,
-    config: Arc<Config>,
+    live: Live,
     thresholds: Thresholds,
     /// The staff's texts (`texts.locale`): the alerts' language.
     texts: Texts,
@@ -323,7 +326,7 @@ impl Worker {
         let key = state_key(&group.space.mount_point);
         let mount = group.space.mount_point.clone();
         let (free_mb, free_percent) = (group.space.free_mb(), group.space.free_percent());
-        let config = self.config.clone();
+        let config = self.live.config();
         let thresholds = self.thresholds;
         let host = self.host.clone();
         let texts = self.texts.clone();
@@ -400,10 +403,11 @@ impl Worker {
                         "disk: disk space recovered, notice queued"
                     ),
                 }
-                if !self.config.disk.alert_to.is_empty() {
+                let config = self.live.config();
+                if !config.disk.alert_to.is_empty() {
                     self.mail_wake.wake();
                 }
-                if !self.config.controllers.is_empty() {
+                if !config.controllers.is_empty() {
                     self.outbox_wake.wake();
                 }
             }

@@ -40,13 +40,17 @@ pub fn next(policy: &Policy, minute: u32, last_sent: Option<i64>, now: i64) -> N
     }
 }
 
-/// Send the reports until `stop`. Does nothing when no report time is set.
-pub async fn run(processor: Processor, policy: Policy, stop: CancellationToken) {
-    let Some(minute) = policy.daily_report_minute else {
-        return;
-    };
+/// Send the reports until `stop`. Does nothing when no report time is set. The
+/// desk's time zone is the configuration's in force: a reload plans again.
+pub async fn run(processor: Processor, stop: CancellationToken) {
+    let mut reloads = processor.live().watch();
     let store = processor.store().clone();
     loop {
+        reloads.mark_unchanged();
+        let policy = processor.live().get().policy.clone();
+        let Some(minute) = policy.daily_report_minute else {
+            return;
+        };
         let last = store
             .run(|c| store::meta_get(c, DAILY_REPORT_KEY))
             .await
@@ -73,6 +77,7 @@ pub async fn run(processor: Processor, policy: Policy, stop: CancellationToken) 
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep_until(Instant::now() + wait) => {}
+            _ = reloads.changed() => {}
         }
     }
 }

@@ -3,7 +3,6 @@
 //! (deduplicated by `update_id`), the lifecycle decides, and its calls are queued in
 //! the outbox. Whatever happens, the update is recorded with its outcome.
 
-use crate::domain::{ChatId, StaffId};
 use crate::store::Cached;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -13,11 +12,10 @@ use rusqlite::Connection;
 use serde_json::Value;
 use tracing::{debug, error, info, warn};
 
-use crate::config::Config;
 use crate::domain::figures::Figures;
-use crate::domain::texts::Texts;
-use crate::domain::{self, Action, MailPurpose, Member, Policy};
+use crate::domain::{self, Action, MailPurpose};
 use crate::error::Result;
+use crate::runtime::live::{Live, PolicyNow};
 use crate::runtime::metrics::Metrics;
 use crate::runtime::wake::{DeliveryHook, Ended, Wake};
 use crate::store::updates::{self, Outcome, Source};
@@ -160,8 +158,8 @@ pub struct Acted {
 }
 
 struct Shared {
-    policy: Policy,
-    texts: Texts,
+    /// The configuration in force, swapped whole on a reload.
+    live: Live,
     code_key: domain::CodeKey,
     wakes: Wakes,
     metrics: Arc<Metrics>,
@@ -219,20 +217,18 @@ fn newly_recorded(
 pub const POLL_OFFSET_KEY: &str = "poll_offset";
 
 impl Processor {
-    pub fn new(store: Store, config: Arc<Config>, texts: Texts, wakes: Wakes) -> Processor {
-        Processor::with_metrics(store, config, texts, wakes, Arc::default())
+    pub fn new(store: Store, live: Live, wakes: Wakes) -> Processor {
+        Processor::with_metrics(store, live, wakes, Arc::default())
     }
 
     pub fn with_metrics(
         store: Store,
-        config: Arc<Config>,
-        texts: Texts,
+        live: Live,
         wakes: Wakes,
         metrics: Arc<Metrics>,
     ) -> Processor {
         let shared = Arc::new(Shared {
-            policy: policy(&config),
-            texts,
+            live,
             code_key: store.code_key().clone(),
             wakes,
             metrics,
@@ -331,9 +327,14 @@ impl Processor {
         &self.shared.code_key
     }
 
-    /// What the core knows of the staff.
-    pub fn policy(&self) -> &Policy {
-        &self.shared.policy
+    /// What the core knows of the staff, as the configuration in force says now.
+    pub fn policy(&self) -> PolicyNow {
+        self.shared.live.policy()
+    }
+
+    /// The configuration in force (replaced on a reload).
+    pub fn live(&self) -> &Live {
+        &self.shared.live
     }
 
     /// Decide and apply one event inside the caller's transaction.
@@ -632,70 +633,6 @@ fn ingest_in(
     Ok((Ingested::New { update_id, outcome }, applied))
 }
 
-/// What the core needs of the configuration: the staff, the onboarding limits, the
-/// timeouts and the working hours.
-pub fn policy(config: &Config) -> Policy {
-    let members = |people: &[crate::config::Person]| -> Vec<Member> {
-        people
-            .iter()
-            .map(|p| Member {
-                chat_id: StaffId(p.chat_id),
-                name: p.name.clone(),
-            })
-            .collect()
-    };
-    Policy {
-        specialists: members(&config.specialists),
-        service_groups: config
-            .service_groups
-            .iter()
-            .map(|g| ChatId(g.chat_id))
-            .collect(),
-        controllers: config
-            .controllers
-            .iter()
-            .map(|c| StaffId(c.chat_id))
-            .collect(),
-        auth: domain::AuthPolicy {
-            code_ttl: config.auth.code_ttl,
-            max_attempts: config.auth.max_attempts,
-            resend_cooldown: config.auth.resend_cooldown,
-            max_codes_per_hour: config.auth.max_codes_per_hour,
-            remind_after: config.auth.remind_after,
-        },
-        idle_close: config.timeouts.idle_close,
-        daily_report_minute: config.reports.daily_minute(),
-        hours: config.hours.working_hours(),
-        zone: config.hours.zone(),
-        close_warning: config.timeouts.close_warning,
-        unassigned_steps: config.reminders.unassigned.clone(),
-        unanswered_steps: config.reminders.unanswered.clone(),
-        csat: domain::CsatPolicy {
-            enabled: config.csat.enabled,
-            comment_window: config.csat.comment_window,
-        },
-        departments: config
-            .departments
-            .iter()
-            .map(|d| domain::Department {
-                key: d.key.clone(),
-                name: d.name.clone(),
-                service_groups: d.service_groups.iter().map(|g| ChatId(*g)).collect(),
-                specialists: d.specialists.iter().map(|s| StaffId(*s)).collect(),
-            })
-            .collect(),
-        canned: config
-            .canned
-            .iter()
-            .map(|c| domain::Canned {
-                key: c.key.clone(),
-                title: c.title.clone(),
-                text: c.text.clone(),
-            })
-            .collect(),
-    }
-}
-
 /// Load what the action needs, decide, and apply the decision.
 fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> Result<Applied> {
     apply_acted(conn, event, shared, now).map(|acted| acted.applied)
@@ -703,15 +640,17 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
 
 /// [`apply_event`], with the words the decision has for whoever acted.
 fn apply_acted(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> Result<Acted> {
-    let needs = domain::needs(event, &shared.policy, now);
+    // One configuration for the whole action, even if a reload swaps it meanwhile.
+    let rules = shared.live.get();
+    let needs = domain::needs(event, &rules.policy, now);
     let snapshot = store::desk::load(conn, &needs, now)?;
     let code = fresh_code();
     let env = domain::Env {
         now,
         fresh_code: &code,
-        policy: &shared.policy,
+        policy: &rules.policy,
         code_key: &shared.code_key,
-        texts: &shared.texts,
+        texts: &rules.texts,
         customer: None,
     };
     let decision = domain::decide(event, &snapshot, &env);

@@ -41,17 +41,15 @@ pub struct Console(Arc<Inner>);
 
 struct Inner {
     processor: Processor,
-    config: Arc<Config>,
     limiter: limits::Limiter,
     /// Cancelled when the service stops: live streams end then.
     stop: CancellationToken,
 }
 
 impl Console {
-    pub fn new(processor: Processor, config: Arc<Config>, stop: CancellationToken) -> Console {
+    pub fn new(processor: Processor, stop: CancellationToken) -> Console {
         Console(Arc::new(Inner {
             processor,
-            config,
             limiter: limits::Limiter::default(),
             stop,
         }))
@@ -61,8 +59,9 @@ impl Console {
         &self.0.processor
     }
 
-    fn config(&self) -> &Config {
-        &self.0.config
+    /// The configuration in force (a reload replaces the staff).
+    fn config(&self) -> Arc<Config> {
+        self.0.processor.live().config()
     }
 }
 

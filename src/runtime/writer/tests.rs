@@ -2,6 +2,7 @@
 //! panicking job costs only itself.
 
 use super::*;
+use crate::config::Config;
 use crate::store::testing::{number, temp_store};
 
 fn shared() -> Shared {
@@ -9,10 +10,8 @@ fn shared() -> Shared {
         "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"Desk <desk@example.com>\"\n",
     )
     .unwrap();
-    let texts = config.texts().unwrap();
     Shared {
-        policy: policy(&config),
-        texts,
+        live: Live::of(config).unwrap(),
         code_key: domain::CodeKey::new(&[0; domain::CodeKey::LEN]),
         wakes: Wakes::default(),
         metrics: Arc::default(),
