@@ -837,6 +837,11 @@ impl<'de> Deserialize<'de> for Locale {
     }
 }
 
+/// Every text: the ones above and those of Telegram in the wild (SPEC §10).
+fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    DEFAULTS.iter().chain(super::texts_wild::WILD)
+}
+
 #[derive(Clone, Debug)]
 pub struct Texts {
     map: HashMap<&'static str, String>,
@@ -846,8 +851,7 @@ impl Texts {
     /// The texts of `locale` with `overrides` applied; the keys of overrides that
     /// name no text are refused.
     pub fn new(locale: Locale, overrides: &BTreeMap<String, String>) -> Result<Texts, Vec<String>> {
-        let mut map: HashMap<&'static str, String> = DEFAULTS
-            .iter()
+        let mut map: HashMap<&'static str, String> = all()
             .map(|(key, ru, en)| {
                 let text = match locale {
                     Locale::Ru => ru,
@@ -858,7 +862,7 @@ impl Texts {
             .collect();
         let mut problems = Vec::new();
         for (key, value) in overrides {
-            match DEFAULTS.iter().find(|(k, _, _)| k == key) {
+            match all().find(|(k, _, _)| k == key) {
                 Some((k, _, _)) => {
                     map.insert(k, value.clone());
                 }
@@ -959,7 +963,7 @@ mod tests {
 
     #[test]
     fn both_locales_have_every_text() {
-        for (key, ru, en) in DEFAULTS {
+        for (key, ru, en) in all() {
             assert!(!ru.is_empty() && !en.is_empty(), "{key}");
         }
     }

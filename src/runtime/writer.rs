@@ -160,7 +160,7 @@ pub struct Acted {
 }
 
 struct Shared {
-    policy: Policy,
+    policy: wild::Moved,
     texts: Texts,
     code_key: domain::CodeKey,
     wakes: Wakes,
@@ -231,7 +231,7 @@ impl Processor {
         metrics: Arc<Metrics>,
     ) -> Processor {
         let shared = Arc::new(Shared {
-            policy: policy(&config),
+            policy: wild::Moved::new(policy(&config)),
             texts,
             code_key: store.code_key().clone(),
             wakes,
@@ -333,7 +333,7 @@ impl Processor {
 
     /// What the core knows of the staff.
     pub fn policy(&self) -> &Policy {
-        &self.shared.policy
+        self.shared.policy.base()
     }
 
     /// Decide and apply one event inside the caller's transaction.
@@ -692,7 +692,24 @@ pub fn policy(config: &Config) -> Policy {
                 text: c.text.clone(),
             })
             .collect(),
+        group_keys: group_keys(config),
     }
+}
+
+/// Where each service group's id is written in the configuration.
+fn group_keys(config: &Config) -> Vec<(ChatId, String)> {
+    let mut keys: Vec<(ChatId, String)> = config
+        .service_groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (ChatId(g.chat_id), format!("service_groups[{i}].chat_id")))
+        .collect();
+    for (i, d) in config.departments.iter().enumerate() {
+        for (j, g) in d.service_groups.iter().enumerate() {
+            keys.push((ChatId(*g), format!("departments[{i}].service_groups[{j}]")));
+        }
+    }
+    keys
 }
 
 /// Load what the action needs, decide, and apply the decision.
@@ -702,17 +719,19 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
 
 /// [`apply_event`], with the words the decision has for whoever acted.
 fn apply_acted(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> Result<Acted> {
-    let needs = domain::needs(event, &shared.policy, now);
+    let policy = shared.policy.current(conn)?;
+    let needs = domain::needs(event, &policy, now);
     let snapshot = store::desk::load(conn, &needs, now)?;
     let code = fresh_code();
     let env = domain::Env {
         now,
         fresh_code: &code,
-        policy: &shared.policy,
+        policy: &policy,
         code_key: &shared.code_key,
         texts: &shared.texts,
     };
     let decision = domain::decide(event, &snapshot, &env);
+    wild::log(event, &decision, &policy);
     debug!(
         customer = snapshot.customer.as_ref().map(|c| c.user.id),
         communication = snapshot.communication.as_ref().map(|c| c.id.0),
@@ -770,6 +789,12 @@ impl Processor {
 }
 
 impl DeliveryHook for Processor {
+    fn moved(&self, conn: &Connection, from: ChatId, to: ChatId, now: i64) -> Result<()> {
+        let applied = self.apply_event(conn, &Action::GroupMoved { from, to }, now)?;
+        self.wake(applied);
+        Ok(())
+    }
+
     fn ended(&self, conn: &Connection, purpose: &Value, how: Ended<'_>, now: i64) -> Result<()> {
         match how {
             Ended::Delivered(result) => {
@@ -858,3 +883,4 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 
 #[cfg(test)]
 mod tests;
+mod wild;

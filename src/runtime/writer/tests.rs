@@ -11,7 +11,7 @@ fn shared() -> Shared {
     .unwrap();
     let texts = config.texts().unwrap();
     Shared {
-        policy: policy(&config),
+        policy: super::wild::Moved::new(policy(&config)),
         texts,
         code_key: domain::CodeKey::new(&[0; domain::CodeKey::LEN]),
         wakes: Wakes::default(),
