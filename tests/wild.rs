@@ -13,7 +13,7 @@ use support::fake_bot::{Action, Call, Rule, update_group_migrated, update_my_cha
 
 const ANN: i64 = 4242;
 /// The supergroup the Support group became.
-const SUPER: i64 = -100_777_0001;
+const SUPER: i64 = -1_007_770_001;
 
 /// Update ids of the updates these tests build themselves.
 static NEXT: AtomicI64 = AtomicI64::new(500_000);
@@ -139,7 +139,7 @@ async fn a_group_upgraded_is_followed_from_its_service_messages() {
     // A move of a chat the desk does not know is nobody's business.
     post(
         &desk,
-        &update_group_migrated(next_id(), -4711, -100_4711, false),
+        &update_group_migrated(next_id(), -4711, -1_004_711, false),
     )
     .await;
     desk.drained().await;

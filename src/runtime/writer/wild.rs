@@ -12,10 +12,13 @@ use crate::domain::{self, Action, ChatId, Policy};
 use crate::error::Result;
 use crate::store;
 
+/// Groups' moves, old id → new id.
+type Moves = Vec<(ChatId, ChatId)>;
+
 /// The configured policy and the last policy built from it with moves.
 pub(super) struct Moved {
     base: Arc<Policy>,
-    last: Mutex<Option<(Vec<(ChatId, ChatId)>, Arc<Policy>)>>,
+    last: Mutex<Option<(Moves, Arc<Policy>)>>,
 }
 
 impl Moved {
