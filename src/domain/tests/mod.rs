@@ -600,3 +600,4 @@ mod csat;
 mod onboarding;
 mod reminders;
 mod toolbox;
+mod wild;
