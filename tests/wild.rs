@@ -383,3 +383,37 @@ async fn a_message_the_bot_api_will_not_copy_becomes_a_notice_naming_its_kind() 
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_edit_of_a_card_left_in_the_old_group_fails_once_and_is_not_repeated() {
+    let desk = Desk::start().await;
+    desk.onboard(ANN, "ann@example.com").await;
+    let id = desk.request(ANN, "First words").await;
+    announced(&desk, GROUP, id).await;
+    desk.drained().await;
+    desk.fake
+        .push_rule(Rule::new(Action::MigrateToChat(SUPER)).chat(GROUP));
+    // The customer writes more: the card in the old group would be edited.
+    desk.say(ANN, "More words").await;
+    desk.wait_text(HEAD, "became the supergroup").await;
+    desk.drained().await;
+    let edits = |chat| {
+        desk.fake
+            .calls_of("editMessageText")
+            .iter()
+            .filter(|c| c.chat_id() == Some(chat))
+            .count()
+    };
+    assert_eq!(edits(GROUP), 1, "{}", desk.fake.dump());
+    // Not sent to the new chat either: it does not have that message.
+    assert_eq!(edits(SUPER), 0);
+    assert_eq!(moves(&desk), 1);
+    // The card's Take button still works, pressed wherever the message now is.
+    desk.press(ANNA, SUPER, &format!("t:{id}")).await;
+    desk.wait_text(ANNA, &format!("Request #{id}")).await;
+    desk.wait_text(SUPER, &format!("Request #{id} was taken by Anna"))
+        .await;
+    // The dead card is edited no more.
+    desk.drained().await;
+    assert_eq!(edits(GROUP), 1, "{}", desk.fake.dump());
+}

@@ -3,7 +3,7 @@
 //! and edits, refusals turned into notices.
 
 use super::announce::{edit_announcement, take_keyboard_for};
-use super::{Change, CustomerId, Decision, Env, MessageId, Purpose, Snapshot, Status};
+use super::{Change, CustomerId, Decision, Env, MessageId, Purpose, Snapshot, StaffId, Status};
 use super::{render, wild};
 
 /// An outbox call with a purpose went through.
@@ -109,13 +109,9 @@ pub fn delivery_failed(
             // The other side learns what could not be forwarded (SPEC §10); a
             // specialist whose message it was also learns why.
             let kinds = wild::kinds_of(snap, *from_chat, from_msgs);
-            d.say(*to_chat, wild::not_copied(&kinds, notify.is_none(), env));
+            d.say(*to_chat, render::not_copied(&kinds, notify.is_none(), env));
             if let Some(specialist) = notify {
-                d.say(
-                    specialist.chat(),
-                    env.texts
-                        .render("not_delivered", &[("reason", description)]),
-                );
+                not_delivered(*specialist, description, env, d);
             }
         }
         Purpose::Relay {
@@ -127,11 +123,7 @@ pub fn delivery_failed(
                 // The relay went to the customer's private chat: its id is theirs.
                 wild::customer_unreachable(CustomerId(to_chat.0), Some(*specialist), snap, env, d);
             } else {
-                d.say(
-                    specialist.chat(),
-                    env.texts
-                        .render("not_delivered", &[("reason", description)]),
-                );
+                not_delivered(*specialist, description, env, d);
             }
         }
         Purpose::Notice { customer } | Purpose::Survey { customer, .. } if code == 403 => {
@@ -142,4 +134,12 @@ pub fn delivery_failed(
         }
         _ => {}
     }
+}
+
+/// Tell the specialist their message did not reach the customer, and why.
+fn not_delivered(specialist: StaffId, reason: &str, env: &Env<'_>, d: &mut Decision) {
+    d.say(
+        specialist.chat(),
+        env.texts.render("not_delivered", &[("reason", reason)]),
+    );
 }

@@ -10,7 +10,7 @@ use super::{
     Change, ChatId, CommId, Communication, Customer, DeadlineKind, Decision, Env, Format, Incoming,
     Kind, LogEntry, MessageId, Outgoing, Press, Purpose, Role, Snapshot, StaffId, Status,
 };
-use super::{csat, render, routing, wild};
+use super::{csat, render, routing};
 use crate::domain::split::{MESSAGE_LIMIT, split};
 
 /// A verified customer writes.
@@ -106,7 +106,7 @@ fn relay(
 ) {
     if !m.kind().copyable() {
         // The Bot API would refuse the copy: the other side learns what it was.
-        d.say(to, wild::not_copied(&[m.kind()], notify.is_none(), env));
+        d.say(to, render::not_copied(&[m.kind()], notify.is_none(), env));
         return;
     }
     if let Some(group) = &m.media_group_id {

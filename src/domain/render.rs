@@ -176,6 +176,29 @@ pub fn announcement(
     text
 }
 
+/// The notice that stands for messages the Bot API will not copy, naming their
+/// kinds, for the other side of the conversation (`from_customer`: who sent them).
+pub(super) fn not_copied(kinds: &[Kind], from_customer: bool, env: &Env<'_>) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for kind in kinds {
+        let name = describe(*kind, None, None);
+        let name = if name.is_empty() {
+            kind.as_str().replace('_', " ")
+        } else {
+            name
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let key = if from_customer {
+        "not_copied_from_customer"
+    } else {
+        "not_copied_from_specialist"
+    };
+    env.texts.render(key, &[("kind", &names.join(", "))])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@
 
 use super::audit::{Actor, AuditAction, AuditEntry};
 use super::desk::back_to_queue;
-use super::render;
 use super::{
     Change, ChatId, CommId, CustomerId, Decision, Effect, Env, Kind, MessageId, Snapshot, StaffId,
     Status,
@@ -71,6 +70,13 @@ pub fn membership(
     }
 }
 
+/// Whether the customer is known to have blocked the bot.
+fn marked_blocked(snap: &Snapshot, customer: CustomerId) -> bool {
+    snap.customer
+        .as_ref()
+        .is_some_and(|c| c.user.as_customer() == customer && c.blocked)
+}
+
 /// The specialist of the customer's open communication, if it is assigned.
 fn specialist_of(snap: &Snapshot, customer: CustomerId) -> Option<StaffId> {
     snap.communication
@@ -90,11 +96,7 @@ pub(super) fn customer_unreachable(
     env: &Env<'_>,
     d: &mut Decision,
 ) {
-    let known = snap
-        .customer
-        .as_ref()
-        .filter(|c| c.user.as_customer() == customer);
-    if known.is_some_and(|c| c.blocked) {
+    if marked_blocked(snap, customer) {
         return;
     }
     d.change(Change::MarkBlocked { customer });
@@ -109,11 +111,7 @@ pub(super) fn customer_unreachable(
 /// The customer unblocked the bot: messages reach them again; their specialist is
 /// told.
 fn customer_reachable(customer: CustomerId, snap: &Snapshot, env: &Env<'_>, d: &mut Decision) {
-    let known = snap
-        .customer
-        .as_ref()
-        .filter(|c| c.user.as_customer() == customer);
-    if !known.is_some_and(|c| c.blocked) {
+    if !marked_blocked(snap, customer) {
         return;
     }
     d.change(Change::MarkReachable { customer });
@@ -182,29 +180,6 @@ pub(super) fn specialist_unreachable(
     for chat in env.watchers_of(c) {
         d.say(chat, text.clone());
     }
-}
-
-/// The notice that stands for messages the Bot API will not copy, naming their
-/// kinds, for the other side of the conversation (`from_customer`: who sent them).
-pub(super) fn not_copied(kinds: &[Kind], from_customer: bool, env: &Env<'_>) -> String {
-    let mut names: Vec<String> = Vec::new();
-    for kind in kinds {
-        let name = render::describe(*kind, None, None);
-        let name = if name.is_empty() {
-            kind.as_str().replace('_', " ")
-        } else {
-            name
-        };
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    let key = if from_customer {
-        "not_copied_from_customer"
-    } else {
-        "not_copied_from_specialist"
-    };
-    env.texts.render(key, &[("kind", &names.join(", "))])
 }
 
 /// The kinds of messages `ids` of `chat`, as the communication's log has them.

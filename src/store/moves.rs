@@ -19,8 +19,9 @@ pub fn all(conn: &Connection) -> Result<Vec<(ChatId, ChatId)>> {
 }
 
 /// Chat `from` is `to` from now on: kept, earlier moves to `from` follow it, and
-/// the announcements not yet sent to `from` are for `to` (those sent stay where
-/// they are: the new chat does not have their messages).
+/// the announcements not yet sent to `from` are for `to`. Those sent stay where
+/// they are, no longer edited (the new chat does not have their messages; their
+/// Take buttons keep working).
 pub fn record(conn: &Connection, from: ChatId, to: ChatId, now: i64) -> Result<()> {
     conn.exec(
         "UPDATE chat_moves SET new_chat = ?2, moved_at = ?3 WHERE new_chat = ?1 AND old_chat <> ?2",
@@ -38,6 +39,10 @@ pub fn record(conn: &Connection, from: ChatId, to: ChatId, now: i64) -> Result<(
     conn.exec(
         "UPDATE OR IGNORE announcements SET chat_id = ?2 WHERE chat_id = ?1 AND message_id IS NULL",
         params![from, to],
+    )?;
+    conn.exec(
+        "UPDATE announcements SET active = 0 WHERE chat_id = ?1 AND message_id IS NOT NULL",
+        [from],
     )?;
     Ok(())
 }
