@@ -59,11 +59,15 @@ pub enum Kind {
     Canned,
     /// A reply the specialist typed in the web console, sent by the bot as theirs.
     Web,
+    /// Kinds the Bot API refuses to copy (SPEC §10): relayed as a notice naming them.
+    PaidMedia,
+    Invoice,
+    Giveaway,
     Other,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 22] = [
         Kind::Text,
         Kind::Photo,
         Kind::Document,
@@ -82,6 +86,9 @@ impl Kind {
         Kind::Note,
         Kind::Canned,
         Kind::Web,
+        Kind::PaidMedia,
+        Kind::Invoice,
+        Kind::Giveaway,
         Kind::Other,
     ];
 
@@ -105,6 +112,9 @@ impl Kind {
             Kind::Note => "note",
             Kind::Canned => "canned",
             Kind::Web => "web",
+            Kind::PaidMedia => "paid_media",
+            Kind::Invoice => "invoice",
+            Kind::Giveaway => "giveaway",
             Kind::Other => "other",
         }
     }
@@ -113,6 +123,12 @@ impl Kind {
     /// text the bot wrote on a specialist's behalf): the kind that can be copied.
     pub fn is_chat_message(self) -> bool {
         !matches!(self, Kind::Edit | Kind::Note | Kind::Canned | Kind::Web)
+    }
+
+    /// Whether the Bot API copies a message of this kind ("service messages, paid
+    /// media, giveaway, giveaway winners and invoice messages can't be copied").
+    pub fn copyable(self) -> bool {
+        !matches!(self, Kind::PaidMedia | Kind::Invoice | Kind::Giveaway)
     }
 
     pub fn parse(s: &str) -> Kind {
@@ -304,6 +320,18 @@ pub enum Action {
     MailFailed {
         purpose: super::MailPurpose,
         error: String,
+    },
+    /// A group became a supergroup (SPEC §10): chat `from` is `to` from now on
+    /// (its service message, or a call refused with `migrate_to_chat_id`).
+    GroupMoved { from: ChatId, to: ChatId },
+    /// The bot's own membership of a chat changed (`my_chat_member`): in a group,
+    /// whether the bot was and is a member; in a private chat, whether the user
+    /// had and has the bot unblocked.
+    Membership {
+        chat: ChatId,
+        private: bool,
+        was_in: bool,
+        is_in: bool,
     },
 }
 

@@ -3,8 +3,8 @@
 //! and edits, refusals turned into notices.
 
 use super::announce::{edit_announcement, take_keyboard_for};
-use super::render;
-use super::{Change, CustomerId, Decision, Env, MessageId, Purpose, Snapshot, Status};
+use super::{Change, CustomerId, Decision, Env, MessageId, Purpose, Snapshot, StaffId, Status};
+use super::{render, wild};
 
 /// An outbox call with a purpose went through.
 pub fn delivered(
@@ -85,7 +85,7 @@ pub fn delivered(
                 });
             }
         }
-        Purpose::Notice { .. } => {}
+        Purpose::Notice { .. } | Purpose::HandOver { .. } => {}
     }
 }
 
@@ -94,11 +94,26 @@ pub fn delivery_failed(
     purpose: &Purpose,
     code: u16,
     description: &str,
-    _snap: &Snapshot,
+    snap: &Snapshot,
     env: &Env<'_>,
     d: &mut Decision,
 ) {
     match purpose {
+        Purpose::Relay {
+            from_chat,
+            from_msgs,
+            to_chat,
+            notify,
+            ..
+        } if wild::is_copy_refusal(code, description) => {
+            // The other side learns what could not be forwarded (SPEC §10); a
+            // specialist whose message it was also learns why.
+            let kinds = wild::kinds_of(snap, *from_chat, from_msgs);
+            d.say(*to_chat, render::not_copied(&kinds, notify.is_none(), env));
+            if let Some(specialist) = notify {
+                not_delivered(*specialist, description, env, d);
+            }
+        }
         Purpose::Relay {
             notify: Some(specialist),
             to_chat,
@@ -106,26 +121,25 @@ pub fn delivery_failed(
         } => {
             if code == 403 {
                 // The relay went to the customer's private chat: its id is theirs.
-                d.change(Change::MarkBlocked {
-                    customer: CustomerId(to_chat.0),
-                });
-                d.say(
-                    specialist.chat(),
-                    env.texts.render("not_delivered_blocked", &[]),
-                );
+                wild::customer_unreachable(CustomerId(to_chat.0), Some(*specialist), snap, env, d);
             } else {
-                d.say(
-                    specialist.chat(),
-                    env.texts
-                        .render("not_delivered", &[("reason", description)]),
-                );
+                not_delivered(*specialist, description, env, d);
             }
         }
         Purpose::Notice { customer } | Purpose::Survey { customer, .. } if code == 403 => {
-            d.change(Change::MarkBlocked {
-                customer: *customer,
-            });
+            wild::customer_unreachable(*customer, None, snap, env, d);
+        }
+        Purpose::HandOver { comm, specialist } if code == 403 => {
+            wild::specialist_unreachable(*comm, *specialist, snap, env, d);
         }
         _ => {}
     }
+}
+
+/// Tell the specialist their message did not reach the customer, and why.
+fn not_delivered(specialist: StaffId, reason: &str, env: &Env<'_>, d: &mut Decision) {
+    d.say(
+        specialist.chat(),
+        env.texts.render("not_delivered", &[("reason", reason)]),
+    );
 }

@@ -88,7 +88,7 @@ pub fn customer_request(
                 start_steps(comm.id, DeadlineKind::Unanswered, env, d);
             }
             if let Some(specialist) = comm.specialist_id {
-                relay(m, comm.id, specialist.chat(), None, snap, d);
+                relay(m, comm.id, specialist.chat(), None, snap, env, d);
             }
         }
     }
@@ -101,8 +101,14 @@ fn relay(
     to: ChatId,
     notify: Option<StaffId>,
     snap: &Snapshot,
+    env: &Env<'_>,
     d: &mut Decision,
 ) {
+    if !m.kind().copyable() {
+        // The Bot API would refuse the copy: the other side learns what it was.
+        d.say(to, render::not_copied(&[m.kind()], notify.is_none(), env));
+        return;
+    }
     if let Some(group) = &m.media_group_id {
         d.change(Change::AlbumPart {
             comm,
@@ -193,6 +199,7 @@ pub fn specialist_message(m: &Incoming, snap: &Snapshot, env: &Env<'_>, d: &mut 
         comm.customer_id.chat(),
         Some(m.from.as_staff()),
         snap,
+        env,
         d,
     );
 }
@@ -465,10 +472,15 @@ pub(super) fn hand_over(
     let mut assigned = comm.clone();
     assigned.status = Status::Assigned;
     assigned.specialist_id = Some(to);
-    d.say_with(
-        to.chat(),
-        render::card(&assigned, customer, env),
-        controls_keyboard(comm.id, env),
+    // The first message to them: refused, it undoes the Take (SPEC §10).
+    d.send_for(
+        Outgoing::html(to.chat(), render::card(&assigned, customer, env))
+            .with_buttons(controls_keyboard(comm.id, env)),
+        Some(Purpose::HandOver {
+            comm: comm.id,
+            specialist: to,
+        }),
+        None,
     );
     send_history(comm.id, to.chat(), customer, snap, env, d);
 }
@@ -560,13 +572,33 @@ pub(super) fn release(
     d: &mut Decision,
 ) {
     let id_text = comm.id.to_string();
-    d.change(Change::Release { comm: comm.id });
     d.audit(AuditEntry::new(
         Actor::Staff(me),
         AuditAction::Release,
         Some(comm.id),
     ));
     d.say(me.chat(), env.texts.render("released", &[("id", &id_text)]));
+    back_to_queue(comm, snap, env, d);
+    for chat in env.watchers_of(comm) {
+        d.say(
+            chat,
+            env.texts.render(
+                "released_notice",
+                &[("id", &id_text), ("name", &env.specialist_name(me))],
+            ),
+        );
+    }
+}
+
+/// An assigned communication goes back to the queue: the customer is told, it is
+/// announced again with its Take button, and its unassigned steps start again.
+pub(super) fn back_to_queue(
+    comm: &Communication,
+    snap: &Snapshot,
+    env: &Env<'_>,
+    d: &mut Decision,
+) {
+    d.change(Change::Release { comm: comm.id });
     if let Some(customer) = &snap.customer {
         d.tell_customer(
             customer.user.as_customer(),
@@ -580,15 +612,6 @@ pub(super) fn release(
     // Back in the queue: the unassigned steps start again (the store dropped the
     // assigned communication's deadlines with the release).
     start_steps(comm.id, DeadlineKind::Unassigned, env, d);
-    for chat in env.watchers_of(comm) {
-        d.say(
-            chat,
-            env.texts.render(
-                "released_notice",
-                &[("id", &id_text), ("name", &env.specialist_name(me))],
-            ),
-        );
-    }
 }
 
 /// Who or what closes a communication.

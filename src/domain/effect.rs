@@ -120,6 +120,22 @@ impl Outgoing {
         }
     }
 
+    /// The same message for a chat that moved (a group upgraded to a supergroup,
+    /// SPEC §10), or `None` when it cannot follow: an edit names a message of the
+    /// old chat, which the new one does not have.
+    pub fn moved_to(&self, new: ChatId) -> Option<Outgoing> {
+        let mut moved = self.clone();
+        match &mut moved {
+            Outgoing::Text { chat, .. } | Outgoing::Document { chat, .. } => *chat = new,
+            Outgoing::Copy { to, .. } | Outgoing::Copies { to, .. } => *to = new,
+            Outgoing::Edit { .. }
+            | Outgoing::Answer { .. }
+            | Outgoing::Commands { .. }
+            | Outgoing::ClearCommands { .. } => return None,
+        }
+        Some(moved)
+    }
+
     /// A short name for logs and the outbox's `method` column.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -188,6 +204,22 @@ pub enum Purpose {
     Notice { customer: CustomerId },
     /// The satisfaction survey of `comm` (its message id is kept, to edit it).
     Survey { comm: CommId, customer: CustomerId },
+    /// The card of `comm` to the specialist who now holds it, the first message of
+    /// a Take: a refusal means they never started the bot (SPEC §10).
+    HandOver { comm: CommId, specialist: StaffId },
+}
+
+impl Purpose {
+    /// The same purpose for a message re-sent to a chat that moved.
+    pub fn moved(&self, old: ChatId, new: ChatId) -> Purpose {
+        let mut moved = self.clone();
+        match &mut moved {
+            Purpose::Announcement { chat, .. } if *chat == old => *chat = new,
+            Purpose::Relay { to_chat, .. } if *to_chat == old => *to_chat = new,
+            _ => {}
+        }
+        moved
+    }
 }
 
 /// Why an email was sent.

@@ -32,8 +32,10 @@ pub mod split;
 mod staff;
 pub mod stats;
 pub mod texts;
+mod texts_wild;
 mod toolbox;
 pub mod transcript;
+mod wild;
 
 pub use action::{Action, Button, Command, FileRef, Incoming, Kind, MenuItem, Press, Target, User};
 pub use audit::{Actor, AuditAction, AuditEntry};
@@ -361,6 +363,16 @@ pub enum Change {
     },
     MarkBlocked {
         customer: CustomerId,
+    },
+    /// The customer unblocked the bot (SPEC §10): messages reach them again.
+    MarkReachable {
+        customer: CustomerId,
+    },
+    /// A service group became the supergroup `to` (SPEC §10): kept, so that every
+    /// later message for `from` goes to `to`.
+    GroupMoved {
+        from: ChatId,
+        to: ChatId,
     },
     NewCode {
         customer: CustomerId,
@@ -734,12 +746,20 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             description,
         } => delivery::delivery_failed(purpose, *code, description, snap, env, &mut d),
         Action::MailFailed { purpose, .. } => onboarding::mail_failed(purpose, snap, env, &mut d),
+        Action::GroupMoved { from, to } => wild::group_moved(*from, *to, env, &mut d),
+        Action::Membership {
+            chat,
+            private,
+            was_in,
+            is_in,
+        } => wild::membership(*chat, *private, *was_in, *is_in, snap, env, &mut d),
         Action::ConsoleCode { staff } => console::code_requested(*staff, env, &mut d),
         Action::ConsoleReply { from, comm, text } => {
             console::reply(from, *comm, text, snap, env, &mut d)
         }
     }
     record_figures(snap, env, &mut d);
+    wild::hold_for_unreachable(snap, &mut d);
     d
 }
 

@@ -309,13 +309,37 @@ pub fn needs(action: &Action, policy: &Policy, now: i64) -> Needs {
             album: Some((*chat_id, media_group_id.clone())),
             ..Needs::default()
         },
-        Action::Delivered { purpose, .. } | Action::DeliveryFailed { purpose, .. } => match purpose
-        {
+        Action::Delivered { purpose, .. } => match purpose {
             Purpose::Announcement { comm, .. } => Needs::of(Find::Id(*comm)),
-            Purpose::Relay { .. } | Purpose::Notice { .. } | Purpose::Survey { .. } => {
+            Purpose::Relay { .. }
+            | Purpose::Notice { .. }
+            | Purpose::Survey { .. }
+            | Purpose::HandOver { .. } => Needs::default(),
+        },
+        // A refusal is rare: the communication with its log (the kinds of the
+        // messages not copied, the announcement of a Take undone) and its customer
+        // (whether they are known to have blocked the bot).
+        Action::DeliveryFailed { purpose, .. } => match purpose {
+            Purpose::Announcement { comm, .. }
+            | Purpose::Relay { comm, .. }
+            | Purpose::HandOver { comm, .. } => Needs::of(Find::Id(*comm)),
+            Purpose::Notice { customer } | Purpose::Survey { customer, .. } => Needs {
+                customer: Some(*customer),
+                ..Needs::of(Find::OpenOf(*customer))
+            },
+        },
+        Action::GroupMoved { .. } => Needs::default(),
+        Action::Membership { chat, private, .. } => {
+            if *private && !policy.is_staff(StaffId(chat.0)) {
+                let customer = CustomerId(chat.0);
+                Needs {
+                    customer: Some(customer),
+                    ..Needs::of(Find::OpenOf(customer))
+                }
+            } else {
                 Needs::default()
             }
-        },
+        }
         Action::MailFailed { purpose, .. } => match purpose {
             MailPurpose::Code { customer } => Needs {
                 customer: Some(*customer),

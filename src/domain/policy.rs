@@ -108,6 +108,10 @@ pub struct Policy {
     pub departments: Vec<Department>,
     /// The configured canned answers (the database may hold more).
     pub canned: Vec<Canned>,
+    /// Where each service group's id is written in the configuration (e.g.
+    /// `service_groups[1].chat_id`), to tell the admin what to update when a group
+    /// moves (SPEC §10).
+    pub group_keys: Vec<(ChatId, String)>,
 }
 
 impl Default for Policy {
@@ -127,6 +131,7 @@ impl Default for Policy {
             csat: CsatPolicy::default(),
             departments: Vec::new(),
             canned: Vec::new(),
+            group_keys: Vec::new(),
         }
     }
 }
@@ -199,6 +204,54 @@ impl Policy {
             .copied()
             .chain(self.controllers.iter().map(|c| c.chat()))
             .collect()
+    }
+
+    /// Whether `chat` is a service group (of the desk or of a department).
+    pub fn is_service_group(&self, chat: ChatId) -> bool {
+        self.service_groups.contains(&chat)
+            || self
+                .departments
+                .iter()
+                .any(|d| d.service_groups.contains(&chat))
+    }
+
+    /// The configuration keys that hold the id of service group `chat`.
+    pub fn group_keys_of(&self, chat: ChatId) -> Vec<&str> {
+        self.group_keys
+            .iter()
+            .filter(|(c, _)| *c == chat)
+            .map(|(_, k)| k.as_str())
+            .collect()
+    }
+
+    /// This policy with the groups that became supergroups under their new ids
+    /// (`moves`: old id → new id, SPEC §10), wherever a group's id is used.
+    pub fn with_moves(&self, moves: &[(ChatId, ChatId)]) -> Policy {
+        let now_at = |mut chat: ChatId| {
+            // A group may move more than once; a cycle cannot go on for ever.
+            for _ in 0..=moves.len() {
+                match moves.iter().find(|(old, _)| *old == chat) {
+                    Some((_, new)) => chat = *new,
+                    None => break,
+                }
+            }
+            chat
+        };
+        let mut moved = self.clone();
+        for chat in moved
+            .service_groups
+            .iter_mut()
+            .chain(
+                moved
+                    .departments
+                    .iter_mut()
+                    .flat_map(|d| d.service_groups.iter_mut()),
+            )
+            .chain(moved.group_keys.iter_mut().map(|(c, _)| c))
+        {
+            *chat = now_at(*chat);
+        }
+        moved
     }
 
     /// Whether customers choose a department (two or more are configured).

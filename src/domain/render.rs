@@ -77,6 +77,9 @@ pub fn describe(kind: Kind, text: Option<&str>, file_name: Option<&str>) -> Stri
         Kind::Venue => "🏢 venue",
         Kind::Poll => "📊 poll",
         Kind::Dice => "🎲 dice",
+        Kind::PaidMedia => "💰 paid media",
+        Kind::Invoice => "🧾 invoice",
+        Kind::Giveaway => "🎁 giveaway",
         Kind::Edit => "✏️ edited:",
         Kind::Note => "📝 note:",
         Kind::Canned | Kind::Web => "",
@@ -171,6 +174,30 @@ pub fn announcement(
         text.push_str(&lines.join("\n"));
     }
     text
+}
+
+/// The notice that stands for messages the Bot API will not copy, naming their
+/// kinds, for the other side of the conversation (`from_customer`: who sent them).
+pub(super) fn not_copied(kinds: &[Kind], from_customer: bool, env: &Env<'_>) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for kind in kinds {
+        let name = describe(*kind, None, None);
+        let name = if name.is_empty() {
+            kind.as_str().replace('_', " ")
+        } else {
+            name
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    // The customer's notice in their language, the specialist's in the desk's.
+    let (key, texts) = if from_customer {
+        ("not_copied_from_customer", env.texts.staff())
+    } else {
+        ("not_copied_from_specialist", env.to_customer())
+    };
+    texts.render(key, &[("kind", &names.join(", "))])
 }
 
 #[cfg(test)]

@@ -987,6 +987,11 @@ impl<'de> Deserialize<'de> for Locale {
     }
 }
 
+/// Every text: the ones above and those of Telegram in the wild (SPEC §10).
+fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    DEFAULTS.iter().chain(super::texts_wild::WILD)
+}
+
 /// The texts of one locale, overrides applied.
 #[derive(Clone, Debug)]
 pub struct Lang {
@@ -996,8 +1001,7 @@ pub struct Lang {
 
 impl Lang {
     fn defaults(locale: Locale) -> Lang {
-        let map = DEFAULTS
-            .iter()
+        let map = all()
             .map(|(key, ru, en)| {
                 let text = match locale {
                     Locale::Ru => ru,
@@ -1018,7 +1022,7 @@ impl Lang {
         problems: &mut Vec<String>,
     ) {
         for (key, value) in overrides {
-            match DEFAULTS.iter().find(|(k, _, _)| k == key) {
+            match all().find(|(k, _, _)| k == key) {
                 Some((k, _, _)) => {
                     self.map.insert(k, value.clone());
                 }
@@ -1276,7 +1280,7 @@ mod tests {
 
     #[test]
     fn both_locales_have_every_text() {
-        for (key, ru, en) in DEFAULTS {
+        for (key, ru, en) in all() {
             assert!(!ru.is_empty() && !en.is_empty(), "{key}");
         }
     }

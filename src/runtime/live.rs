@@ -144,7 +144,24 @@ pub fn policy(config: &Config) -> Policy {
                 text: c.text.clone(),
             })
             .collect(),
+        group_keys: group_keys(config),
     }
+}
+
+/// Where each service group's id is written in the configuration.
+fn group_keys(config: &Config) -> Vec<(ChatId, String)> {
+    let mut keys: Vec<(ChatId, String)> = config
+        .service_groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (ChatId(g.chat_id), format!("service_groups[{i}].chat_id")))
+        .collect();
+    for (i, d) in config.departments.iter().enumerate() {
+        for (j, g) in d.service_groups.iter().enumerate() {
+            keys.push((ChatId(*g), format!("departments[{i}].service_groups[{j}]")));
+        }
+    }
+    keys
 }
 
 #[cfg(test)]

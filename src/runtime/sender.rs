@@ -366,6 +366,30 @@ impl Sender {
                 self.record(move |c| store::outbox::mark_retry(c, id, not_before, &error))
                     .await
             }
+            Err(ApiError::Moved {
+                code,
+                description,
+                to,
+            }) => {
+                crate::runtime::metrics::Metrics::inc(&self.metrics.outbox_failed);
+                let error = format!("{code}: {description} (now the supergroup {to})");
+                warn!(
+                    id,
+                    method, chat, to, "outbox: the group became a supergroup; sending there"
+                );
+                let hook = self.hook.clone();
+                self.record(move |tx| {
+                    store::outbox::mark_failed(tx, id, &error, now_ms)?;
+                    if let (Some(hook), Some(from)) = (&hook, pending.chat_id) {
+                        follow_up(tx, "a moved group", |c| {
+                            hook.moved(c, ChatId(from), ChatId(to), now_ms)
+                        })?;
+                    }
+                    store::outbox::resend_moved(tx, &pending, ChatId(to), now_ms)?;
+                    Ok(())
+                })
+                .await
+            }
             Err(e @ ApiError::Permanent { .. }) => {
                 crate::runtime::metrics::Metrics::inc(&self.metrics.outbox_failed);
                 let error = e.description();

@@ -64,6 +64,16 @@ pub trait DeliveryHook: Send + Sync + 'static {
         how: Ended<'_>,
         now: i64,
     ) -> crate::Result<()>;
+
+    /// A call to chat `from` was refused because the group became the supergroup
+    /// `to` (SPEC §10), in the transaction that records it and queues it again.
+    fn moved(
+        &self,
+        conn: &rusqlite::Connection,
+        from: crate::domain::ChatId,
+        to: crate::domain::ChatId,
+        now: i64,
+    ) -> crate::Result<()>;
 }
 
 /// Run a follow-up in a savepoint: if it fails, the record of the call stands.

@@ -13,7 +13,7 @@ use serde_json::Value;
 use tracing::{debug, error, info, warn};
 
 use crate::domain::figures::Figures;
-use crate::domain::{self, Action, MailPurpose};
+use crate::domain::{self, Action, ChatId, MailPurpose, Policy};
 use crate::error::Result;
 use crate::runtime::live::{Live, PolicyNow};
 use crate::runtime::metrics::Metrics;
@@ -160,6 +160,8 @@ pub struct Acted {
 struct Shared {
     /// The configuration in force, swapped whole on a reload.
     live: Live,
+    /// Its policy with the service groups that moved under their new ids.
+    moved: wild::Moved,
     code_key: domain::CodeKey,
     wakes: Wakes,
     metrics: Arc<Metrics>,
@@ -229,6 +231,7 @@ impl Processor {
     ) -> Processor {
         let shared = Arc::new(Shared {
             live,
+            moved: wild::Moved::default(),
             code_key: store.code_key().clone(),
             wakes,
             metrics,
@@ -640,20 +643,24 @@ fn apply_event(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> 
 
 /// [`apply_event`], with the words the decision has for whoever acted.
 fn apply_acted(conn: &Connection, event: &Action, shared: &Shared, now: i64) -> Result<Acted> {
-    // One configuration for the whole action, even if a reload swaps it meanwhile.
+    // One configuration for the whole action, even if a reload swaps it meanwhile,
+    // with the groups that moved under their new ids.
     let rules = shared.live.get();
-    let needs = domain::needs(event, &rules.policy, now);
+    let moved = shared.moved.current(conn, &rules)?;
+    let policy: &Policy = moved.as_deref().unwrap_or(&rules.policy);
+    let needs = domain::needs(event, policy, now);
     let snapshot = store::desk::load(conn, &needs, now)?;
     let code = fresh_code();
     let env = domain::Env {
         now,
         fresh_code: &code,
-        policy: &rules.policy,
+        policy,
         code_key: &shared.code_key,
         texts: &rules.texts,
         customer: None,
     };
     let decision = domain::decide(event, &snapshot, &env);
+    wild::log(event, &decision, policy);
     debug!(
         customer = snapshot.customer.as_ref().map(|c| c.user.id),
         communication = snapshot.communication.as_ref().map(|c| c.id.0),
@@ -711,6 +718,12 @@ impl Processor {
 }
 
 impl DeliveryHook for Processor {
+    fn moved(&self, conn: &Connection, from: ChatId, to: ChatId, now: i64) -> Result<()> {
+        let applied = self.apply_event(conn, &Action::GroupMoved { from, to }, now)?;
+        self.wake(applied);
+        Ok(())
+    }
+
     fn ended(&self, conn: &Connection, purpose: &Value, how: Ended<'_>, now: i64) -> Result<()> {
         match how {
             Ended::Delivered(result) => {
@@ -799,3 +812,4 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 
 #[cfg(test)]
 mod tests;
+mod wild;

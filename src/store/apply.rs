@@ -147,6 +147,13 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
                 params![customer, now],
             )?;
         }
+        Change::MarkReachable { customer } => {
+            conn.exec(
+                "UPDATE customers SET blocked_at = NULL WHERE id = ?1",
+                params![customer],
+            )?;
+        }
+        Change::GroupMoved { from, to } => super::moves::record(conn, *from, *to, now)?,
         Change::NewCode {
             customer,
             email,

@@ -20,6 +20,7 @@ pub mod health;
 mod ids;
 pub mod import;
 pub mod mail;
+pub mod moves;
 pub mod outbox;
 pub mod retention;
 pub mod schema;

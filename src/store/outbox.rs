@@ -9,7 +9,7 @@
 use crate::store::Cached;
 use rusqlite::{Connection, params};
 
-use crate::domain::{Outgoing, Purpose, Send};
+use crate::domain::{ChatId, Outgoing, Purpose, Send};
 use crate::error::Result;
 
 /// What a pending row carries.
@@ -173,6 +173,38 @@ pub fn mark_retry(conn: &Connection, id: i64, not_before_ms: i64, error: &str) -
         params![id, not_before_ms, error],
     )?;
     Ok(())
+}
+
+/// A call refused because its chat became the supergroup `to` (SPEC §10): queued
+/// again for `to`, its purpose following it; `None` when it cannot follow (an edit
+/// names a message the new chat does not have, a raw call of an older version) or
+/// it went to `to` already.
+pub fn resend_moved(
+    conn: &Connection,
+    pending: &Pending,
+    to: ChatId,
+    now_ms: i64,
+) -> Result<Option<i64>> {
+    let Body::Message(message) = &pending.body else {
+        return Ok(None);
+    };
+    let Some(old) = message.chat().filter(|old| *old != to) else {
+        return Ok(None);
+    };
+    let Some(moved) = message.moved_to(to) else {
+        return Ok(None);
+    };
+    let purpose = pending
+        .purpose
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Purpose>(p).ok())
+        .map(|p| p.moved(old, to));
+    let send = Send {
+        message: moved,
+        purpose,
+        coalesce: None,
+    };
+    enqueue(conn, &send, now_ms).map(Some)
 }
 
 pub fn mark_failed(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Result<()> {

@@ -704,6 +704,19 @@ CREATE INDEX customers_onboarding_remind ON customers (onboarding_remind_at)
     WHERE onboarding_remind_at IS NOT NULL;
 "#,
     ),
+    // 16: Telegram in the wild (SPEC §10): a service group upgraded to a supergroup
+    // gets a new chat id; the bot writes to the new one from then on, whatever the
+    // configuration still says (`old_chat` as configured, `new_chat` where it lives
+    // now).
+    M::up(
+        r#"
+CREATE TABLE chat_moves (
+    old_chat INTEGER PRIMARY KEY,
+    new_chat INTEGER NOT NULL CHECK (new_chat <> old_chat),
+    moved_at INTEGER NOT NULL                     -- unix ms
+) STRICT;
+"#,
+    ),
 ];
 
 /// The schema version that brings the audit log (migration 12).

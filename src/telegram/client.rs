@@ -15,6 +15,14 @@ pub enum ApiError {
     /// request): repeating it cannot help.
     #[error("refused by Telegram ({code}): {description}")]
     Permanent { code: u16, description: String },
+    /// The chat became a supergroup (`parameters.migrate_to_chat_id`): the call is
+    /// refused here and belongs to chat `to` now (SPEC §10).
+    #[error("refused by Telegram ({code}): {description} (the group is now the supergroup {to})")]
+    Moved {
+        code: u16,
+        description: String,
+        to: i64,
+    },
     /// A 5xx, a timeout or a network failure: worth repeating later.
     #[error("temporary failure: {0}")]
     Transient(String),
@@ -221,9 +229,10 @@ pub(crate) fn classify(status: u16, body: &[u8]) -> Result<Value, ApiError> {
         .and_then(|p| p.get("migrate_to_chat_id"))
         .and_then(Value::as_i64)
     {
-        return Err(ApiError::Permanent {
+        return Err(ApiError::Moved {
             code,
-            description: format!("{description} (the group is now the supergroup {new_id})"),
+            description,
+            to: new_id,
         });
     }
     match code {
@@ -288,5 +297,13 @@ mod tests {
         let body = br#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001234}}"#;
         let err = classify(400, body).unwrap_err();
         assert!(err.description().contains("-1001234"));
+        assert!(matches!(
+            err,
+            ApiError::Moved {
+                code: 400,
+                to: -1001234,
+                ..
+            }
+        ));
     }
 }

@@ -38,10 +38,13 @@ pub struct Ignored(pub String);
 /// is lost.
 pub fn to_action(update: &Update, raw: &Value) -> Result<Action, Ignored> {
     match &update.kind {
-        UpdateKind::Message(m) => private(m)?.map_or_else(
-            || Err(Ignored("message without a sender".into())),
-            |incoming| Ok(message_action(incoming)),
-        ),
+        UpdateKind::Message(m) => match group_move(m) {
+            Some(moved) => Ok(moved),
+            None => private(m)?.map_or_else(
+                || Err(Ignored("message without a sender".into())),
+                |incoming| Ok(message_action(incoming)),
+            ),
+        },
         UpdateKind::EditedMessage(m) => private(m)?
             .map(Action::Edited)
             .ok_or_else(|| Ignored("edit without a sender".into())),
@@ -57,10 +60,12 @@ pub fn to_action(update: &Update, raw: &Value) -> Result<Action, Ignored> {
             },
         }),
         UpdateKind::Error(_) => fallback(raw),
-        UpdateKind::MyChatMember(m) => Err(Ignored(format!(
-            "the bot's membership in chat {} changed",
-            m.chat.id.0
-        ))),
+        UpdateKind::MyChatMember(m) => Ok(Action::Membership {
+            chat: ChatId(m.chat.id.0),
+            private: m.chat.is_private(),
+            was_in: m.old_chat_member.kind.is_present(),
+            is_in: m.new_chat_member.kind.is_present(),
+        }),
         _ => Err(Ignored("this kind of update is not used".into())),
     }
 }
@@ -84,14 +89,29 @@ fn message_action(m: Incoming) -> Action {
     Action::Message(m)
 }
 
-/// A message of a private chat as an [`Incoming`]; other chats are ignored (a
-/// group that became a supergroup is reported, since its id changed).
+/// A group's service message saying it became a supergroup: `migrate_to_chat_id`
+/// in the old group, `migrate_from_chat_id` in the new one (SPEC §10).
+fn group_move(m: &Message) -> Option<Action> {
+    if m.chat.is_private() {
+        return None;
+    }
+    let here = ChatId(m.chat.id.0);
+    if let Some(to) = m.migrate_to_chat_id() {
+        return Some(Action::GroupMoved {
+            from: here,
+            to: ChatId(to.0),
+        });
+    }
+    m.migrate_from_chat_id().map(|from| Action::GroupMoved {
+        from: ChatId(from.0),
+        to: here,
+    })
+}
+
+/// A message of a private chat as an [`Incoming`]; other chats are ignored.
 fn private(m: &Message) -> Result<Option<Incoming>, Ignored> {
-    if let Some(new_id) = m.migrate_to_chat_id() {
-        return Err(Ignored(format!(
-            "group {} became the supergroup {}: put the new id in service_groups",
-            m.chat.id.0, new_id.0
-        )));
+    if m.migrate_to_chat_id().is_some() || m.migrate_from_chat_id().is_some() {
+        return Err(Ignored("a group's move reported outside a group".into()));
     }
     if !m.chat.is_private() {
         return Err(Ignored("message outside a private chat".into()));
@@ -147,6 +167,12 @@ fn incoming(m: &Message, from: User) -> Incoming {
         (Kind::Poll, None)
     } else if m.dice().is_some() {
         (Kind::Dice, None)
+    } else if m.paid_media().is_some() {
+        (Kind::PaidMedia, None)
+    } else if m.invoice().is_some() {
+        (Kind::Invoice, None)
+    } else if m.giveaway().is_some() || m.giveaway_winners().is_some() {
+        (Kind::Giveaway, None)
     } else {
         (Kind::Other, None)
     };
@@ -224,7 +250,7 @@ fn fallback(raw: &Value) -> Result<Action, Ignored> {
         kind: Some(if m.get("text").is_some() {
             Kind::Text
         } else {
-            Kind::Other
+            uncopyable_kind(m)
         }),
         text: text_of("text").or_else(|| text_of("caption")),
         file: None,
@@ -239,6 +265,20 @@ fn fallback(raw: &Value) -> Result<Action, Ignored> {
     } else {
         message_action(incoming)
     })
+}
+
+/// The kind of a message read from its JSON: one the Bot API refuses to copy, or
+/// `Other`.
+fn uncopyable_kind(m: &Value) -> Kind {
+    if m.get("paid_media").is_some() {
+        Kind::PaidMedia
+    } else if m.get("invoice").is_some() {
+        Kind::Invoice
+    } else if m.get("giveaway").is_some() || m.get("giveaway_winners").is_some() {
+        Kind::Giveaway
+    } else {
+        Kind::Other
+    }
 }
 
 /// `/start@my_bot args` → `start`. Lowercased; `None` if the text is not a command.
@@ -343,10 +383,32 @@ mod tests {
             "message_id": 1, "date": 1, "chat": {"id": -5, "type": "group", "title": "G"},
             "from": {"id": 42, "is_bot": false, "first_name": "Ann"}, "migrate_to_chat_id": -1009
         }});
-        let Err(Ignored(why)) = parse(&raw) else {
-            panic!()
-        };
-        assert!(why.contains("-1009"), "{why}");
+        assert_eq!(
+            parse(&raw),
+            Ok(Action::GroupMoved {
+                from: ChatId(-5),
+                to: ChatId(-1009)
+            })
+        );
+        let mut raw = raw;
+        raw["message"]["chat"] = json!({"id": -1009, "type": "supergroup", "title": "G"});
+        raw["message"]["migrate_from_chat_id"] = json!(-5);
+        raw["message"]
+            .as_object_mut()
+            .unwrap()
+            .remove("migrate_to_chat_id");
+        assert_eq!(
+            parse(&raw),
+            Ok(Action::GroupMoved {
+                from: ChatId(-5),
+                to: ChatId(-1009)
+            })
+        );
+        let text = json!({"update_id": 1, "message": {
+            "message_id": 2, "date": 1, "chat": {"id": -5, "type": "group", "title": "G"},
+            "from": {"id": 42, "is_bot": false, "first_name": "Ann"}, "text": "hi"
+        }});
+        assert!(parse(&text).is_err());
     }
 
     #[test]

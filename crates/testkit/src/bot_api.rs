@@ -753,6 +753,72 @@ pub fn update_group_message(update_id: i64, chat_id: i64, from_id: i64, text: &s
     json!({"update_id": update_id, "message": message})
 }
 
+/// A `my_chat_member` Update: the bot's status in `chat_id` went from `old` to
+/// `new` ("member", "administrator", "left", "kicked"…); in a private chat,
+/// "kicked" is the user blocking the bot and "member" unblocking it.
+pub fn update_my_chat_member(update_id: i64, chat_id: i64, old: &str, new: &str) -> Value {
+    let member = |status: &str| {
+        let mut m = json!({"status": status, "user": bot_user()});
+        match status {
+            "kicked" => m["until_date"] = json!(0),
+            "administrator" => {
+                for right in [
+                    "is_anonymous",
+                    "can_be_edited",
+                    "can_manage_chat",
+                    "can_change_info",
+                    "can_delete_messages",
+                    "can_manage_video_chats",
+                    "can_invite_users",
+                    "can_restrict_members",
+                    "can_promote_members",
+                ] {
+                    m[right] = json!(false);
+                }
+            }
+            _ => {}
+        }
+        m
+    };
+    json!({
+        "update_id": update_id,
+        "my_chat_member": {
+            "chat": chat_json(chat_id),
+            "from": user_json(chat_id.abs()),
+            "date": now_unix(),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new)
+        }
+    })
+}
+
+/// The service message of group `old_chat` becoming the supergroup `new_chat`:
+/// in the old group (`migrate_to_chat_id`), or with `in_new` in the new one
+/// (`migrate_from_chat_id`).
+pub fn update_group_migrated(update_id: i64, old_chat: i64, new_chat: i64, in_new: bool) -> Value {
+    let (chat, field, value) = if in_new {
+        (
+            json!({"id": new_chat, "type": "supergroup", "title": "Group"}),
+            "migrate_from_chat_id",
+            old_chat,
+        )
+    } else {
+        (
+            json!({"id": old_chat, "type": "group", "title": "Group"}),
+            "migrate_to_chat_id",
+            new_chat,
+        )
+    };
+    let mut message = json!({
+        "message_id": update_id,
+        "from": user_json(1),
+        "chat": chat,
+        "date": now_unix()
+    });
+    message[field] = json!(value);
+    json!({"update_id": update_id, "message": message})
+}
+
 /// An `edited_message` Update of a private text message.
 pub fn update_edited_message(update_id: i64, chat_id: i64, message_id: i64, text: &str) -> Value {
     let mut u = update_message(update_id, chat_id, text);
@@ -1797,6 +1863,9 @@ fn edit_message(inner: &mut Inner, params: &Value, kind: EditKind) -> MethodResu
     Ok(store_message(inner, &m))
 }
 
+/// The fields of messages the Bot API refuses to copy.
+const UNCOPYABLE: [&str; 4] = ["paid_media", "invoice", "giveaway", "giveaway_winners"];
+
 fn copy_one(
     inner: &mut Inner,
     chat: i64,
@@ -1816,6 +1885,14 @@ fn copy_one(
         .messages
         .get(&(from_chat, id))
         .and_then(|s| s.message.clone());
+    // Like Telegram: paid media, invoices and giveaways are not copied.
+    if !forward
+        && source
+            .as_ref()
+            .is_some_and(|s| UNCOPYABLE.iter().any(|k| s.get(*k).is_some()))
+    {
+        return Err(bad("message can't be copied"));
+    }
     let mut m = base_message(inner, chat);
     if let Some(Value::Object(src)) = &source {
         for (k, v) in src {

@@ -601,3 +601,4 @@ mod csat;
 mod onboarding;
 mod reminders;
 mod toolbox;
+mod wild;

@@ -12,6 +12,7 @@ fn shared() -> Shared {
     .unwrap();
     Shared {
         live: Live::of(config).unwrap(),
+        moved: super::wild::Moved::default(),
         code_key: domain::CodeKey::new(&[0; domain::CodeKey::LEN]),
         wakes: Wakes::default(),
         metrics: Arc::default(),
