@@ -3,6 +3,7 @@
 //! onboarding code; checking it (and the sessions it opens) is the store's
 //! (`store/console.rs`), the attempts counted in the row.
 
+use super::audit::{Actor, AuditAction, AuditEntry};
 use super::desk::specialist_spoke;
 use super::texts::escape_html;
 use super::{
@@ -67,7 +68,8 @@ pub const MAX_REPLY: usize = 4000;
 /// A reply typed in the console by a specialist on `comm`: sent to the customer as
 /// the specialist's message, logged (kind `web`), counted in the figures and
 /// archived like a message written in Telegram, and shown in the specialist's
-/// Telegram chat. Only on their active communication.
+/// Telegram chat; one audit line `reply` with `via=console` (a reply written in
+/// Telegram has none). Only on their active communication.
 pub fn reply(
     from: &User,
     comm: CommId,
@@ -130,6 +132,10 @@ pub fn reply(
             ..Incoming::default()
         },
     });
+    d.audit(
+        AuditEntry::new(Actor::Staff(me), AuditAction::Reply, Some(active.id))
+            .detail("via", "console"),
+    );
     specialist_spoke(active, snap, env, d);
     d.send_for(
         Outgoing::html(active.customer_id.chat(), escape_html(text)),

@@ -45,6 +45,7 @@ pub use ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 pub use needs::{Needs, needs};
 pub use onboarding::{CodeKey, code_hash};
 pub use policy::{AuthPolicy, Canned, CsatPolicy, Department, Member, Policy};
+pub use toolbox::fill_canned;
 
 /// How long album parts are gathered before they are relayed together.
 pub const ALBUM_WINDOW_MS: i64 = 1_200;

@@ -457,6 +457,8 @@ pub struct CommHeader {
     pub id: i64,
     pub customer_id: i64,
     pub customer: String,
+    /// What a canned answer's `{customer}` becomes.
+    pub first_name: String,
     pub username: Option<String>,
     pub email: Option<String>,
     pub department: String,
@@ -472,7 +474,8 @@ pub fn communication(conn: &Connection, id: i64) -> Result<Option<CommHeader>> {
         .row(
             "SELECT c.id, c.customer_id,
                     trim(cu.first_name || ' ' || coalesce(cu.last_name, '')), cu.username, cu.email,
-                    c.department, c.status, c.specialist_id, c.opened_at, c.closed_at, c.close_reason
+                    c.department, c.status, c.specialist_id, c.opened_at, c.closed_at, c.close_reason,
+                    cu.first_name
              FROM communications c JOIN customers cu ON cu.id = c.customer_id
              WHERE c.id = ?1",
             [id],
@@ -489,6 +492,7 @@ pub fn communication(conn: &Connection, id: i64) -> Result<Option<CommHeader>> {
                     opened_at: r.get(8)?,
                     closed_at: r.get(9)?,
                     close_reason: r.get(10)?,
+                    first_name: r.get(11)?,
                 })
             },
         )

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod archive;
 pub mod audit;
 pub mod backup;
+pub mod canned;
 mod beside;
 pub mod checkpoint;
 pub mod console;
@@ -23,6 +24,7 @@ pub mod mail;
 pub mod outbox;
 pub mod schema;
 pub mod secret;
+pub mod series;
 pub mod stats;
 #[cfg(test)]
 pub(crate) mod testing;

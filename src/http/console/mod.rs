@@ -9,12 +9,17 @@
 mod assets;
 mod audit;
 mod auth;
+mod charts;
 mod comm;
 mod customers;
 mod error;
+mod export;
 mod limits;
+mod live;
 mod queue;
 mod session;
+mod stats;
+mod tools;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -72,8 +77,11 @@ pub fn router(console: Console) -> Router {
         .merge(auth::router())
         .merge(queue::router())
         .merge(comm::router())
+        .merge(tools::router())
         .merge(audit::router())
         .merge(customers::router())
+        .merge(stats::router())
+        .merge(export::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(console)
