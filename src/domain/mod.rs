@@ -372,6 +372,9 @@ impl Env<'_> {
 /// A change to the stored state.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
+    /// A staff member was seen in Telegram with this @username (so the console's
+    /// sign-in knows it: the configuration has only ids).
+    StaffSeen { staff: StaffId, username: String },
     /// A console sign-in code for `staff` (its keyed hash), replacing any earlier.
     ConsoleCode {
         staff: StaffId,
@@ -753,6 +756,15 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
         Action::ConsoleReply { from, comm, text } => {
             console::reply(from, *comm, text, snap, env, &mut d)
         }
+    }
+    if let Some(from) = action.telegram_user()
+        && let Some(username) = &from.username
+        && policy.is_staff(from.as_staff())
+    {
+        d.change(Change::StaffSeen {
+            staff: from.as_staff(),
+            username: username.clone(),
+        });
     }
     record_figures(snap, env, &mut d);
     d

@@ -28,6 +28,30 @@ pub fn put_code(
     Ok(())
 }
 
+/// Staff member `staff` was seen in Telegram as @`username` (kept when it changes).
+pub fn staff_seen(conn: &Connection, staff: StaffId, username: &str, now: i64) -> Result<()> {
+    conn.exec(
+        "INSERT INTO staff_usernames (staff_id, username, seen_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (staff_id) DO UPDATE SET username = excluded.username,
+             seen_at = excluded.seen_at
+         WHERE username IS NOT excluded.username",
+        params![staff.0, username, now],
+    )?;
+    Ok(())
+}
+
+/// Who was last seen in Telegram as @`username` (any case), if anyone.
+pub fn staff_by_username(conn: &Connection, username: &str) -> Result<Option<StaffId>> {
+    Ok(conn
+        .row(
+            "SELECT staff_id FROM staff_usernames WHERE username = ?1 COLLATE NOCASE
+             ORDER BY seen_at DESC LIMIT 1",
+            [username],
+            |r| r.get(0).map(StaffId),
+        )
+        .optional()?)
+}
+
 /// What a code typed in the console came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeCheck {

@@ -859,6 +859,19 @@ BEGIN
 END;
 "#,
     ),
+    // 17: the @username each staff member was last seen with in Telegram, so that
+    // the console's sign-in takes one as well as an id (SPEC §8; the configuration
+    // lists ids only).
+    M::up(
+        r#"
+CREATE TABLE staff_usernames (
+    staff_id INTEGER PRIMARY KEY,
+    username TEXT    NOT NULL,
+    seen_at  INTEGER NOT NULL                     -- unix ms it was first seen so
+) STRICT;
+CREATE INDEX staff_usernames_by_name ON staff_usernames (username COLLATE NOCASE);
+"#,
+    ),
 ];
 
 /// The schema version that brings the audit log (migration 12).

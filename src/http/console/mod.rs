@@ -9,6 +9,7 @@
 mod assets;
 mod audit;
 mod auth;
+mod canned;
 mod charts;
 mod comm;
 mod customers;
@@ -82,6 +83,7 @@ pub fn router(console: Console) -> Router {
         .merge(customers::router())
         .merge(stats::router())
         .merge(export::router())
+        .merge(canned::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(console)
