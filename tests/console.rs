@@ -431,7 +431,11 @@ async fn a_reply_from_the_console_reaches_the_customer_and_counts_as_the_first_r
         )) == 2
     })
     .await;
-    assert_eq!(desk.app.count("SELECT count(*) FROM audit WHERE action = 'reply'"), 1);
+    assert_eq!(
+        desk.app
+            .count("SELECT count(*) FROM audit WHERE action = 'reply'"),
+        1
+    );
 
     // Not Boris's: he may not see it now, nor reply to it.
     assert_eq!(

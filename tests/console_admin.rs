@@ -57,7 +57,8 @@ async fn stats_draw_four_charts_and_the_table_for_controllers_only() {
     assert_eq!(page.body.matches("<svg ").count(), 4);
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     assert!(
-        page.body.contains(&format!("<title>{today}: 1 requests</title>")),
+        page.body
+            .contains(&format!("<title>{today}: 1 requests</title>")),
         "{}",
         page.body
     );
@@ -71,13 +72,25 @@ async fn stats_draw_four_charts_and_the_table_for_controllers_only() {
     let requests = &requests[..requests.find("</svg>").unwrap()];
     assert_eq!(requests.matches("<rect").count(), 30);
     assert!(page.body.contains("id=\"stats-table\""));
-    assert!(page.body.contains("<td>Anna</td><td>1</td><td>1</td>"), "{}", page.body);
+    assert!(
+        page.body.contains("<td>Anna</td><td>1</td><td>1</td>"),
+        "{}",
+        page.body
+    );
 
     let ninety = head.get("/stats?days=90").await;
     assert_eq!(ninety.status, StatusCode::OK);
-    assert!(ninety.body.contains("value=\"90\" selected"), "{}", ninety.body);
+    assert!(
+        ninety.body.contains("value=\"90\" selected"),
+        "{}",
+        ninety.body
+    );
     for junk in ["/stats?days=5", "/stats?days=x", "/stats?department=nope"] {
-        assert_eq!(head.get(junk).await.status, StatusCode::BAD_REQUEST, "{junk}");
+        assert_eq!(
+            head.get(junk).await.status,
+            StatusCode::BAD_REQUEST,
+            "{junk}"
+        );
     }
     let mut anna = signed_in(&desk, ANNA, 1).await;
     assert_eq!(anna.get("/stats").await.status, StatusCode::FORBIDDEN);
@@ -113,7 +126,11 @@ specialists = [502]
     assert!(billing.body.contains("value=\"billing\" selected"));
     assert!(billing.body.contains("<td>Anna</td>") && !billing.body.contains("<td>Boris</td>"));
     let tech = head.get("/stats?department=tech").await;
-    assert!(tech.body.contains(&format!("{today}: 0 requests")), "{}", tech.body);
+    assert!(
+        tech.body.contains(&format!("{today}: 0 requests")),
+        "{}",
+        tech.body
+    );
 }
 
 #[tokio::test]
@@ -130,13 +147,23 @@ async fn a_controller_downloads_exports_and_each_is_audited() {
         .client
         .post(format!("{}/export", head.base))
         .header("cookie", head.cookie_header())
-        .form(&[("csrf", csrf.as_str()), ("kind", "communications"), ("format", "csv")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "communications"),
+            ("format", "csv"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
-    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(
         disposition.starts_with("attachment; filename=\"relaydesk-communications-")
             && disposition.ends_with(".csv\""),
@@ -164,7 +191,13 @@ async fn a_controller_downloads_exports_and_each_is_audited() {
     let json = head
         .post(
             "/export",
-            &[("csrf", &csrf), ("kind", "ratings"), ("format", "json"), ("since", &today), ("until", &today)],
+            &[
+                ("csrf", &csrf),
+                ("kind", "ratings"),
+                ("format", "json"),
+                ("since", &today),
+                ("until", &today),
+            ],
         )
         .await;
     assert_eq!(json.status, StatusCode::OK);
@@ -173,32 +206,55 @@ async fn a_controller_downloads_exports_and_each_is_audited() {
     let old = head
         .post(
             "/export",
-            &[("csrf", &csrf), ("kind", "messages"), ("until", "2001-01-01")],
+            &[
+                ("csrf", &csrf),
+                ("kind", "messages"),
+                ("until", "2001-01-01"),
+            ],
         )
         .await;
-    assert_eq!(old.body.lines().count(), 1, "the header alone: {}", old.body);
+    assert_eq!(
+        old.body.lines().count(),
+        1,
+        "the header alone: {}",
+        old.body
+    );
     for bad in [
         vec![("kind", "secrets")],
         vec![("kind", "audit"), ("format", "xml")],
         vec![("kind", "audit"), ("since", "yesterday")],
-        vec![("kind", "audit"), ("since", "2026-12-02"), ("until", "2026-12-01")],
+        vec![
+            ("kind", "audit"),
+            ("since", "2026-12-02"),
+            ("until", "2026-12-01"),
+        ],
     ] {
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend(bad.iter().copied());
-        assert_eq!(head.post("/export", &fields).await.status, StatusCode::BAD_REQUEST, "{bad:?}");
+        assert_eq!(
+            head.post("/export", &fields).await.status,
+            StatusCode::BAD_REQUEST,
+            "{bad:?}"
+        );
     }
     assert_eq!(
         head.post("/export", &[("kind", "audit")]).await.status,
         StatusCode::FORBIDDEN,
         "no CSRF token"
     );
-    assert_eq!(desk.app.count("SELECT count(*) FROM audit WHERE action = 'export'"), 3);
+    assert_eq!(
+        desk.app
+            .count("SELECT count(*) FROM audit WHERE action = 'export'"),
+        3
+    );
 
     let mut anna = signed_in(&desk, ANNA, 1).await;
     assert_eq!(anna.get("/export").await.status, StatusCode::FORBIDDEN);
     let anna_csrf = anna.get("/").await.csrf();
     assert_eq!(
-        anna.post("/export", &[("csrf", &anna_csrf), ("kind", "customers")]).await.status,
+        anna.post("/export", &[("csrf", &anna_csrf), ("kind", "customers")])
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
 }
@@ -209,10 +265,19 @@ async fn canned_answers_edited_in_the_console_are_used_at_once() {
     let mut head = signed_in(&desk, HEAD, 1).await;
     let page = head.get("/canned").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("from the configuration"), "{}", page.body);
+    assert!(
+        page.body.contains("from the configuration"),
+        "{}",
+        page.body
+    );
     let csrf = page.csrf();
     let add = |key: &'static str, title: &'static str, text: &'static str| {
-        [("csrf", csrf.clone()), ("key", key.into()), ("title", title.into()), ("text", text.into())]
+        [
+            ("csrf", csrf.clone()),
+            ("key", key.into()),
+            ("title", title.into()),
+            ("text", text.into()),
+        ]
     };
     let post = async |head: &mut Browser, fields: [(&str, String); 4]| {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -222,15 +287,26 @@ async fn canned_answers_edited_in_the_console_are_used_at_once() {
         (add("Bad Key", "T", "x"), "Key: may hold only"),
         (add("hello", "T", "x"), "is set in the configuration"),
         (add("bye", "", "x"), "Title"),
-        (add("bye", "Goodbye", "Bye, {custmer}!"), "did you mean {customer}?"),
+        (
+            add("bye", "Goodbye", "Bye, {custmer}!"),
+            "did you mean {customer}?",
+        ),
     ] {
         let refused = post(&mut head, fields).await;
         assert!(refused.body.contains("notice alert"), "{}", refused.body);
-        assert!(refused.body.contains(&why.replace('\'', "&#39;")), "{why}: {}", refused.body);
+        assert!(
+            refused.body.contains(&why.replace('\'', "&#39;")),
+            "{why}: {}",
+            refused.body
+        );
     }
     assert_eq!(desk.app.count("SELECT count(*) FROM canned_answers"), 0);
     let saved = post(&mut head, add("bye", "Goodbye", "Bye, {customer}!")).await;
-    assert!(saved.body.contains("Canned answer bye saved"), "{}", saved.body);
+    assert!(
+        saved.body.contains("Canned answer bye saved"),
+        "{}",
+        saved.body
+    );
 
     // Telegram's /c uses it at once, and so does the console.
     desk.onboard(ANN, "ann@example.com").await;
@@ -245,17 +321,21 @@ async fn canned_answers_edited_in_the_console_are_used_at_once() {
     assert_eq!(anna.get("/canned").await.status, StatusCode::FORBIDDEN);
 
     let edited = post(&mut head, add("bye", "Goodbye", "See you, {customer}.")).await;
-    assert!(edited.body.contains("See you, {customer}."), "{}", edited.body);
+    assert!(
+        edited.body.contains("See you, {customer}."),
+        "{}",
+        edited.body
+    );
     desk.say(ANNA, "/c bye").await;
     desk.wait_text(ANN, "See you, Test.").await;
 
-    let removed = head
-        .post("/canned/bye/delete", &[("csrf", &csrf)])
-        .await;
-    assert!(removed.body.contains("Canned answer bye removed"), "{}", removed.body);
-    let again = head
-        .post("/canned/bye/delete", &[("csrf", &csrf)])
-        .await;
+    let removed = head.post("/canned/bye/delete", &[("csrf", &csrf)]).await;
+    assert!(
+        removed.body.contains("Canned answer bye removed"),
+        "{}",
+        removed.body
+    );
+    let again = head.post("/canned/bye/delete", &[("csrf", &csrf)]).await;
     assert!(again.body.contains("notice alert"));
     desk.say(ANNA, "/c bye").await;
     desk.wait_text(ANNA, "no canned answer").await;
@@ -270,9 +350,9 @@ async fn staff_sign_in_by_the_username_telegram_last_showed() {
     assert!(early.body.contains("6-digit code"));
     desk.say(ANNA, "/stats").await;
     wait_until("Anna's username seen", PROMPTLY, || {
-        desk.app
-            .count("SELECT count(*) FROM staff_usernames WHERE staff_id = 501 AND username = 'user501'")
-            == 1
+        desk.app.count(
+            "SELECT count(*) FROM staff_usernames WHERE staff_id = 501 AND username = 'user501'",
+        ) == 1
     })
     .await;
     assert_eq!(desk.app.count("SELECT count(*) FROM console_codes"), 0);
@@ -287,13 +367,18 @@ async fn staff_sign_in_by_the_username_telegram_last_showed() {
     let mut other = Browser::new(&desk);
     let unknown = ask_code(&mut other, "@nobody_here").await;
     let known = ask_code(&mut other, "@user501").await;
-    let same = |page: &Page, who: &str| page.body.replace(&format!("value=\"{who}\""), "value=\"ID\"");
+    let same = |page: &Page, who: &str| {
+        page.body
+            .replace(&format!("value=\"{who}\""), "value=\"ID\"")
+    };
     assert_eq!(same(&unknown, "@nobody_here"), same(&known, "@user501"));
     // A customer's username is not a way in either.
     desk.onboard(ANN, "ann@example.com").await;
     ask_code(&mut other, &format!("@user{ANN}")).await;
     assert_eq!(
-        desk.app.count(&format!("SELECT count(*) FROM outbox WHERE chat_id = {ANN} AND params LIKE '%{CODE_TEXT}%'")),
+        desk.app.count(&format!(
+            "SELECT count(*) FROM outbox WHERE chat_id = {ANN} AND params LIKE '%{CODE_TEXT}%'"
+        )),
         0
     );
 }

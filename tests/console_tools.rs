@@ -50,7 +50,10 @@ async fn a_canned_answer_from_the_console_is_the_specialists_message() {
     let page = anna.get(&format!("/c/{id}")).await;
     assert!(!page.body.contains("id=\"canned-hello\""), "{}", page.body);
     let early = anna
-        .post(&format!("/c/{id}/canned"), &[("csrf", &csrf), ("key", "hello")])
+        .post(
+            &format!("/c/{id}/canned"),
+            &[("csrf", &csrf), ("key", "hello")],
+        )
         .await;
     assert!(early.body.contains("notice alert"), "{}", early.body);
 
@@ -64,11 +67,17 @@ async fn a_canned_answer_from_the_console_is_the_specialists_message() {
     assert!(page.body.contains(&expected), "filled in: {}", page.body);
 
     let unknown = anna
-        .post(&format!("/c/{id}/canned"), &[("csrf", &csrf), ("key", "nope")])
+        .post(
+            &format!("/c/{id}/canned"),
+            &[("csrf", &csrf), ("key", "nope")],
+        )
         .await;
     assert!(unknown.body.contains("notice alert"), "{}", unknown.body);
     let sent = anna
-        .post(&format!("/c/{id}/canned"), &[("csrf", &csrf), ("key", "hello")])
+        .post(
+            &format!("/c/{id}/canned"),
+            &[("csrf", &csrf), ("key", "hello")],
+        )
         .await;
     assert_eq!(sent.status, StatusCode::OK);
     assert!(
@@ -119,38 +128,63 @@ async fn a_transfer_from_the_console_refuses_a_busy_colleague_and_hands_over_to_
     );
     // Boris is busy: the core refuses, the request stays with Anna.
     let busy = anna
-        .post(&format!("/c/{id}/transfer"), &[("csrf", &csrf), ("to", "s:502")])
+        .post(
+            &format!("/c/{id}/transfer"),
+            &[("csrf", &csrf), ("to", "s:502")],
+        )
         .await;
     assert!(busy.body.contains("notice alert"), "{}", busy.body);
     assert!(busy.body.contains("Boris is busy"), "{}", busy.body);
     assert_eq!(specialist_of(&desk, id), Some(ANNA));
     for junk in ["", "x", "s:abc", "d:1", "s:501"] {
         let refused = anna
-            .post(&format!("/c/{id}/transfer"), &[("csrf", &csrf), ("to", junk)])
+            .post(
+                &format!("/c/{id}/transfer"),
+                &[("csrf", &csrf), ("to", junk)],
+            )
             .await;
         assert_eq!(refused.status, StatusCode::OK, "{junk}");
-        assert!(refused.body.contains("notice alert"), "{junk}: {}", refused.body);
+        assert!(
+            refused.body.contains("notice alert"),
+            "{junk}: {}",
+            refused.body
+        );
     }
     assert_eq!(specialist_of(&desk, id), Some(ANNA));
     assert_eq!(audit_count(&desk, "transfer", ANNA), 0);
 
     // Boris closes his: now free, he gets Anna's request, with the notices.
     desk.press(BORIS, BORIS, &format!("c:{other}")).await;
-    wait_until("Boris's request closed", PROMPTLY, || specialist_free(&desk, BORIS)).await;
+    wait_until("Boris's request closed", PROMPTLY, || {
+        specialist_free(&desk, BORIS)
+    })
+    .await;
     let done = anna
-        .post(&format!("/c/{id}/transfer"), &[("csrf", &csrf), ("to", "s:502")])
+        .post(
+            &format!("/c/{id}/transfer"),
+            &[("csrf", &csrf), ("to", "s:502")],
+        )
         .await;
     assert_eq!(done.status, StatusCode::OK);
-    assert!(done.body.contains("id=\"queue\""), "back to the queue: {}", done.body);
     assert!(
-        done.body.contains(&format!("Request #{id} transferred to Boris.")),
+        done.body.contains("id=\"queue\""),
+        "back to the queue: {}",
+        done.body
+    );
+    assert!(
+        done.body
+            .contains(&format!("Request #{id} transferred to Boris.")),
         "{}",
         done.body
     );
     assert_eq!(specialist_of(&desk, id), Some(BORIS));
-    desk.wait_text(BORIS, &format!("Request #{id} was transferred to you by Anna"))
+    desk.wait_text(
+        BORIS,
+        &format!("Request #{id} was transferred to you by Anna"),
+    )
+    .await;
+    desk.wait_text(ANN, "Your request is now handled by Boris")
         .await;
-    desk.wait_text(ANN, "Your request is now handled by Boris").await;
     assert_eq!(
         desk.app.count(&format!(
             "SELECT count(*) FROM audit WHERE action = 'transfer' AND actor = '{ANNA}'
@@ -204,9 +238,15 @@ specialists = [502]
         "{}",
         page.body
     );
-    assert!(!page.body.contains("value=\"d:1\""), "not its own department");
+    assert!(
+        !page.body.contains("value=\"d:1\""),
+        "not its own department"
+    );
     let done = anna
-        .post(&format!("/c/{id}/transfer"), &[("csrf", &csrf), ("to", "d:2")])
+        .post(
+            &format!("/c/{id}/transfer"),
+            &[("csrf", &csrf), ("to", "d:2")],
+        )
         .await;
     assert!(done.body.contains("id=\"queue\""), "{}", done.body);
     let (status, department): (String, String) = desk
@@ -219,7 +259,10 @@ specialists = [502]
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!((status.as_str(), department.as_str()), ("unassigned", "tech"));
+    assert_eq!(
+        (status.as_str(), department.as_str()),
+        ("unassigned", "tech")
+    );
     assert_eq!(
         desk.app.count(&format!(
             "SELECT count(*) FROM audit WHERE action = 'transfer' AND communication_id = {id}
@@ -238,8 +281,7 @@ async fn a_communications_page_is_live() {
     let id = desk.request(ANN, "First words").await;
     let page = anna.get(&format!("/c/{id}")).await;
     assert!(
-        page.body
-            .contains(&format!("data-live=\"/c/{id}/events\"")),
+        page.body.contains(&format!("data-live=\"/c/{id}/events\"")),
         "{}",
         page.body
     );

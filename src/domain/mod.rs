@@ -374,7 +374,10 @@ impl Env<'_> {
 pub enum Change {
     /// A staff member was seen in Telegram with this @username (so the console's
     /// sign-in knows it: the configuration has only ids).
-    StaffSeen { staff: StaffId, username: String },
+    StaffSeen {
+        staff: StaffId,
+        username: String,
+    },
     /// A console sign-in code for `staff` (its keyed hash), replacing any earlier.
     ConsoleCode {
         staff: StaffId,

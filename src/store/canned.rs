@@ -43,7 +43,10 @@ mod tests {
         put(&conn, &c("b", "one"), 1).unwrap();
         put(&conn, &c("a", "two"), 2).unwrap();
         put(&conn, &c("b", "three"), 3).unwrap();
-        assert_eq!(canned_answers(&conn).unwrap(), [c("a", "two"), c("b", "three")]);
+        assert_eq!(
+            canned_answers(&conn).unwrap(),
+            [c("a", "two"), c("b", "three")]
+        );
         assert!(delete(&conn, "a").unwrap());
         assert!(!delete(&conn, "a").unwrap());
         assert_eq!(canned_answers(&conn).unwrap(), [c("b", "three")]);

@@ -29,7 +29,12 @@ pub struct Day {
 
 /// Days `first..=last` in order, every one present (zeros where nothing happened),
 /// of `department` or of all.
-pub fn days(conn: &Connection, first: i64, last: i64, department: Option<&str>) -> Result<Vec<Day>> {
+pub fn days(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+    department: Option<&str>,
+) -> Result<Vec<Day>> {
     if last < first {
         return Ok(Vec::new());
     }
@@ -46,7 +51,11 @@ pub fn days(conn: &Connection, first: i64, last: i64, department: Option<&str>) 
             c.clear();
         }
         let rows = stmt.query_map(params![metric, first, last, department], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         for row in rows {
             let (day, bucket, n) = row?;
@@ -57,7 +66,10 @@ pub fn days(conn: &Connection, first: i64, last: i64, department: Option<&str>) 
             match metric {
                 "opened" => d.opened += n,
                 "rating" => {
-                    if let Some(r) = usize::try_from(bucket - 1).ok().and_then(|r| d.ratings.get_mut(r)) {
+                    if let Some(r) = usize::try_from(bucket - 1)
+                        .ok()
+                        .and_then(|r| d.ratings.get_mut(r))
+                    {
                         *r += n;
                     }
                 }
@@ -89,7 +101,9 @@ mod tests {
         for department in [None, Some("tech")] {
             let plan = query_plan(&conn, SERIES_QUERY, params!["opened", 1, 90, department]);
             assert!(
-                plan.iter().all(|s| s.starts_with("SEARCH stats_series USING PRIMARY KEY (metric=? AND day>? AND day<?)")),
+                plan.iter().all(|s| s.starts_with(
+                    "SEARCH stats_series USING PRIMARY KEY (metric=? AND day>? AND day<?)"
+                )),
                 "{plan:#?}"
             );
         }
@@ -102,7 +116,11 @@ mod tests {
         customer(&conn, 7);
         let day = 20_000;
         let at = |d: i64, s: i64| d * DAY_MS + s * 1000;
-        for (id, department, opened) in [(1, "tech", at(day, 5)), (2, "billing", at(day, 9)), (3, "tech", at(day + 1, 1))] {
+        for (id, department, opened) in [
+            (1, "tech", at(day, 5)),
+            (2, "billing", at(day, 9)),
+            (3, "tech", at(day + 1, 1)),
+        ] {
             conn.execute(
                 "INSERT INTO communications (id, customer_id, status, opened_at, department)
                  VALUES (?1, 7, 'closed', ?2, ?3)",
@@ -134,15 +152,28 @@ mod tests {
         )
         .unwrap();
         // A transfer to another department's queue moves the request's count.
-        conn.execute("UPDATE communications SET department = 'billing' WHERE id = 3", [])
-            .unwrap();
+        conn.execute(
+            "UPDATE communications SET department = 'billing' WHERE id = 3",
+            [],
+        )
+        .unwrap();
 
         let all = days(&conn, day - 1, day + 1, None).unwrap();
         assert_eq!(all.len(), 3);
-        assert_eq!(all[0], Day { day: day - 1, ..Day::default() });
+        assert_eq!(
+            all[0],
+            Day {
+                day: day - 1,
+                ..Day::default()
+            }
+        );
         assert_eq!((all[1].opened, all[2].opened), (2, 1));
         assert_eq!(all[1].first_responses.counts(), [(90, 2)]);
-        assert_eq!(all[2].first_responses.counts(), [(1200, 1)], "bucketed to 100 s");
+        assert_eq!(
+            all[2].first_responses.counts(),
+            [(1200, 1)],
+            "bucketed to 100 s"
+        );
         assert_eq!(all[1].resolutions.counts(), [(4000, 2)]);
         assert_eq!(all[1].ratings, [0, 1, 0, 0, 1]);
 
@@ -155,7 +186,9 @@ mod tests {
         conn.execute("DELETE FROM surveys", []).unwrap();
         conn.execute("DELETE FROM comm_figures", []).unwrap();
         let after = days(&conn, day, day + 1, None).unwrap();
-        assert!(after.iter().all(|d| d.ratings == [0; 5] && d.first_responses.is_empty() && d.resolutions.is_empty()));
+        assert!(after.iter().all(|d| d.ratings == [0; 5]
+            && d.first_responses.is_empty()
+            && d.resolutions.is_empty()));
         assert!(days(&conn, 5, 4, None).unwrap().is_empty());
     }
 }

@@ -170,7 +170,6 @@ pub async fn start() -> Desk {
     Desk::start_with(STAFF, "").await
 }
 
-
 /// Read the event stream until `needle` was seen (the stream so far in `seen`).
 pub async fn read_until(stream: &mut reqwest::Response, seen: &mut String, needle: &str) {
     tokio::time::timeout(PROMPTLY, async {

@@ -133,7 +133,12 @@ async fn save(State(console): State<Console>, posted: Posted) -> Result<Response
     if !who.controller {
         return Err(Error::Forbidden);
     }
-    let field = |name: &str| fields.get(name).map(|v| v.trim().to_string()).unwrap_or_default();
+    let field = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let c = Canned {
         key: field("key"),
         title: field("title"),
@@ -182,7 +187,10 @@ async fn delete(
         info!(key = %key, by = who.staff.0, "canned answer removed from the web console");
         (format!("Canned answer {key} removed."), false)
     } else {
-        (format!("There is no canned answer {key:?} to remove."), true)
+        (
+            format!("There is no canned answer {key:?} to remove."),
+            true,
+        )
     };
     render(&console, who, notice, alert, empty()).await
 }

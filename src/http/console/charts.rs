@@ -152,7 +152,11 @@ pub fn render(chart: &Chart<'_>) -> String {
             let mut run: Vec<String> = Vec::new();
             let flush = |run: &mut Vec<String>, svg: &mut String| {
                 if !run.is_empty() {
-                    let _ = write!(svg, r#"<polyline class="line" points="{}"/>"#, run.join(" "));
+                    let _ = write!(
+                        svg,
+                        r#"<polyline class="line" points="{}"/>"#,
+                        run.join(" ")
+                    );
                     run.clear();
                 }
             };
@@ -229,14 +233,23 @@ mod tests {
     #[test]
     fn bars_are_scaled_to_a_round_top_with_a_title_each() {
         let svg = draw(Shape::Bars, &[Some(4.0), Some(8.0), None]);
-        assert!(svg.starts_with(r#"<svg id="c""#) && svg.ends_with("</svg>"), "{svg}");
+        assert!(
+            svg.starts_with(r#"<svg id="c""#) && svg.ends_with("</svg>"),
+            "{svg}"
+        );
         assert!(balanced(&svg), "{svg}");
         assert_eq!(svg.matches("<rect").count(), 3);
-        assert_eq!(svg.matches("<title>").count(), 4, "the chart's and one a bar");
+        assert_eq!(
+            svg.matches("<title>").count(),
+            4,
+            "the chart's and one a bar"
+        );
         // Top 10 (the next round number above 8): the bar of 8 is 0.8 of 160 high.
         assert!(svg.contains(r#"height="128.0""#), "{svg}");
         assert!(svg.contains(r#"height="64.0""#), "{svg}");
-        assert!(svg.contains(">10</text>") && svg.contains(">5</text>") && svg.contains(">0</text>"));
+        assert!(
+            svg.contains(">10</text>") && svg.contains(">5</text>") && svg.contains(">0</text>")
+        );
         assert!(svg.contains("Requests &lt;per&gt; day"), "escaped: {svg}");
         assert!(!svg.contains("<per>"));
         assert!(svg.contains(">d0<") && svg.contains(">d1<") && svg.contains(">d2<"));

@@ -183,9 +183,12 @@ async fn events(
         async move {
             match load(&console, &who, id).await {
                 Ok((c, lines)) => Ok(Some(
-                    TranscriptFragment { c: &c, lines: &lines }
-                        .render()
-                        .unwrap_or_default(),
+                    TranscriptFragment {
+                        c: &c,
+                        lines: &lines,
+                    }
+                    .render()
+                    .unwrap_or_default(),
                 )),
                 Err(Error::Forbidden | Error::NotFound | Error::SignIn) => Ok(None),
                 Err(e) => Err(e),

@@ -77,7 +77,10 @@ impl Write for ToBrowser {
 }
 
 /// The day field `name` of the form: none when empty.
-fn day(fields: &std::collections::HashMap<String, String>, name: &str) -> Result<Option<chrono::NaiveDate>> {
+fn day(
+    fields: &std::collections::HashMap<String, String>,
+    name: &str,
+) -> Result<Option<chrono::NaiveDate>> {
     match fields.get(name).map(|s| s.trim()) {
         None | Some("") => Ok(None),
         Some(s) => parse_day(s)
@@ -95,7 +98,9 @@ async fn download(State(console): State<Console>, posted: Posted) -> Result<Resp
     let kind = ExportKind::ALL
         .into_iter()
         .find(|k| k.as_str() == wanted)
-        .ok_or(Error::BadRequest("kind: customers, communications, messages, ratings or audit"))?;
+        .ok_or(Error::BadRequest(
+            "kind: customers, communications, messages, ratings or audit",
+        ))?;
     let format = match fields.get("format").map(String::as_str) {
         None | Some("") | Some("csv") => ExportFormat::Csv,
         Some("json") => ExportFormat::Json,

@@ -87,16 +87,24 @@ pub fn draw(days: &[Day]) -> [String; 4] {
             })
             .collect::<Vec<_>>()
     };
-    let requests = per_day(&|d| Some(d.opened as f64), &|d| format!("{} requests", d.opened));
+    let requests = per_day(&|d| Some(d.opened as f64), &|d| {
+        format!("{} requests", d.opened)
+    });
     let median = |r: &Responses| r.median();
-    let first = per_day(
-        &|d| median(&d.first_responses).map(|s| s as f64),
-        &|d| format!("median first response {} ({} answered)", duration(median(&d.first_responses)), d.first_responses.len()),
-    );
-    let resolution = per_day(
-        &|d| median(&d.resolutions).map(|s| s as f64),
-        &|d| format!("median resolution {} ({} closed)", duration(median(&d.resolutions)), d.resolutions.len()),
-    );
+    let first = per_day(&|d| median(&d.first_responses).map(|s| s as f64), &|d| {
+        format!(
+            "median first response {} ({} answered)",
+            duration(median(&d.first_responses)),
+            d.first_responses.len()
+        )
+    });
+    let resolution = per_day(&|d| median(&d.resolutions).map(|s| s as f64), &|d| {
+        format!(
+            "median resolution {} ({} closed)",
+            duration(median(&d.resolutions)),
+            d.resolutions.len()
+        )
+    });
     // Weeks ending today: the oldest may be shorter.
     let mut weeks: Vec<&[Day]> = days.rchunks(7).collect();
     weeks.reverse();
@@ -112,17 +120,46 @@ pub fn draw(days: &[Day]) -> [String; 4] {
                 label: date(from),
                 value: score,
                 title: match score {
-                    Some(s) => format!("{} – {}: {} % rated 4 or 5 ({all} ratings)", date(from), date(to), s.round()),
+                    Some(s) => format!(
+                        "{} – {}: {} % rated 4 or 5 ({all} ratings)",
+                        date(from),
+                        date(to),
+                        s.round()
+                    ),
                     None => format!("{} – {}: no ratings", date(from), date(to)),
                 },
             }
         })
         .collect();
     [
-        charts::render(&Chart { id: "stats-requests", title: "Requests per day", shape: Shape::Bars, points: &requests, axis: &count }),
-        charts::render(&Chart { id: "stats-first-response", title: "Median first response per day", shape: Shape::Line, points: &first, axis: &seconds }),
-        charts::render(&Chart { id: "stats-resolution", title: "Median resolution per day", shape: Shape::Line, points: &resolution, axis: &seconds }),
-        charts::render(&Chart { id: "stats-satisfaction", title: "Satisfaction per week (ratings of 4 or 5)", shape: Shape::Bars, points: &satisfaction, axis: &percent }),
+        charts::render(&Chart {
+            id: "stats-requests",
+            title: "Requests per day",
+            shape: Shape::Bars,
+            points: &requests,
+            axis: &count,
+        }),
+        charts::render(&Chart {
+            id: "stats-first-response",
+            title: "Median first response per day",
+            shape: Shape::Line,
+            points: &first,
+            axis: &seconds,
+        }),
+        charts::render(&Chart {
+            id: "stats-resolution",
+            title: "Median resolution per day",
+            shape: Shape::Line,
+            points: &resolution,
+            axis: &seconds,
+        }),
+        charts::render(&Chart {
+            id: "stats-satisfaction",
+            title: "Satisfaction per week (ratings of 4 or 5)",
+            shape: Shape::Bars,
+            points: &satisfaction,
+            axis: &percent,
+        }),
     ]
 }
 
@@ -133,7 +170,9 @@ fn row(name: String, t: &Tally) -> Row {
         closed: t.closed,
         median_first: duration(t.median_first_response()),
         resolution: duration(t.average_resolution()),
-        score: t.score_percent().map_or_else(|| "—".to_string(), |s| format!("{s} %")),
+        score: t
+            .score_percent()
+            .map_or_else(|| "—".to_string(), |s| format!("{s} %")),
         ratings: t.ratings,
     }
 }
@@ -175,7 +214,10 @@ async fn page(
     let now = crate::now_ms();
     let last = now.div_euclid(DAY_MS);
     let first = last - (days - 1);
-    let period = Range { from: first * DAY_MS, to: now };
+    let period = Range {
+        from: first * DAY_MS,
+        to: now,
+    };
     let key = chosen.as_ref().map(|d| d.key.clone());
     let (series, tallies) = console
         .processor()
@@ -201,7 +243,11 @@ async fn page(
         rows.push(row("Everyone".to_string(), &total));
     }
     let departments = if policy.has_departments() {
-        policy.departments.iter().map(|d| (d.key.clone(), d.name.clone())).collect()
+        policy
+            .departments
+            .iter()
+            .map(|d| (d.key.clone(), d.name.clone()))
+            .collect()
     } else {
         Vec::new()
     };

@@ -116,7 +116,11 @@ pub fn active(who: &Signed, c: &CommHeader) -> bool {
 }
 
 /// The communication `id` if it is `who`'s active one, else the words why not.
-pub async fn own(console: &Console, who: &Signed, id: i64) -> Result<std::result::Result<(), String>> {
+pub async fn own(
+    console: &Console,
+    who: &Signed,
+    id: i64,
+) -> Result<std::result::Result<(), String>> {
     let header = console
         .processor()
         .store()

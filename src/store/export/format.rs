@@ -7,9 +7,9 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 
+use super::{Cell, ExportKind, Range};
 use crate::domain::{Actor, AuditAction, AuditEntry};
 use crate::error::{Error, Result};
-use super::{Cell, ExportKind, Range};
 
 /// How the rows are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
