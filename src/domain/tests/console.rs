@@ -118,6 +118,17 @@ fn a_console_reply_is_the_specialists_message() {
     );
     assert_eq!(texts_to(&d, CUSTOMER), ["Tom &amp; &lt;Jerry&gt;"]);
     assert!(texts_to(&d, ANNA)[0].contains("Tom &amp; &lt;Jerry&gt;"));
+    let audited: Vec<_> = d
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Audit(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(audited.len(), 1, "{:?}", d.changes);
+    assert_eq!(audited[0].action, crate::domain::AuditAction::Reply);
+    assert_eq!(audited[0].details, "via=console");
     assert_eq!(feedback(&d), [("Sent to the customer.", false)]);
 }
 
@@ -140,7 +151,11 @@ fn a_console_reply_is_refused_off_the_specialists_active_request() {
     ] {
         let d = w.decide(&action, snap);
         assert!(sends(&d).is_empty(), "{action:?}: {d:?}");
-        assert!(d.changes.iter().all(|c| !matches!(c, Change::Log { .. })));
+        assert!(
+            d.changes
+                .iter()
+                .all(|c| !matches!(c, Change::Log { .. } | Change::Audit(_)))
+        );
         let words = feedback(&d);
         assert_eq!(words.len(), 1, "{words:?}");
         assert!(words[0].1, "a refusal");

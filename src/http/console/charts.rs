@@ -104,7 +104,7 @@ pub fn render(chart: &Chart<'_>) -> String {
     // Axes, and the y axis' labels at 0, half and the top.
     let _ = write!(
         svg,
-        r#"<g class="axis"><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}"/><line x1="{LEFT}" y1="{base}" x2="{}" y2="{base}"/>"#,
+        r##"<g class="axis" fill="#4b5563" font-size="11"><line stroke="#9aa1ad" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}"/><line stroke="#9aa1ad" x1="{LEFT}" y1="{base}" x2="{}" y2="{base}"/>"##,
         WIDTH - RIGHT
     );
     for v in [0.0, top / 2.0, top] {
@@ -139,7 +139,7 @@ pub fn render(chart: &Chart<'_>) -> String {
                 let v = p.value.filter(|v| v.is_finite()).unwrap_or(0.0);
                 let _ = write!(
                     svg,
-                    r#"<rect class="bar" x="{:.1}" y="{:.1}" width="{w:.1}" height="{:.1}"><title>{}</title></rect>"#,
+                    r##"<rect class="bar" fill="#3b82f6" x="{:.1}" y="{:.1}" width="{w:.1}" height="{:.1}"><title>{}</title></rect>"##,
                     x(i) - w / 2.0,
                     y(v),
                     base - y(v),
@@ -154,7 +154,7 @@ pub fn render(chart: &Chart<'_>) -> String {
                 if !run.is_empty() {
                     let _ = write!(
                         svg,
-                        r#"<polyline class="line" points="{}"/>"#,
+                        r##"<polyline class="line" fill="none" stroke="#3b82f6" stroke-width="2" points="{}"/>"##,
                         run.join(" ")
                     );
                     run.clear();
@@ -171,7 +171,7 @@ pub fn render(chart: &Chart<'_>) -> String {
                 if let Some(v) = p.value.filter(|v| v.is_finite()) {
                     let _ = write!(
                         svg,
-                        r#"<circle class="point" cx="{:.1}" cy="{:.1}" r="3"><title>{}</title></circle>"#,
+                        r##"<circle class="point" fill="#1d4ed8" cx="{:.1}" cy="{:.1}" r="3"><title>{}</title></circle>"##,
                         x(i),
                         y(v),
                         escape(&p.title)
