@@ -192,7 +192,7 @@ async fn a_transfer_from_the_console_refuses_a_busy_colleague_and_hands_over_to_
         )),
         1
     );
-    // No longer hers: her page of it is 403, and no toolbox is offered to anyone else.
+    // No longer hers: her page of it is 403.
     assert_eq!(
         anna.get(&format!("/c/{id}")).await.status,
         StatusCode::FORBIDDEN

@@ -7,8 +7,8 @@ use super::audit::{Actor, AuditAction, AuditEntry};
 use super::desk::specialist_spoke;
 use super::texts::escape_html;
 use super::{
-    Change, CodeKey, CommId, Decision, Env, Incoming, Kind, MessageId, Outgoing, Press, Purpose,
-    Role, Snapshot, StaffId, Status, User,
+    Action, Change, CodeKey, CommId, Decision, Env, Incoming, Kind, MessageId, Outgoing, Press,
+    Purpose, Role, Snapshot, StaffId, Status, User,
 };
 
 /// How long a console code lives (SPEC §8: 5 minutes).
@@ -60,6 +60,20 @@ pub fn code_requested(staff: StaffId, env: &Env<'_>, d: &mut Decision) {
         None,
         Some(code_message_key(staff)),
     );
+}
+
+/// A staff member's @username as Telegram showed it with their message, command or
+/// press: kept, so that they can sign in to the console with it.
+pub fn username_seen(action: &Action, env: &Env<'_>, d: &mut Decision) {
+    if let Some(from) = action.telegram_user()
+        && let Some(username) = &from.username
+        && env.policy.is_staff(from.as_staff())
+    {
+        d.change(Change::StaffSeen {
+            staff: from.as_staff(),
+            username: username.clone(),
+        });
+    }
 }
 
 /// The longest reply the console sends (one Telegram message, with room to spare).

@@ -760,15 +760,7 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             console::reply(from, *comm, text, snap, env, &mut d)
         }
     }
-    if let Some(from) = action.telegram_user()
-        && let Some(username) = &from.username
-        && policy.is_staff(from.as_staff())
-    {
-        d.change(Change::StaffSeen {
-            staff: from.as_staff(),
-            username: username.clone(),
-        });
-    }
+    console::username_seen(action, env, &mut d);
     record_figures(snap, env, &mut d);
     d
 }

@@ -161,3 +161,31 @@ fn a_console_reply_is_refused_off_the_specialists_active_request() {
         assert!(words[0].1, "a refusal");
     }
 }
+
+#[test]
+fn a_staff_members_username_is_kept_from_telegram_only() {
+    let w = World::new();
+    let stats = |id: i64, username: Option<&str>| Action::Command {
+        from: User {
+            username: username.map(String::from),
+            ..user(id, "Someone")
+        },
+        chat_id: ChatId(id),
+        command: Command::Stats,
+    };
+    let seen = |d: &Decision| -> Vec<(StaffId, String)> {
+        d.changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::StaffSeen { staff, username } => Some((*staff, username.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let d = w.decide(&stats(ANNA, Some("anna_s")), &Snapshot::default());
+    assert_eq!(seen(&d), [(StaffId(ANNA), "anna_s".to_string())]);
+    // Not without a username, not for a customer, not from the console.
+    assert!(seen(&w.decide(&stats(ANNA, None), &Snapshot::default())).is_empty());
+    assert!(seen(&w.decide(&stats(CUSTOMER, Some("ann")), &Snapshot::default())).is_empty());
+    assert!(seen(&w.decide(&reply(ANNA, 3, "hi"), &Snapshot::default())).is_empty());
+}
