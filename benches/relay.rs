@@ -74,6 +74,8 @@ fn cpu_time() -> Duration {
 struct Service {
     files: Arc<Files>,
     url: String,
+    /// The web console (plain HTTP), for the run with a console user.
+    console_url: String,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<relaydesk::Result<()>>,
 }
@@ -109,11 +111,16 @@ fn start_service(rt: &tokio::runtime::Runtime, synchronous: &str, api_url: &str)
     seed(&files);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let admin = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let console = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let console_url = format!("http://{}", console.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = rt.spawn(relaydesk::app::run_webhook_with(
+    let task = rt.spawn(relaydesk::app::run_webhook_on(
         config,
-        listener.try_clone().unwrap(),
-        Some(admin),
+        relaydesk::app::Listeners {
+            webhook: listener.try_clone().unwrap(),
+            admin: Some(admin),
+            console: Some(console),
+        },
         async move {
             let _ = stopped.await;
         },
@@ -126,6 +133,7 @@ fn start_service(rt: &tokio::runtime::Runtime, synchronous: &str, api_url: &str)
     Service {
         files,
         url,
+        console_url,
         stop,
         task,
     }
@@ -155,7 +163,12 @@ fn answer(rt: &tokio::runtime::Runtime, service: &mut Option<Service>, request: 
         ["service", synchronous, api_url] => {
             stop_service(rt, service.take());
             let started = start_service(rt, synchronous, api_url);
-            let answer = format!("{} {}", started.url, started.files.cert_path.display());
+            let answer = format!(
+                "{} {} {}",
+                started.url,
+                started.files.cert_path.display(),
+                started.console_url
+            );
             *service = Some(started);
             answer
         }
@@ -362,7 +375,9 @@ async fn relay_bench(synchronous: &str) {
     let fake = &FakeBot::start().await;
     let n = env_usize("RELAY_UPDATES", 20_000);
     let reply = ask(&format!("service {synchronous} {}", fake.api_url()));
-    let (url, cert_path) = reply.split_once(' ').expect("service url and certificate");
+    let [url, cert_path, console] = reply.split(' ').collect::<Vec<_>>()[..] else {
+        panic!("service url, certificate and console url: {reply}");
+    };
     let client = https_client(&std::fs::read_to_string(cert_path).unwrap());
     // Warm up.
     blast(&client, url, updates(1, 200, 1)).await;
@@ -419,6 +434,7 @@ async fn relay_bench(synchronous: &str) {
         .collect();
     let lat = paced(&client, url, ignored, rate).await;
     println!("  (ignored updates at {rate}/s: {})", percentiles(lat));
+    with_a_console_user(fake, &client, url, console, rate).await;
     println!(
         "memory of the service's process: idle {}, peak {}",
         mib(idle_kib),
@@ -444,6 +460,145 @@ async fn relay_bench(synchronous: &str) {
         "ceiling: bare axum + rustls answers {bare_rate:.0} requests/s (best of 3); relaydesk relays at {:.0} % of it",
         100.0 * ours / bare_rate
     );
+}
+
+/// The webhook's latency at `rate` without and with one signed-in console user
+/// whose queue page is open (its event stream) and who reloads it every 250 ms,
+/// alternating twice, so that the difference can be told from the noise.
+async fn with_a_console_user(
+    fake: &FakeBot,
+    client: &reqwest::Client,
+    url: &str,
+    console: &str,
+    rate: u64,
+) {
+    let cookie = console_session(fake, console).await;
+    let web = reqwest::Client::new();
+    let mut first = 300_000;
+    for round in 1..=2 {
+        let lat = paced(client, url, updates(first, 5_000, first), rate).await;
+        first += 10_000;
+        println!(
+            "  webhook at {rate}/s, no console user (run {round}): {}",
+            percentiles(lat)
+        );
+        let stop = tokio_util::sync::CancellationToken::new();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let user = tokio::spawn(console_user(
+            web.clone(),
+            console.to_string(),
+            cookie.clone(),
+            stop.clone(),
+            polls.clone(),
+        ));
+        let lat = paced(client, url, updates(first, 5_000, first), rate).await;
+        first += 10_000;
+        stop.cancel();
+        user.await.unwrap();
+        println!(
+            "  webhook at {rate}/s, a console user polling the queue (run {round}, {} pages): {}",
+            polls.load(Ordering::Relaxed),
+            percentiles(lat)
+        );
+    }
+}
+
+/// A console user: the queue's event stream open, and the queue page loaded every
+/// 250 ms, until `stop`.
+async fn console_user(
+    web: reqwest::Client,
+    console: String,
+    cookie: String,
+    stop: tokio_util::sync::CancellationToken,
+    polls: Arc<AtomicUsize>,
+) {
+    let mut events = web
+        .get(format!("{console}/events"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("the event stream");
+    assert!(events.status().is_success(), "events: {}", events.status());
+    let mut every = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            chunk = events.chunk() => { chunk.expect("event stream"); }
+            _ = every.tick() => {
+                let page = web
+                    .get(format!("{console}/"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await
+                    .expect("the queue page");
+                assert!(page.status().is_success(), "queue: {}", page.status());
+                page.bytes().await.expect("the queue page's body");
+                polls.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Sign the specialist in at the console, as a browser does; the cookie header.
+async fn console_session(fake: &FakeBot, console: &str) -> String {
+    let web = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut jar = std::collections::BTreeMap::new();
+    let mut form = |response: reqwest::Response| {
+        for set in response.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            if let Some((name, value)) = pair.split_once('=') {
+                jar.insert(name.to_string(), value.to_string());
+            }
+        }
+        let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        (cookie.join("; "), response)
+    };
+    let csrf_of = |body: &str| {
+        let at = body.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        body[at..at + body[at..].find('"').unwrap()].to_string()
+    };
+    let (cookie, login) = form(web.get(format!("{console}/login")).send().await.unwrap());
+    let csrf = csrf_of(&login.text().await.unwrap());
+    let who = SPECIALIST.to_string();
+    let (cookie, step) = form(
+        web.post(format!("{console}/login"))
+            .header("cookie", cookie)
+            .form(&[("csrf", csrf.as_str()), ("who", who.as_str())])
+            .send()
+            .await
+            .unwrap(),
+    );
+    let csrf = csrf_of(&step.text().await.unwrap());
+    let calls = fake
+        .wait_for("the console code", Duration::from_secs(30), |calls| {
+            calls
+                .iter()
+                .any(|c| support::desk::is_text_to(c, SPECIALIST, support::desk::CONSOLE_CODE_TEXT))
+        })
+        .await;
+    let code = calls
+        .iter()
+        .rev()
+        .find(|c| support::desk::is_text_to(c, SPECIALIST, support::desk::CONSOLE_CODE_TEXT))
+        .and_then(|c| support::desk::extract_code(&c.text().unwrap()))
+        .expect("a code");
+    let (cookie, done) = form(
+        web.post(format!("{console}/login/code"))
+            .header("cookie", cookie)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("who", who.as_str()),
+                ("code", code.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(done.status(), reqwest::StatusCode::SEE_OTHER, "signed in");
+    cookie
 }
 
 /// The peer process: the fake Bot API and the load generator.

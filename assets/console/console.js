@@ -2,13 +2,16 @@
 // with the server's events. An element with data-live="URL" and
 // data-live-event="NAME" is replaced by the element of the same id in each NAME
 // event's HTML. Without JavaScript the pages work the same; they are just not live.
+// The pages are boosted by htmx (a link or form swaps the body in place), so this
+// script runs once and looks for live elements again after every swap.
 (function () {
   "use strict";
   if (!window.EventSource) {
     return;
   }
   var open = {};
-  function connect() {
+
+  function follow() {
     var wanted = {};
     Array.prototype.forEach.call(document.querySelectorAll("[data-live]"), function (el) {
       var id = el.id;
@@ -33,7 +36,7 @@
         }
       });
     });
-    // A page left (a boosted link) no longer needs its streams.
+    // A page left (signed out, another page) no longer needs its streams.
     Object.keys(open).forEach(function (id) {
       if (!wanted[id]) {
         open[id].events.close();
@@ -41,6 +44,12 @@
       }
     });
   }
-  connect();
-  document.addEventListener("htmx:afterSettle", connect);
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", follow);
+  } else {
+    follow();
+  }
+  document.addEventListener("htmx:afterSettle", follow);
+  window.addEventListener("popstate", follow);
 })();

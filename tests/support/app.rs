@@ -432,9 +432,18 @@ impl Drop for ChildApp {
 /// Wait until `condition` holds, checking every 20 ms; panic naming `what` after
 /// `timeout`.
 pub async fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+    wait_until_async(what, timeout, || std::future::ready(condition())).await
+}
+
+/// `wait_until` for a condition that has to await (a browser, a socket).
+pub async fn wait_until_async<F: std::future::Future<Output = bool>>(
+    what: &str,
+    timeout: Duration,
+    mut condition: impl FnMut() -> F,
+) {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        if condition() {
+        if condition().await {
             return;
         }
         if tokio::time::Instant::now() >= deadline {

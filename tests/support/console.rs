@@ -7,10 +7,10 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 
 use super::app::PROMPTLY;
-use super::desk::{Desk, STAFF, extract_code, is_text_to};
+use super::desk::{Desk, STAFF};
 
 pub const ANN: i64 = 4242;
-pub const CODE_TEXT: &str = "web console sign-in code";
+pub use super::desk::CONSOLE_CODE_TEXT as CODE_TEXT;
 
 /// A browser without JavaScript: remembers cookies, follows no redirect.
 pub struct Browser {
@@ -108,22 +108,7 @@ impl Browser {
 
 /// The `n`-th console code the bot sent to `chat`.
 pub async fn nth_code(desk: &Desk, chat: i64, n: usize) -> String {
-    let calls = desk
-        .fake
-        .wait_for(&format!("console code {n} to {chat}"), PROMPTLY, |calls| {
-            calls
-                .iter()
-                .filter(|c| is_text_to(c, chat, CODE_TEXT))
-                .count()
-                >= n
-        })
-        .await;
-    let call = calls
-        .iter()
-        .filter(|c| is_text_to(c, chat, CODE_TEXT))
-        .nth(n - 1)
-        .unwrap();
-    extract_code(&call.text().unwrap()).expect("a 6-digit code")
+    desk.console_code(chat, n).await
 }
 
 /// Ask for a code for `who`: the page of step two.

@@ -15,6 +15,8 @@ pub const BORIS: i64 = 502;
 pub const GROUP: i64 = -1001;
 pub const NIGHT: i64 = -1002;
 pub const HEAD: i64 = 900;
+/// What the bot's message with a console sign-in code says.
+pub const CONSOLE_CODE_TEXT: &str = "web console sign-in code";
 
 pub const STAFF: &str = r#"
 [[specialists]]
@@ -275,6 +277,26 @@ impl Desk {
             .nth(nth - 1)
             .unwrap();
         extract_code(&mail.body_text()).expect("a 6-digit code in the mail")
+    }
+
+    /// The `n`-th web console sign-in code the bot sent to `chat`.
+    pub async fn console_code(&self, chat: i64, n: usize) -> String {
+        let calls = self
+            .fake
+            .wait_for(&format!("console code {n} to {chat}"), PROMPTLY, |calls| {
+                calls
+                    .iter()
+                    .filter(|c| is_text_to(c, chat, CONSOLE_CODE_TEXT))
+                    .count()
+                    >= n
+            })
+            .await;
+        let call = calls
+            .iter()
+            .filter(|c| is_text_to(c, chat, CONSOLE_CODE_TEXT))
+            .nth(n - 1)
+            .unwrap();
+        extract_code(&call.text().unwrap()).expect("a 6-digit code")
     }
 
     /// The whole onboarding of `chat` with `email`.

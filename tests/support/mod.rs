@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod chrome;
 pub mod console;
 pub mod desk;
 pub mod fake_bot;
