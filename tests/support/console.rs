@@ -10,7 +10,7 @@ use super::app::PROMPTLY;
 use super::desk::{Desk, STAFF};
 
 pub const ANN: i64 = 4242;
-pub use super::desk::CONSOLE_CODE_TEXT as CODE_TEXT;
+pub const CODE_TEXT: &str = super::desk::CONSOLE_CODE_TEXT;
 
 /// A browser without JavaScript: remembers cookies, follows no redirect.
 pub struct Browser {
