@@ -16,10 +16,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 
+use super::acting::{own, press, user, words};
+use super::offers::Tools;
 use super::session::{Posted, Signed};
-use super::tools::Tools;
 use super::{Console, Error, Result};
-use crate::domain::{Action, Button, CommId, Command, Press, User};
+use crate::domain::{Action, Button, CommId, Command};
 use crate::store::console::{CommHeader, Line};
 
 pub fn router() -> Router<Console> {
@@ -154,7 +155,7 @@ pub async fn render(
         .specialist_id
         .map(|id| super::queue::staff_name(console, id))
         .unwrap_or_default();
-    let tools = super::tools::tools(console, &who, &c).await?;
+    let tools = super::offers::tools(console, &who, &c).await?;
     Ok(CommPage {
         who,
         c,
@@ -306,53 +307,6 @@ async fn page(
     render(&console, who, id, String::new(), false, String::new()).await
 }
 
-/// The staff member as the core's `User`.
-fn user(who: &Signed) -> User {
-    User {
-        id: who.staff.0,
-        first_name: who.name.clone(),
-        last_name: None,
-        username: None,
-        language: None,
-    }
-}
-
-/// The words the core had for whoever acted, and whether they are a refusal.
-pub fn words(acted: crate::runtime::writer::Acted, done: &str) -> (String, bool) {
-    let alert = acted.feedback.iter().any(|(_, alert)| *alert);
-    let notice = acted
-        .feedback
-        .into_iter()
-        .map(|(text, _)| text)
-        .collect::<Vec<_>>()
-        .join(" ");
-    if notice.is_empty() {
-        (done.to_string(), false)
-    } else {
-        (notice, alert)
-    }
-}
-
-/// A press of `button` from the web: the same typed action as the button in
-/// Telegram, without a callback.
-pub async fn press(
-    console: &Console,
-    who: &Signed,
-    button: Button,
-) -> Result<crate::runtime::writer::Acted> {
-    Ok(console
-        .processor()
-        .act(Action::Press {
-            from: user(who),
-            button: Some(button),
-            press: Press {
-                callback: None,
-                message: None,
-            },
-        })
-        .await?)
-}
-
 async fn release(
     State(console): State<Console>,
     Path(id): Path<String>,
@@ -404,7 +358,7 @@ async fn note(
         .get("text")
         .map(|t| t.trim().to_string())
         .unwrap_or_default();
-    let (notice, alert) = if let Err(why) = super::tools::own(&console, &who, id).await? {
+    let (notice, alert) = if let Err(why) = own(&console, &who, id).await? {
         (why, true)
     } else if text.is_empty() {
         ("An empty note was not saved.".to_string(), true)

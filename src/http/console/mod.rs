@@ -6,6 +6,7 @@
 //! press or message does, decided and applied by the writer
 //! ([`Processor::act`]), so the same rules, notices, figures and audit apply.
 
+mod acting;
 mod assets;
 mod audit;
 mod auth;
@@ -17,6 +18,7 @@ mod error;
 mod export;
 mod limits;
 mod live;
+mod offers;
 mod queue;
 mod session;
 mod stats;

@@ -167,7 +167,7 @@ async fn take(
         return Err(Error::NotFound);
     };
     let who = posted.who;
-    let acted = super::comm::press(&console, &who, Button::Take(CommId(id))).await?;
-    let (notice, alert) = super::comm::words(acted, "");
+    let acted = super::acting::press(&console, &who, Button::Take(CommId(id))).await?;
+    let (notice, alert) = super::acting::words(acted, "");
     page_with(&console, who, notice, alert).await
 }
