@@ -14,11 +14,13 @@
 //!   200, served from this process like the service;
 //! - peak and idle RSS of the service's process, and its CPU time per relay;
 //! - a scale check on 100,000 customers and 1,000,000 messages: the menu queries'
-//!   times and query plans.
+//!   times and query plans, then the web console's pages (`relay/console.rs`).
 //!
 //! `RELAY_SYNC=full` (or `normal`) runs one mode only, `RELAY_UPDATES=N` changes the
 //! count, `SCALE=0` skips the scale check.
 
+#[path = "relay/console.rs"]
+mod console;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -703,6 +705,8 @@ fn scale_check() {
             plan.join(" | ")
         );
     }
+    drop(conn);
+    console::pages(&store, &dir.path().join("scale.sqlite3"), now);
 }
 
 /// Ten specialists, each with their share of `n` closed communications over the

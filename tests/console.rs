@@ -5,157 +5,10 @@
 
 mod support;
 
-use std::collections::HashMap;
-
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use support::app::{PROMPTLY, wait_until};
-use support::desk::{ANNA, BORIS, CONSOLE_CODE_TEXT as CODE_TEXT, Desk, GROUP, HEAD, STAFF};
-
-const ANN: i64 = 4242;
-
-/// A browser without JavaScript: remembers cookies, follows no redirect.
-struct Browser {
-    base: String,
-    client: reqwest::Client,
-    cookies: HashMap<String, String>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> Option<&str> {
-        self.headers.get(LOCATION).and_then(|v| v.to_str().ok())
-    }
-
-    /// The value of the first hidden `csrf` field.
-    fn csrf(&self) -> String {
-        let at = self
-            .body
-            .find("name=\"csrf\" value=\"")
-            .unwrap_or_else(|| panic!("no csrf field in:\n{}", self.body));
-        let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
-        rest[..rest.find('"').unwrap()].to_string()
-    }
-
-    fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect()
-    }
-}
-
-impl Browser {
-    fn new(desk: &Desk) -> Browser {
-        Browser {
-            base: desk.app.console_url.clone(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn page(&mut self, request: reqwest::RequestBuilder) -> Page {
-        let response = request
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .expect("console request");
-        let page = Page {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.text().await.unwrap(),
-        };
-        for set in page.set_cookies() {
-            let pair = set.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_string(), value.to_string());
-            }
-        }
-        page
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let request = self.client.get(format!("{}{path}", self.base));
-        self.page(request).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let request = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(fields);
-        self.page(request).await
-    }
-}
-
-/// The `n`-th console code the bot sent to `chat`.
-async fn nth_code(desk: &Desk, chat: i64, n: usize) -> String {
-    desk.console_code(chat, n).await
-}
-
-/// Ask for a code for `who`: the page of step two.
-async fn ask_code(browser: &mut Browser, who: &str) -> Page {
-    let login = browser.get("/login").await;
-    assert_eq!(login.status, StatusCode::OK);
-    let csrf = login.csrf();
-    let page = browser
-        .post("/login", &[("csrf", &csrf), ("who", who)])
-        .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    page
-}
-
-async fn try_code(browser: &mut Browser, step: &Page, who: &str, code: &str) -> Page {
-    let csrf = step.csrf();
-    browser
-        .post(
-            "/login/code",
-            &[("csrf", &csrf), ("who", who), ("code", code)],
-        )
-        .await
-}
-
-/// A browser signed in as `staff` (their `n`-th code).
-async fn signed_in(desk: &Desk, staff: i64, n: usize) -> Browser {
-    let mut browser = Browser::new(desk);
-    let who = staff.to_string();
-    let step = ask_code(&mut browser, &who).await;
-    let code = nth_code(desk, staff, n).await;
-    let done = try_code(&mut browser, &step, &who, &code).await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert_eq!(done.location(), Some("/"));
-    browser
-}
-
-fn audit_count(desk: &Desk, action: &str, actor: i64) -> i64 {
-    desk.app.count(&format!(
-        "SELECT count(*) FROM audit WHERE action = '{action}' AND actor = '{actor}'"
-    ))
-}
-
-async fn start() -> Desk {
-    Desk::start_with(STAFF, "").await
-}
+use support::console::*;
+use support::desk::{ANNA, BORIS, Desk, GROUP, HEAD, STAFF};
 
 #[tokio::test]
 async fn a_code_from_the_bot_signs_in_once_and_logout_ends_the_session() {
@@ -381,19 +234,6 @@ async fn posts_need_the_csrf_token_and_every_answer_has_the_security_headers() {
 }
 
 /// Read the event stream until an event's data contains `needle`.
-async fn read_until(stream: &mut reqwest::Response, seen: &mut String, needle: &str) {
-    tokio::time::timeout(PROMPTLY, async {
-        while !seen.contains(needle) {
-            match stream.chunk().await.expect("the event stream") {
-                Some(chunk) => seen.push_str(&String::from_utf8_lossy(&chunk)),
-                None => panic!("the stream ended before {needle:?}; got:\n{seen}"),
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("no {needle:?} on the stream; got:\n{seen}"));
-}
-
 #[tokio::test]
 async fn the_queue_is_live_and_its_stream_ends_when_the_service_stops() {
     let desk = start().await;
@@ -575,6 +415,27 @@ async fn a_reply_from_the_console_reaches_the_customer_and_counts_as_the_first_r
         .unwrap();
     assert_eq!((by, count), (Some(ANNA), 1));
     assert_eq!(audit_count(&desk, "take", ANNA), 1);
+    // One audit line for the console's reply, and only for it.
+    assert_eq!(
+        desk.app.count(&format!(
+            "SELECT count(*) FROM audit WHERE action = 'reply' AND actor = '{ANNA}' \
+             AND communication_id = {id} AND details = 'via=console'"
+        )),
+        1
+    );
+    // A reply written in Telegram is logged, not audited.
+    desk.say(ANNA, "And a word from Telegram").await;
+    wait_until("the Telegram reply logged", PROMPTLY, || {
+        desk.app.count(&format!(
+            "SELECT count(*) FROM messages WHERE communication_id = {id} AND role = 'specialist'"
+        )) == 2
+    })
+    .await;
+    assert_eq!(
+        desk.app
+            .count("SELECT count(*) FROM audit WHERE action = 'reply'"),
+        1
+    );
 
     // Not Boris's: he may not see it now, nor reply to it.
     assert_eq!(

@@ -1,38 +1,48 @@
-// relaydesk console: keep the queue live with the server's events (/events).
-// Without JavaScript the page works the same; it is just not live.
+// relaydesk console: keep live parts of a page (the queue, a transcript) up to date
+// with the server's events. An element with data-live="URL" and
+// data-live-event="NAME" is replaced by the element of the same id in each NAME
+// event's HTML. Without JavaScript the pages work the same; they are just not live.
 // The pages are boosted by htmx (a link or form swaps the body in place), so this
-// script runs once and looks for the queue again after every swap.
+// script runs once and looks for live elements again after every swap.
 (function () {
   "use strict";
   if (!window.EventSource) {
     return;
   }
-  var events = null;
+  var open = {};
 
-  function onQueue(e) {
-    var queue = document.getElementById("queue");
-    if (!queue) {
-      return;
-    }
-    var fresh = new DOMParser().parseFromString(e.data, "text/html").getElementById("queue");
-    if (fresh) {
-      queue.replaceWith(document.adoptNode(fresh));
-      if (window.htmx) {
-        window.htmx.process(document.getElementById("queue"));
-      }
-    }
-  }
-
-  // Listen while a queue is on the page; stop when it is gone (signed out, another page).
   function follow() {
-    var wanted = document.getElementById("queue") !== null;
-    if (wanted && events === null) {
-      events = new EventSource("/events");
-      events.addEventListener("queue", onQueue);
-    } else if (!wanted && events !== null) {
-      events.close();
-      events = null;
-    }
+    var wanted = {};
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live]"), function (el) {
+      var id = el.id;
+      var url = el.getAttribute("data-live");
+      wanted[id] = true;
+      if (open[id] && open[id].url === url) {
+        return;
+      }
+      if (open[id]) {
+        open[id].events.close();
+      }
+      var events = new EventSource(url);
+      open[id] = { url: url, events: events };
+      events.addEventListener(el.getAttribute("data-live-event"), function (e) {
+        var current = document.getElementById(id);
+        var fresh = new DOMParser().parseFromString(e.data, "text/html").getElementById(id);
+        if (current && fresh) {
+          current.replaceWith(document.adoptNode(fresh));
+          if (window.htmx) {
+            window.htmx.process(document.getElementById(id));
+          }
+        }
+      });
+    });
+    // A page left (signed out, another page) no longer needs its streams.
+    Object.keys(open).forEach(function (id) {
+      if (!wanted[id]) {
+        open[id].events.close();
+        delete open[id];
+      }
+    });
   }
 
   if (document.readyState === "loading") {

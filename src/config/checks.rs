@@ -437,7 +437,7 @@ pub(super) fn check_members<T>(
 }
 
 /// A key of a department or a canned answer: `a-z 0-9 _ -`, 1 to 32 characters.
-fn check_key(key: &str) -> Result<(), String> {
+pub fn check_key(key: &str) -> Result<(), String> {
     if key.is_empty() {
         return Err("must not be empty".into());
     }

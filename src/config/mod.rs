@@ -32,6 +32,7 @@ mod tls;
 mod types;
 mod urls;
 
+pub use checks::{check_canned_text, check_key};
 pub use load::{CONFIG_ENV, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 pub use problems::{ConfigErrors, Problem};
 pub use reload::{RELOADED, needs_restart, reloaded};

@@ -335,6 +335,18 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// Who did it in Telegram: the sender of a message, an edit, a command or a
+    /// press (none for the service's own events and the console's actions).
+    pub fn telegram_user(&self) -> Option<&User> {
+        match self {
+            Action::Message(m) | Action::Edited(m) => Some(&m.from),
+            Action::Command { from, .. } | Action::Press { from, .. } => Some(from),
+            _ => None,
+        }
+    }
+}
+
 /// What a button does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

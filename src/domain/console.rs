@@ -3,11 +3,12 @@
 //! onboarding code; checking it (and the sessions it opens) is the store's
 //! (`store/console.rs`), the attempts counted in the row.
 
+use super::audit::{Actor, AuditAction, AuditEntry};
 use super::desk::specialist_spoke;
 use super::texts::escape_html;
 use super::{
-    Change, CodeKey, CommId, Decision, Env, Incoming, Kind, MessageId, Outgoing, Press, Purpose,
-    Role, Snapshot, StaffId, Status, User,
+    Action, Change, CodeKey, CommId, Decision, Env, Incoming, Kind, MessageId, Outgoing, Press,
+    Purpose, Role, Snapshot, StaffId, Status, User,
 };
 
 /// How long a console code lives (SPEC §8: 5 minutes).
@@ -61,13 +62,28 @@ pub fn code_requested(staff: StaffId, env: &Env<'_>, d: &mut Decision) {
     );
 }
 
+/// A staff member's @username as Telegram showed it with their message, command or
+/// press: kept, so that they can sign in to the console with it.
+pub fn username_seen(action: &Action, env: &Env<'_>, d: &mut Decision) {
+    if let Some(from) = action.telegram_user()
+        && let Some(username) = &from.username
+        && env.policy.is_staff(from.as_staff())
+    {
+        d.change(Change::StaffSeen {
+            staff: from.as_staff(),
+            username: username.clone(),
+        });
+    }
+}
+
 /// The longest reply the console sends (one Telegram message, with room to spare).
 pub const MAX_REPLY: usize = 4000;
 
 /// A reply typed in the console by a specialist on `comm`: sent to the customer as
 /// the specialist's message, logged (kind `web`), counted in the figures and
 /// archived like a message written in Telegram, and shown in the specialist's
-/// Telegram chat. Only on their active communication.
+/// Telegram chat; one audit line `reply` with `via=console` (a reply written in
+/// Telegram has none). Only on their active communication.
 pub fn reply(
     from: &User,
     comm: CommId,
@@ -130,6 +146,10 @@ pub fn reply(
             ..Incoming::default()
         },
     });
+    d.audit(
+        AuditEntry::new(Actor::Staff(me), AuditAction::Reply, Some(active.id))
+            .detail("via", "console"),
+    );
     specialist_spoke(active, snap, env, d);
     d.send_for(
         Outgoing::html(active.customer_id.chat(), escape_html(text)),

@@ -47,6 +47,7 @@ pub use ids::{ChatId, CommId, CustomerId, MessageId, StaffId};
 pub use needs::{Needs, needs};
 pub use onboarding::{CodeKey, code_hash};
 pub use policy::{AuthPolicy, Canned, CsatPolicy, Department, Member, Policy};
+pub use toolbox::fill_canned;
 
 /// How long album parts are gathered before they are relayed together.
 pub const ALBUM_WINDOW_MS: i64 = 1_200;
@@ -345,6 +346,12 @@ pub struct Snapshot {
 /// A change to the stored state.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
+    /// A staff member was seen in Telegram with this @username (so the console's
+    /// sign-in knows it: the configuration has only ids).
+    StaffSeen {
+        staff: StaffId,
+        username: String,
+    },
     /// A console sign-in code for `staff` (its keyed hash), replacing any earlier.
     ConsoleCode {
         staff: StaffId,
@@ -758,6 +765,7 @@ pub fn decide(action: &Action, snap: &Snapshot, env: &Env<'_>) -> Decision {
             console::reply(from, *comm, text, snap, env, &mut d)
         }
     }
+    console::username_seen(action, env, &mut d);
     record_figures(snap, env, &mut d);
     wild::hold_for_unreachable(snap, &mut d);
     d

@@ -125,6 +125,15 @@ impl Responses {
         None
     }
 
+    /// The median (of an even count, the mean of the middle two, rounded down).
+    pub fn median(&self) -> Option<i64> {
+        match self.len() {
+            0 => None,
+            n if n % 2 == 1 => self.nth(n / 2),
+            n => Some((self.nth(n / 2 - 1)? + self.nth(n / 2)?) / 2),
+        }
+    }
+
     /// Add `other`'s first responses to these.
     pub fn add(&mut self, other: &Responses) {
         let mut both = Vec::with_capacity(self.counts.len() + other.counts.len());
@@ -150,12 +159,7 @@ pub struct Tally {
 
 impl Tally {
     pub fn median_first_response(&self) -> Option<i64> {
-        let v = &self.first_responses;
-        match v.len() {
-            0 => None,
-            n if n % 2 == 1 => v.nth(n / 2),
-            n => Some((v.nth(n / 2 - 1)? + v.nth(n / 2)?) / 2),
-        }
+        self.first_responses.median()
     }
 
     pub fn average_first_response(&self) -> Option<i64> {

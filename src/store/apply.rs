@@ -490,6 +490,9 @@ fn apply_change(conn: &Connection, change: &Change, now: i64) -> Result<bool> {
             hash,
             expires_at,
         } => super::console::put_code(conn, *staff, hash, now, *expires_at)?,
+        Change::StaffSeen { staff, username } => {
+            super::console::staff_seen(conn, *staff, username, now)?
+        }
     }
     if let Some((comm, full)) = archive_work {
         mark_dirty(conn, comm, full)?;

@@ -28,6 +28,30 @@ pub fn put_code(
     Ok(())
 }
 
+/// Staff member `staff` was seen in Telegram as @`username` (kept when it changes).
+pub fn staff_seen(conn: &Connection, staff: StaffId, username: &str, now: i64) -> Result<()> {
+    conn.exec(
+        "INSERT INTO staff_usernames (staff_id, username, seen_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (staff_id) DO UPDATE SET username = excluded.username,
+             seen_at = excluded.seen_at
+         WHERE username IS NOT excluded.username",
+        params![staff.0, username, now],
+    )?;
+    Ok(())
+}
+
+/// Who was last seen in Telegram as @`username` (any case), if anyone.
+pub fn staff_by_username(conn: &Connection, username: &str) -> Result<Option<StaffId>> {
+    Ok(conn
+        .row(
+            "SELECT staff_id FROM staff_usernames WHERE username = ?1 COLLATE NOCASE
+             ORDER BY seen_at DESC LIMIT 1",
+            [username],
+            |r| r.get(0).map(StaffId),
+        )
+        .optional()?)
+}
+
 /// What a code typed in the console came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeCheck {
@@ -457,6 +481,8 @@ pub struct CommHeader {
     pub id: i64,
     pub customer_id: i64,
     pub customer: String,
+    /// What a canned answer's `{customer}` becomes.
+    pub first_name: String,
     pub username: Option<String>,
     pub email: Option<String>,
     pub department: String,
@@ -472,7 +498,8 @@ pub fn communication(conn: &Connection, id: i64) -> Result<Option<CommHeader>> {
         .row(
             "SELECT c.id, c.customer_id,
                     trim(cu.first_name || ' ' || coalesce(cu.last_name, '')), cu.username, cu.email,
-                    c.department, c.status, c.specialist_id, c.opened_at, c.closed_at, c.close_reason
+                    c.department, c.status, c.specialist_id, c.opened_at, c.closed_at, c.close_reason,
+                    cu.first_name
              FROM communications c JOIN customers cu ON cu.id = c.customer_id
              WHERE c.id = ?1",
             [id],
@@ -489,6 +516,7 @@ pub fn communication(conn: &Connection, id: i64) -> Result<Option<CommHeader>> {
                     opened_at: r.get(8)?,
                     closed_at: r.get(9)?,
                     close_reason: r.get(10)?,
+                    first_name: r.get(11)?,
                 })
             },
         )

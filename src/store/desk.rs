@@ -503,7 +503,7 @@ fn survey_awaiting_comment(
 }
 
 /// The specialists with an active communication, and which.
-fn busy(conn: &Connection) -> Result<Vec<(StaffId, CommId)>> {
+pub fn busy(conn: &Connection) -> Result<Vec<(StaffId, CommId)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT specialist_id, id FROM communications WHERE status = 'assigned' ORDER BY specialist_id",
     )?;

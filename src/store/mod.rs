@@ -9,6 +9,7 @@ pub mod archive;
 pub mod audit;
 pub mod backup;
 mod beside;
+pub mod canned;
 pub mod checkpoint;
 pub mod console;
 pub mod csat;
@@ -25,6 +26,7 @@ pub mod outbox;
 pub mod retention;
 pub mod schema;
 pub mod secret;
+pub mod series;
 pub mod stats;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -717,6 +717,189 @@ CREATE TABLE chat_moves (
 ) STRICT;
 "#,
     ),
+    // 17: the audit log also records a reply typed in the web console (`reply`,
+    // issue 14). SQLite cannot change a CHECK in place: the table is rebuilt with
+    // its lines, ids, indexes and append-only triggers (DROP TABLE fires no
+    // DELETE trigger; the lines are copied as they are).
+    M::up(
+        r#"
+CREATE TABLE audit_new (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    at               INTEGER NOT NULL,             -- unix ms
+    actor            TEXT    NOT NULL
+                     CHECK (actor = 'system' OR CAST(CAST(actor AS INTEGER) AS TEXT) = actor),
+    action           TEXT    NOT NULL CHECK (action IN ('take', 'release', 'transfer', 'close',
+                         'timeout_close', 'note', 'block', 'unblock', 'rating', 'canned',
+                         'login', 'logout', 'login_failed', 'export', 'retention', 'import',
+                         'reply')),
+    communication_id INTEGER,                      -- NULL: not about one communication
+    details          TEXT    NOT NULL DEFAULT ''
+) STRICT;
+INSERT INTO audit_new (id, at, actor, action, communication_id, details)
+    SELECT id, at, actor, action, communication_id, details FROM audit ORDER BY id;
+DROP TABLE audit;
+ALTER TABLE audit_new RENAME TO audit;
+CREATE INDEX audit_by_at ON audit (at);
+CREATE INDEX audit_by_actor ON audit (actor, at);
+CREATE INDEX audit_by_communication ON audit (communication_id, at)
+    WHERE communication_id IS NOT NULL;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#,
+    ),
+    // 18: the web console's charts (SPEC §8 /stats, issue 14): per UTC day and
+    // department, how many requests were opened, and how many first responses,
+    // resolutions (in seconds, rounded down to a bucket: exact below 2 min, then to
+    // 10 s, 100 s, 1000 s, 10,000 s — at most a tenth off) and ratings (by value)
+    // there were, so that a chart of 90 days reads a few thousand rows, never the
+    // communications. Triggers keep it in the transaction of every write, like
+    // `stats_days`; a figure counts in the department its request was in when the
+    // figure was recorded (the opened count moves with the request).
+    M::up(
+        r#"
+CREATE TABLE stats_series (
+    metric     TEXT    NOT NULL CHECK (metric IN ('opened', 'first_response', 'resolution', 'rating')),
+    day        INTEGER NOT NULL,                 -- UTC day: unix ms / 86,400,000
+    department TEXT    NOT NULL,                 -- the request's key ('' without departments)
+    bucket     INTEGER NOT NULL,                 -- 0 (opened), seconds rounded down (times), 1..5 (rating)
+    n          INTEGER NOT NULL,
+    PRIMARY KEY (metric, day, department, bucket)
+) STRICT, WITHOUT ROWID;
+INSERT INTO stats_series (metric, day, department, bucket, n)
+SELECT 'opened', (opened_at / 86400000 - (opened_at % 86400000 < 0)), department, 0, count(*) FROM communications GROUP BY 2, 3;
+INSERT INTO stats_series (metric, day, department, bucket, n)
+SELECT 'first_response', (f.first_response_at / 86400000 - (f.first_response_at % 86400000 < 0)), c.department, (CASE WHEN f.first_response_s < 120 THEN f.first_response_s WHEN f.first_response_s < 1200 THEN f.first_response_s / 10 * 10 WHEN f.first_response_s < 12000 THEN f.first_response_s / 100 * 100 WHEN f.first_response_s < 120000 THEN f.first_response_s / 1000 * 1000 ELSE f.first_response_s / 10000 * 10000 END), count(*)
+FROM comm_figures f JOIN communications c ON c.id = f.communication_id
+WHERE f.first_response_at IS NOT NULL AND f.first_response_s IS NOT NULL GROUP BY 2, 3, 4;
+INSERT INTO stats_series (metric, day, department, bucket, n)
+SELECT 'resolution', (f.closed_at / 86400000 - (f.closed_at % 86400000 < 0)), c.department, (CASE WHEN f.resolution_s < 120 THEN f.resolution_s WHEN f.resolution_s < 1200 THEN f.resolution_s / 10 * 10 WHEN f.resolution_s < 12000 THEN f.resolution_s / 100 * 100 WHEN f.resolution_s < 120000 THEN f.resolution_s / 1000 * 1000 ELSE f.resolution_s / 10000 * 10000 END), count(*)
+FROM comm_figures f JOIN communications c ON c.id = f.communication_id
+WHERE f.closed_at IS NOT NULL AND f.resolution_s IS NOT NULL GROUP BY 2, 3, 4;
+INSERT INTO stats_series (metric, day, department, bucket, n)
+SELECT 'rating', (s.rated_at / 86400000 - (s.rated_at % 86400000 < 0)), c.department, s.rating, count(*)
+FROM surveys s JOIN communications c ON c.id = s.communication_id
+WHERE s.rated_at IS NOT NULL AND s.rating IS NOT NULL GROUP BY 2, 3, 4;
+-- Requests: on the day they were opened, in their department (moved with it).
+CREATE TRIGGER series_opened_insert AFTER INSERT ON communications
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'opened', (NEW.opened_at / 86400000 - (NEW.opened_at % 86400000 < 0)), NEW.department, 0, 1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER series_opened_delete AFTER DELETE ON communications
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'opened', (OLD.opened_at / 86400000 - (OLD.opened_at % 86400000 < 0)), OLD.department, 0, -1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER series_opened_update AFTER UPDATE OF department, opened_at ON communications
+WHEN OLD.department IS NOT NEW.department OR OLD.opened_at IS NOT NEW.opened_at
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'opened', (OLD.opened_at / 86400000 - (OLD.opened_at % 86400000 < 0)), OLD.department, 0, -1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'opened', (NEW.opened_at / 86400000 - (NEW.opened_at % 86400000 < 0)), NEW.department, 0, 1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+-- First responses: on the day given, in the request's department then.
+CREATE TRIGGER series_first_response_insert AFTER INSERT ON comm_figures
+WHEN NEW.first_response_at IS NOT NULL AND NEW.first_response_s IS NOT NULL
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'first_response', (NEW.first_response_at / 86400000 - (NEW.first_response_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = NEW.communication_id), ''), (CASE WHEN NEW.first_response_s < 120 THEN NEW.first_response_s WHEN NEW.first_response_s < 1200 THEN NEW.first_response_s / 10 * 10 WHEN NEW.first_response_s < 12000 THEN NEW.first_response_s / 100 * 100 WHEN NEW.first_response_s < 120000 THEN NEW.first_response_s / 1000 * 1000 ELSE NEW.first_response_s / 10000 * 10000 END), 1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER series_first_response_delete AFTER DELETE ON comm_figures
+WHEN OLD.first_response_at IS NOT NULL AND OLD.first_response_s IS NOT NULL
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'first_response', (OLD.first_response_at / 86400000 - (OLD.first_response_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = OLD.communication_id), ''), (CASE WHEN OLD.first_response_s < 120 THEN OLD.first_response_s WHEN OLD.first_response_s < 1200 THEN OLD.first_response_s / 10 * 10 WHEN OLD.first_response_s < 12000 THEN OLD.first_response_s / 100 * 100 WHEN OLD.first_response_s < 120000 THEN OLD.first_response_s / 1000 * 1000 ELSE OLD.first_response_s / 10000 * 10000 END), -1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER series_first_response_update AFTER UPDATE OF first_response_at, first_response_s ON comm_figures
+WHEN OLD.first_response_at IS NOT NEW.first_response_at OR OLD.first_response_s IS NOT NEW.first_response_s
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'first_response', (OLD.first_response_at / 86400000 - (OLD.first_response_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = OLD.communication_id), ''), (CASE WHEN OLD.first_response_s < 120 THEN OLD.first_response_s WHEN OLD.first_response_s < 1200 THEN OLD.first_response_s / 10 * 10 WHEN OLD.first_response_s < 12000 THEN OLD.first_response_s / 100 * 100 WHEN OLD.first_response_s < 120000 THEN OLD.first_response_s / 1000 * 1000 ELSE OLD.first_response_s / 10000 * 10000 END), -1
+    WHERE OLD.first_response_at IS NOT NULL AND OLD.first_response_s IS NOT NULL
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'first_response', (NEW.first_response_at / 86400000 - (NEW.first_response_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = NEW.communication_id), ''), (CASE WHEN NEW.first_response_s < 120 THEN NEW.first_response_s WHEN NEW.first_response_s < 1200 THEN NEW.first_response_s / 10 * 10 WHEN NEW.first_response_s < 12000 THEN NEW.first_response_s / 100 * 100 WHEN NEW.first_response_s < 120000 THEN NEW.first_response_s / 1000 * 1000 ELSE NEW.first_response_s / 10000 * 10000 END), 1
+    WHERE NEW.first_response_at IS NOT NULL AND NEW.first_response_s IS NOT NULL
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+-- Resolutions: on the day of the close.
+CREATE TRIGGER series_resolution_insert AFTER INSERT ON comm_figures
+WHEN NEW.closed_at IS NOT NULL AND NEW.resolution_s IS NOT NULL
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'resolution', (NEW.closed_at / 86400000 - (NEW.closed_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = NEW.communication_id), ''), (CASE WHEN NEW.resolution_s < 120 THEN NEW.resolution_s WHEN NEW.resolution_s < 1200 THEN NEW.resolution_s / 10 * 10 WHEN NEW.resolution_s < 12000 THEN NEW.resolution_s / 100 * 100 WHEN NEW.resolution_s < 120000 THEN NEW.resolution_s / 1000 * 1000 ELSE NEW.resolution_s / 10000 * 10000 END), 1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER series_resolution_delete AFTER DELETE ON comm_figures
+WHEN OLD.closed_at IS NOT NULL AND OLD.resolution_s IS NOT NULL
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'resolution', (OLD.closed_at / 86400000 - (OLD.closed_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = OLD.communication_id), ''), (CASE WHEN OLD.resolution_s < 120 THEN OLD.resolution_s WHEN OLD.resolution_s < 1200 THEN OLD.resolution_s / 10 * 10 WHEN OLD.resolution_s < 12000 THEN OLD.resolution_s / 100 * 100 WHEN OLD.resolution_s < 120000 THEN OLD.resolution_s / 1000 * 1000 ELSE OLD.resolution_s / 10000 * 10000 END), -1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER series_resolution_update AFTER UPDATE OF closed_at, resolution_s ON comm_figures
+WHEN OLD.closed_at IS NOT NEW.closed_at OR OLD.resolution_s IS NOT NEW.resolution_s
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'resolution', (OLD.closed_at / 86400000 - (OLD.closed_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = OLD.communication_id), ''), (CASE WHEN OLD.resolution_s < 120 THEN OLD.resolution_s WHEN OLD.resolution_s < 1200 THEN OLD.resolution_s / 10 * 10 WHEN OLD.resolution_s < 12000 THEN OLD.resolution_s / 100 * 100 WHEN OLD.resolution_s < 120000 THEN OLD.resolution_s / 1000 * 1000 ELSE OLD.resolution_s / 10000 * 10000 END), -1
+    WHERE OLD.closed_at IS NOT NULL AND OLD.resolution_s IS NOT NULL
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'resolution', (NEW.closed_at / 86400000 - (NEW.closed_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = NEW.communication_id), ''), (CASE WHEN NEW.resolution_s < 120 THEN NEW.resolution_s WHEN NEW.resolution_s < 1200 THEN NEW.resolution_s / 10 * 10 WHEN NEW.resolution_s < 12000 THEN NEW.resolution_s / 100 * 100 WHEN NEW.resolution_s < 120000 THEN NEW.resolution_s / 1000 * 1000 ELSE NEW.resolution_s / 10000 * 10000 END), 1
+    WHERE NEW.closed_at IS NOT NULL AND NEW.resolution_s IS NOT NULL
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+-- Ratings: on the day of the latest rating, by value.
+CREATE TRIGGER series_rating_insert AFTER INSERT ON surveys
+WHEN NEW.rated_at IS NOT NULL AND NEW.rating IS NOT NULL
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'rating', (NEW.rated_at / 86400000 - (NEW.rated_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = NEW.communication_id), ''), NEW.rating, 1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER series_rating_delete AFTER DELETE ON surveys
+WHEN OLD.rated_at IS NOT NULL AND OLD.rating IS NOT NULL
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'rating', (OLD.rated_at / 86400000 - (OLD.rated_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = OLD.communication_id), ''), OLD.rating, -1 WHERE true
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER series_rating_update AFTER UPDATE OF rated_at, rating ON surveys
+WHEN OLD.rated_at IS NOT NEW.rated_at OR OLD.rating IS NOT NEW.rating
+BEGIN
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'rating', (OLD.rated_at / 86400000 - (OLD.rated_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = OLD.communication_id), ''), OLD.rating, -1
+    WHERE OLD.rated_at IS NOT NULL AND OLD.rating IS NOT NULL
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+    INSERT INTO stats_series (metric, day, department, bucket, n)
+    SELECT 'rating', (NEW.rated_at / 86400000 - (NEW.rated_at % 86400000 < 0)), coalesce((SELECT department FROM communications WHERE id = NEW.communication_id), ''), NEW.rating, 1
+    WHERE NEW.rated_at IS NOT NULL AND NEW.rating IS NOT NULL
+    ON CONFLICT (metric, day, department, bucket) DO UPDATE SET n = n + excluded.n;
+END;
+"#,
+    ),
+    // 19: the @username each staff member was last seen with in Telegram, so that
+    // the console's sign-in takes one as well as an id (SPEC §8; the configuration
+    // lists ids only).
+    M::up(
+        r#"
+CREATE TABLE staff_usernames (
+    staff_id INTEGER PRIMARY KEY,
+    username TEXT    NOT NULL,
+    seen_at  INTEGER NOT NULL                     -- unix ms it was first seen so
+) STRICT;
+CREATE INDEX staff_usernames_by_name ON staff_usernames (username COLLATE NOCASE);
+"#,
+    ),
 ];
 
 /// The schema version that brings the audit log (migration 12).

@@ -158,3 +158,56 @@ fn invariants_are_enforced_by_the_database() {
     .unwrap();
     open(1, "unassigned", None).unwrap();
 }
+
+#[test]
+fn the_audit_log_keeps_its_lines_ids_and_triggers_when_it_learns_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    {
+        let old = Store::open_at_version(&path, 14).unwrap();
+        let conn = old.lock();
+        for (at, action) in [(1, "take"), (2, "close")] {
+            conn.exec(
+                "INSERT INTO audit (at, actor, action, communication_id) VALUES (?1, '501', ?2, 3)",
+                rusqlite::params![at, action],
+            )
+            .unwrap();
+        }
+        assert!(
+            conn.exec(
+                "INSERT INTO audit (at, actor, action) VALUES (3, '501', 'reply')",
+                []
+            )
+            .is_err()
+        );
+    }
+    let store = Store::open(&path).unwrap();
+    let conn = store.lock();
+    let kept: Vec<(i64, String)> = conn
+        .prepare("SELECT id, action FROM audit ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(kept, [(1, "take".to_string()), (2, "close".to_string())]);
+    conn.exec(
+        "INSERT INTO audit (at, actor, action, communication_id, details)
+         VALUES (4, '501', 'reply', 3, 'via=console')",
+        [],
+    )
+    .unwrap();
+    let last: i64 = conn
+        .row("SELECT max(id) FROM audit", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(last, 3);
+    assert!(conn.exec("DELETE FROM audit", []).is_err());
+    assert!(conn.exec("UPDATE audit SET details = 'x'", []).is_err());
+    assert!(
+        conn.exec(
+            "INSERT INTO audit (at, actor, action) VALUES (5, '501', 'bogus')",
+            []
+        )
+        .is_err()
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod chrome;
+pub mod console;
 pub mod desk;
 pub mod fake_bot;
 pub mod smtp_sink;

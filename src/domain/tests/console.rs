@@ -118,6 +118,17 @@ fn a_console_reply_is_the_specialists_message() {
     );
     assert_eq!(texts_to(&d, CUSTOMER), ["Tom &amp; &lt;Jerry&gt;"]);
     assert!(texts_to(&d, ANNA)[0].contains("Tom &amp; &lt;Jerry&gt;"));
+    let audited: Vec<_> = d
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Audit(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(audited.len(), 1, "{:?}", d.changes);
+    assert_eq!(audited[0].action, crate::domain::AuditAction::Reply);
+    assert_eq!(audited[0].details, "via=console");
     assert_eq!(feedback(&d), [("Sent to the customer.", false)]);
 }
 
@@ -140,9 +151,41 @@ fn a_console_reply_is_refused_off_the_specialists_active_request() {
     ] {
         let d = w.decide(&action, snap);
         assert!(sends(&d).is_empty(), "{action:?}: {d:?}");
-        assert!(d.changes.iter().all(|c| !matches!(c, Change::Log { .. })));
+        assert!(
+            d.changes
+                .iter()
+                .all(|c| !matches!(c, Change::Log { .. } | Change::Audit(_)))
+        );
         let words = feedback(&d);
         assert_eq!(words.len(), 1, "{words:?}");
         assert!(words[0].1, "a refusal");
     }
+}
+
+#[test]
+fn a_staff_members_username_is_kept_from_telegram_only() {
+    let w = World::new();
+    let stats = |id: i64, username: Option<&str>| Action::Command {
+        from: User {
+            username: username.map(String::from),
+            ..user(id, "Someone")
+        },
+        chat_id: ChatId(id),
+        command: Command::Stats,
+    };
+    let seen = |d: &Decision| -> Vec<(StaffId, String)> {
+        d.changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::StaffSeen { staff, username } => Some((*staff, username.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let d = w.decide(&stats(ANNA, Some("anna_s")), &Snapshot::default());
+    assert_eq!(seen(&d), [(StaffId(ANNA), "anna_s".to_string())]);
+    // Not without a username, not for a customer, not from the console.
+    assert!(seen(&w.decide(&stats(ANNA, None), &Snapshot::default())).is_empty());
+    assert!(seen(&w.decide(&stats(CUSTOMER, Some("ann")), &Snapshot::default())).is_empty());
+    assert!(seen(&w.decide(&reply(ANNA, 3, "hi"), &Snapshot::default())).is_empty());
 }

@@ -1,6 +1,7 @@
 //! Signing in with a code the bot sends in Telegram, and out (SPEC §8).
 //!
-//! `GET /login` asks for the Telegram id; `POST /login` has the core send a code
+//! `GET /login` asks for the Telegram id or @username (as last seen in Telegram,
+//! `store/console.rs` `staff_by_username`); `POST /login` has the core send a code
 //! (`Action::ConsoleCode`, through the outbox) when the id is staff's, and answers
 //! the same page whoever it is; `POST /login/code` checks the code (the store:
 //! 5 minutes, 5 tries, one use, a keyed hash compared in constant time) and opens
@@ -103,6 +104,36 @@ fn staff_id(who: &str) -> Option<StaffId> {
     who.parse().ok().filter(|id| *id > 0).map(StaffId)
 }
 
+/// A Telegram @username as typed (the `@` optional): 1 to 32 of `A-Z a-z 0-9 _`.
+fn username(who: &str) -> Option<&str> {
+    let name = who.trim();
+    let name = name.strip_prefix('@').unwrap_or(name);
+    (!name.is_empty()
+        && name.len() <= 32
+        && !name.bytes().all(|b| b.is_ascii_digit())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    .then_some(name)
+}
+
+/// The staff member typed in the sign-in form: by Telegram id, or by the @username
+/// they were last seen with in Telegram. `None` for anyone else (who gets the same
+/// page).
+async fn staff_of(console: &Console, who: &str) -> Result<Option<StaffId>> {
+    let staff = match (staff_id(who), username(who)) {
+        (Some(id), _) => Some(id),
+        (None, Some(name)) => {
+            let name = name.to_string();
+            console
+                .processor()
+                .store()
+                .run(move |conn| crate::store::console::staff_by_username(conn, &name))
+                .await?
+        }
+        (None, None) => None,
+    };
+    Ok(staff.filter(|s| console.processor().policy().is_staff(*s)))
+}
+
 /// The staff id as typed in the sign-in form (trimmed, at most 64 characters).
 fn typed_id(fields: &std::collections::HashMap<String, String>) -> String {
     fields
@@ -120,8 +151,7 @@ async fn ask_code(
     let (csrf, fields) = login_form(&jar, &body)?;
     let who = typed_id(&fields);
     let now = crate::now_ms();
-    if let Some(staff) = staff_id(&who)
-        && console.processor().policy().is_staff(staff)
+    if let Some(staff) = staff_of(&console, &who).await?
         && console.0.limiter.may_send(staff.0, client.ip(), now)
     {
         console
@@ -134,7 +164,7 @@ async fn ask_code(
         csrf,
         who,
         code_step: true,
-        notice: "If this is the Telegram id of a member of the staff, the bot has sent them a 6-digit code. It is valid for 5 minutes.",
+        notice: "If this is the Telegram id or @username of a member of the staff, the bot has sent them a 6-digit code. It is valid for 5 minutes.",
     }
     .into_response())
 }
@@ -161,7 +191,7 @@ async fn check_code(
         }
         .into_response()
     };
-    let staff = staff_id(&who).filter(|s| console.processor().policy().is_staff(*s));
+    let staff = staff_of(&console, &who).await?;
     let address = client.ip();
     let id_key = staff.map_or(0, |s| s.0);
     if !console.0.limiter.may_try(id_key, address, now) {

@@ -5,16 +5,22 @@
 //! chat. A specialist sees the unassigned communications and their own; a
 //! controller every one.
 
+use std::convert::Infallible;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures_util::Stream;
 
+use super::acting::{own, press, user, words};
+use super::offers::Tools;
 use super::session::{Posted, Signed};
 use super::{Console, Error, Result};
-use crate::domain::{Action, Button, CommId, Command, Press, User};
+use crate::domain::{Action, Button, CommId, Command};
 use crate::store::console::{CommHeader, Line};
 
 pub fn router() -> Router<Console> {
@@ -25,6 +31,7 @@ pub fn router() -> Router<Console> {
         .route("/c/{id}/close", post(close))
         .route("/c/{id}/note", post(note))
         .route("/c/{id}/files/{name}", get(file))
+        .route("/c/{id}/events", get(events))
 }
 
 /// A transcript line as shown.
@@ -51,6 +58,15 @@ struct CommPage {
     notice: String,
     alert: bool,
     draft: String,
+    tools: Tools,
+}
+
+/// The transcript alone, as the live page receives it.
+#[derive(Template)]
+#[template(path = "console/_transcript.html")]
+struct TranscriptFragment<'a> {
+    c: &'a CommHeader,
+    lines: &'a [Shown],
 }
 
 /// A moment as UTC text.
@@ -60,21 +76,16 @@ pub fn time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn comm_id(id: &str) -> Result<i64> {
+pub fn comm_id(id: &str) -> Result<i64> {
     id.parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
         .ok_or(Error::NotFound)
 }
 
-async fn render(
-    console: &Console,
-    who: Signed,
-    id: i64,
-    notice: String,
-    alert: bool,
-    draft: String,
-) -> Result<Response> {
+/// Communication `id`'s header and transcript as shown to `who`: 404 for none,
+/// 403 for one they may not see.
+async fn load(console: &Console, who: &Signed, id: i64) -> Result<(CommHeader, Vec<Shown>)> {
     let (header, lines) = console
         .processor()
         .store()
@@ -90,9 +101,7 @@ async fn render(
     let Some(c) = header else {
         return Err(Error::NotFound);
     };
-    let unassigned = c.status == "unassigned";
-    let mine = c.specialist_id == Some(who.staff.0);
-    if !(who.controller || unassigned || mine) {
+    if !(who.controller || c.status == "unassigned" || c.specialist_id == Some(who.staff.0)) {
         return Err(Error::Forbidden);
     }
     let name = |id: i64| super::queue::staff_name(console, id);
@@ -127,7 +136,26 @@ async fn render(
             }
         })
         .collect();
-    let specialist = c.specialist_id.map(name).unwrap_or_default();
+    Ok((c, lines))
+}
+
+/// Communication `id`'s page for `who`, with the outcome of what they just did.
+pub async fn render(
+    console: &Console,
+    who: Signed,
+    id: i64,
+    notice: String,
+    alert: bool,
+    draft: String,
+) -> Result<Response> {
+    let (c, lines) = load(console, &who, id).await?;
+    let unassigned = c.status == "unassigned";
+    let mine = c.specialist_id == Some(who.staff.0);
+    let specialist = c
+        .specialist_id
+        .map(|id| super::queue::staff_name(console, id))
+        .unwrap_or_default();
+    let tools = super::offers::tools(console, &who, &c).await?;
     Ok(CommPage {
         who,
         c,
@@ -138,8 +166,36 @@ async fn render(
         notice,
         alert,
         draft,
+        tools,
     }
     .into_response())
+}
+
+/// The transcript, rendered anew after every change while `who` may see it.
+async fn events(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    who: Signed,
+) -> Result<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
+    let id = comm_id(&id)?;
+    load(&console, &who, id).await?;
+    Ok(super::live::stream(console, "transcript", move |console| {
+        let who = who.clone();
+        async move {
+            match load(&console, &who, id).await {
+                Ok((c, lines)) => Ok(Some(
+                    TranscriptFragment {
+                        c: &c,
+                        lines: &lines,
+                    }
+                    .render()
+                    .unwrap_or_default(),
+                )),
+                Err(Error::Forbidden | Error::NotFound | Error::SignIn) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+    }))
 }
 
 /// The content type of an image the console shows inline, by its name.
@@ -251,53 +307,6 @@ async fn page(
     render(&console, who, id, String::new(), false, String::new()).await
 }
 
-/// The staff member as the core's `User`.
-fn user(who: &Signed) -> User {
-    User {
-        id: who.staff.0,
-        first_name: who.name.clone(),
-        last_name: None,
-        username: None,
-        language: None,
-    }
-}
-
-/// The words the core had for whoever acted, and whether they are a refusal.
-fn words(acted: crate::runtime::writer::Acted, done: &str) -> (String, bool) {
-    let alert = acted.feedback.iter().any(|(_, alert)| *alert);
-    let notice = acted
-        .feedback
-        .into_iter()
-        .map(|(text, _)| text)
-        .collect::<Vec<_>>()
-        .join(" ");
-    if notice.is_empty() {
-        (done.to_string(), false)
-    } else {
-        (notice, alert)
-    }
-}
-
-/// A press of `button` from the web: the same typed action as the button in
-/// Telegram, without a callback.
-async fn press(
-    console: &Console,
-    who: &Signed,
-    button: Button,
-) -> Result<crate::runtime::writer::Acted> {
-    Ok(console
-        .processor()
-        .act(Action::Press {
-            from: user(who),
-            button: Some(button),
-            press: Press {
-                callback: None,
-                message: None,
-            },
-        })
-        .await?)
-}
-
 async fn release(
     State(console): State<Console>,
     Path(id): Path<String>,
@@ -349,18 +358,8 @@ async fn note(
         .get("text")
         .map(|t| t.trim().to_string())
         .unwrap_or_default();
-    let header = console
-        .processor()
-        .store()
-        .run(move |conn| crate::store::console::communication(conn, id))
-        .await?
-        .ok_or(Error::NotFound)?;
-    let active = header.status == "assigned" && header.specialist_id == Some(who.staff.0);
-    let (notice, alert) = if !active {
-        (
-            format!("Request #{id} is not your active request: take it first."),
-            true,
-        )
+    let (notice, alert) = if let Err(why) = own(&console, &who, id).await? {
+        (why, true)
     } else if text.is_empty() {
         ("An empty note was not saved.".to_string(), true)
     } else {

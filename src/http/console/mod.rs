@@ -6,15 +6,23 @@
 //! press or message does, decided and applied by the writer
 //! ([`Processor::act`]), so the same rules, notices, figures and audit apply.
 
+mod acting;
 mod assets;
 mod audit;
 mod auth;
+mod canned;
+mod charts;
 mod comm;
 mod customers;
 mod error;
+mod export;
 mod limits;
+mod live;
+mod offers;
 mod queue;
 mod session;
+mod stats;
+mod tools;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,8 +79,12 @@ pub fn router(console: Console) -> Router {
         .merge(auth::router())
         .merge(queue::router())
         .merge(comm::router())
+        .merge(tools::router())
         .merge(audit::router())
         .merge(customers::router())
+        .merge(stats::router())
+        .merge(export::router())
+        .merge(canned::router())
         .merge(assets::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(console)

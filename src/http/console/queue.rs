@@ -4,25 +4,20 @@
 //! web: the same `Press` of `Button::Take` a Telegram press is, without a callback.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 
 use super::session::{Posted, Signed};
 use super::{Console, Error, Result, waited};
-use crate::domain::{Action, Button, CommId, Press, User};
+use crate::domain::{Button, CommId};
 use crate::store::console::QueueRow;
-
-/// The least time between two renders of one live queue (bursts of updates become
-/// one render).
-const LIVE_PACE: Duration = Duration::from_millis(250);
 
 pub fn router() -> Router<Console> {
     Router::new()
@@ -119,12 +114,22 @@ async fn items(console: &Console, who: &Signed) -> Result<Vec<Item>> {
 }
 
 async fn queue_page(State(console): State<Console>, who: Signed) -> Result<Response> {
-    let items = items(&console, &who).await?;
+    page_with(&console, who, String::new(), false).await
+}
+
+/// The queue page with the outcome of what `who` just did.
+pub async fn page_with(
+    console: &Console,
+    who: Signed,
+    notice: String,
+    alert: bool,
+) -> Result<Response> {
+    let items = items(console, &who).await?;
     Ok(QueuePage {
         who,
         items,
-        notice: String::new(),
-        alert: false,
+        notice,
+        alert,
     }
     .into_response())
 }
@@ -135,41 +140,20 @@ async fn events(
     State(console): State<Console>,
     who: Signed,
 ) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
-    let changes = console.processor().changes().watch();
-    let stop = console.0.stop.clone();
-    let stream = futures_util::stream::unfold(
-        (console, who, changes, stop, true),
-        |(console, who, mut changes, stop, first)| async move {
-            if !first {
-                tokio::select! {
-                    _ = stop.cancelled() => return None,
-                    changed = changes.changed() => changed.ok()?,
+    super::live::stream(console, "queue", move |console| {
+        let who = who.clone();
+        async move {
+            let items = items(&console, &who).await?;
+            Ok(Some(
+                QueueFragment {
+                    who: &who,
+                    items: &items,
                 }
-                // Let a burst of changes settle into one render.
-                tokio::select! {
-                    _ = stop.cancelled() => return None,
-                    _ = tokio::time::sleep(LIVE_PACE) => {}
-                }
-                changes.borrow_and_update();
-            } else {
-                changes.borrow_and_update();
-            }
-            let event = match items(&console, &who).await {
-                Ok(items) => {
-                    let html = QueueFragment {
-                        who: &who,
-                        items: &items,
-                    }
-                    .render()
-                    .unwrap_or_default();
-                    Event::default().event("queue").data(html)
-                }
-                Err(_) => Event::default().comment("the queue could not be read"),
-            };
-            Some((Ok(event), (console, who, changes, stop, false)))
-        },
-    );
-    Sse::new(stream).keep_alive(KeepAlive::default())
+                .render()
+                .unwrap_or_default(),
+            ))
+        }
+    })
 }
 
 /// Take from the web: the typed action of a Telegram press on Take, decided by the
@@ -183,34 +167,7 @@ async fn take(
         return Err(Error::NotFound);
     };
     let who = posted.who;
-    let action = Action::Press {
-        from: User {
-            id: who.staff.0,
-            first_name: who.name.clone(),
-            last_name: None,
-            username: None,
-            language: None,
-        },
-        button: Some(Button::Take(CommId(id))),
-        press: Press {
-            callback: None,
-            message: None,
-        },
-    };
-    let acted = console.processor().act(action).await?;
-    let alert = acted.feedback.iter().any(|(_, alert)| *alert);
-    let notice = acted
-        .feedback
-        .into_iter()
-        .map(|(text, _)| text)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let items = items(&console, &who).await?;
-    Ok(QueuePage {
-        who,
-        items,
-        notice,
-        alert,
-    }
-    .into_response())
+    let acted = super::acting::press(&console, &who, Button::Take(CommId(id))).await?;
+    let (notice, alert) = super::acting::words(acted, "");
+    page_with(&console, who, notice, alert).await
 }

@@ -3,6 +3,8 @@
 //! however many rows there are). Runs beside the service: the database is opened
 //! read-only (SQLite WAL lets it read while the service writes).
 
+pub mod format;
+
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, params};
