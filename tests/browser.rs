@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use serde_json::json;
 use support::app::{PROMPTLY, wait_until};
 use support::chrome::Chrome;
-use support::desk::{ANNA, Desk, STAFF, is_text_to};
+use support::desk::{ANNA, BORIS, Desk, GROUP, HEAD, STAFF, is_text_to};
 
 const ANN: i64 = 4242;
 
@@ -104,7 +104,6 @@ async fn a_specialist_signs_in_sees_a_request_arrive_live_replies_and_closes() {
         "{}",
         chrome.url().await
     );
-    chrome.screenshot("console-login.png").await;
 
     sign_in(&chrome, &desk, ANNA, 1).await;
     chrome.wait_text("Nobody is waiting.").await;
@@ -185,4 +184,51 @@ async fn a_specialist_signs_in_sees_a_request_arrive_live_replies_and_closes() {
         .goto(&format!("{}/c/{id}", desk.app.console_url))
         .await;
     chrome.wait_text("Closed").await;
+
+    // Ann rates the answer; Boris takes Marco's request in Telegram and answers.
+    let survey = desk
+        .wait_text(
+            ANN,
+            &format!("How would you rate the help with request #{id}?"),
+        )
+        .await
+        .message_id()
+        .expect("the survey's message id");
+    let files = desk.app.files.clone();
+    wait_until("the survey's message id to be kept", PROMPTLY, || {
+        files.count(&format!(
+            "SELECT count(*) FROM surveys WHERE communication_id = {id} AND message_id IS NOT NULL"
+        )) == 1
+    })
+    .await;
+    desk.press_on(ANN, ANN, survey, &format!("rt:{id}:5")).await;
+    desk.wait_answer("Your rating: 5").await;
+    let marco = id + 1;
+    desk.press(BORIS, GROUP, &format!("t:{marco}")).await;
+    desk.wait_answer("is yours").await;
+    desk.say(
+        BORIS,
+        "The address can be changed until the parcel ships: done for you.",
+    )
+    .await;
+    desk.wait_copies(CUSTOMERS[1].0, 1).await;
+
+    // The head of support sees the charts, drawn by the server as SVG.
+    let boss = Chrome::start().await;
+    sign_in(&boss, &desk, HEAD, 1).await;
+    boss.goto(&format!("{}/stats", desk.app.console_url)).await;
+    for chart in [
+        "stats-requests",
+        "stats-first-response",
+        "stats-resolution",
+        "stats-satisfaction",
+    ] {
+        boss.element(&format!("svg#{chart}")).await;
+    }
+    // Today's three requests, and Ann's rating this week.
+    assert!(boss.count("svg#stats-requests rect.bar").await >= 1);
+    assert!(boss.count("svg#stats-satisfaction rect.bar").await >= 1);
+    let table = boss.element("#stats-table").await.text().await.unwrap();
+    assert!(table.contains("Anna") && table.contains("Boris"), "{table}");
+    boss.screenshot("console-stats.png").await;
 }

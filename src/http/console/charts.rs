@@ -37,7 +37,8 @@ const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 200.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 8.0;
-const TOP: f64 = 12.0;
+/// Room for the chart's visible title above the plot.
+const TOP: f64 = 32.0;
 const BOTTOM: f64 = 28.0;
 
 /// `text` escaped for XML text and attribute values.
@@ -57,13 +58,14 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The least "round" number (1, 2 or 5 times a power of ten) at or above `v`.
+/// The least "round" number (1, 2, 4 or 6 times a power of ten) at or above `v`:
+/// its half, the axis' middle label, is round too.
 fn nice_ceiling(v: f64) -> f64 {
     if !v.is_finite() || v <= 0.0 {
         return 1.0;
     }
     let power = 10f64.powf(v.log10().floor());
-    for step in [1.0, 2.0, 5.0, 10.0] {
+    for step in [1.0, 2.0, 4.0, 6.0, 10.0] {
         if step * power >= v {
             return step * power;
         }
@@ -81,6 +83,12 @@ pub fn render(chart: &Chart<'_>) -> String {
         escape(chart.title),
         escape(chart.title)
     );
+    // The title, visible too (the `<title>` is only the accessible name).
+    let _ = write!(
+        svg,
+        r##"<text class="heading" x="8" y="18" fill="#1f2937" font-size="14" font-weight="600">{}</text>"##,
+        escape(chart.title)
+    );
     let values: Vec<f64> = chart
         .points
         .iter()
@@ -96,7 +104,8 @@ pub fn render(chart: &Chart<'_>) -> String {
         );
         return svg;
     }
-    let top = nice_ceiling(values.iter().copied().fold(0.0, f64::max));
+    // At least 2: counts and whole seconds halve to whole numbers.
+    let top = nice_ceiling(values.iter().copied().fold(0.0, f64::max)).max(2.0);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let base = TOP + plot_h;
@@ -123,10 +132,17 @@ pub fn render(chart: &Chart<'_>) -> String {
     let mut labelled = vec![0, n / 2, n - 1];
     labelled.dedup();
     for i in labelled {
+        // The first and the last label stay inside the chart.
+        let (at, anchor) = if n > 1 && i == 0 {
+            (LEFT, "start")
+        } else if n > 1 && i == n - 1 {
+            (WIDTH - RIGHT, "end")
+        } else {
+            (x(i), "middle")
+        };
         let _ = write!(
             svg,
-            r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
-            x(i),
+            r#"<text x="{at:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
             HEIGHT - 8.0,
             escape(&chart.points[i].label)
         );
@@ -244,9 +260,10 @@ mod tests {
             4,
             "the chart's and one a bar"
         );
-        // Top 10 (the next round number above 8): the bar of 8 is 0.8 of 160 high.
-        assert!(svg.contains(r#"height="128.0""#), "{svg}");
-        assert!(svg.contains(r#"height="64.0""#), "{svg}");
+        // Top 10 (the next round number above 8): the bar of 8 is 0.8 of 140 high.
+        assert!(svg.contains(r#"height="112.0""#), "{svg}");
+        assert!(svg.contains(r#"height="56.0""#), "{svg}");
+        assert!(svg.contains(r#"class="heading""#), "a visible title: {svg}");
         assert!(
             svg.contains(">10</text>") && svg.contains(">5</text>") && svg.contains(">0</text>")
         );
@@ -272,7 +289,9 @@ mod tests {
             assert!(!svg.contains("<polyline") && !svg.contains("<rect"));
         }
         assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(0.3), 0.5);
+        assert_eq!(nice_ceiling(0.3), 0.4);
+        assert_eq!(nice_ceiling(3.0), 4.0);
+        assert_eq!(nice_ceiling(5.0), 6.0);
         assert_eq!(nice_ceiling(101.0), 200.0);
         assert_eq!(nice_ceiling(f64::NAN), 1.0);
     }
