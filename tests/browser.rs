@@ -187,20 +187,10 @@ async fn a_specialist_signs_in_sees_a_request_arrive_live_replies_and_closes() {
 
     // Ann rates the answer; Boris takes Marco's request in Telegram and answers.
     let survey = desk
-        .wait_text(
-            ANN,
-            &format!("How would you rate the help with request #{id}?"),
-        )
+        .survey(ANN, id)
         .await
         .message_id()
         .expect("the survey's message id");
-    let files = desk.app.files.clone();
-    wait_until("the survey's message id to be kept", PROMPTLY, || {
-        files.count(&format!(
-            "SELECT count(*) FROM surveys WHERE communication_id = {id} AND message_id IS NOT NULL"
-        )) == 1
-    })
-    .await;
     desk.press_on(ANN, ANN, survey, &format!("rt:{id}:5")).await;
     desk.wait_answer("Your rating: 5").await;
     let marco = id + 1;

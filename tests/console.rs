@@ -799,20 +799,7 @@ async fn customers_are_searched_and_show_their_requests() {
 
 #[tokio::test]
 async fn with_departments_a_specialist_queues_only_their_departments() {
-    let departments = r#"
-[[departments]]
-key = "billing"
-name = "Billing"
-service_groups = [-1001]
-specialists = [501]
-
-[[departments]]
-key = "tech"
-name = "Tech"
-service_groups = [-1002]
-specialists = [502]
-"#;
-    let desk = Desk::start_with(&format!("{STAFF}\n{departments}"), "").await;
+    let desk = Desk::with_departments().await;
     let mut anna = signed_in(&desk, ANNA, 1).await;
     let mut boris = signed_in(&desk, BORIS, 1).await;
     let mut head = signed_in(&desk, HEAD, 1).await;

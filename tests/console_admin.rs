@@ -99,20 +99,7 @@ async fn stats_draw_four_charts_and_the_table_for_controllers_only() {
 
 #[tokio::test]
 async fn with_departments_the_stats_are_per_department() {
-    let departments = r#"
-[[departments]]
-key = "billing"
-name = "Billing"
-service_groups = [-1001]
-specialists = [501]
-
-[[departments]]
-key = "tech"
-name = "Tech"
-service_groups = [-1002]
-specialists = [502]
-"#;
-    let desk = Desk::start_with(&format!("{STAFF}\n{departments}"), "").await;
+    let desk = Desk::with_departments().await;
     desk.onboard(ANN, "ann@example.com").await;
     desk.say(ANN, "Refund please").await;
     desk.wait_text(ANN, "choose the topic").await;

@@ -207,20 +207,7 @@ fn specialist_free(desk: &Desk, who: i64) -> bool {
 
 #[tokio::test]
 async fn a_transfer_to_a_departments_queue_from_the_console() {
-    let departments = r#"
-[[departments]]
-key = "billing"
-name = "Billing"
-service_groups = [-1001]
-specialists = [501]
-
-[[departments]]
-key = "tech"
-name = "Tech"
-service_groups = [-1002]
-specialists = [502]
-"#;
-    let desk = Desk::start_with(&format!("{STAFF}\n{departments}"), "").await;
+    let desk = Desk::with_departments().await;
     let mut anna = signed_in(&desk, ANNA, 1).await;
     desk.onboard(ANN, "ann@example.com").await;
     desk.say(ANN, "Refund please").await;

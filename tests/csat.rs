@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::json;
-use support::app::{PROMPTLY, wait_until};
+use support::app::PROMPTLY;
 use support::desk::{ANNA, BORIS, Desk, GROUP, HEAD, STAFF};
 use support::fake_bot::Call;
 
@@ -32,25 +32,13 @@ async fn wait_edit(desk: &Desk, chat: i64, needle: &str) -> Call {
 
 /// The survey of communication `id`, once delivered: its message id.
 async fn survey_of(desk: &Desk, id: i64) -> i64 {
-    let call = desk
-        .wait_text(
-            ANN,
-            &format!("How would you rate the help with request #{id}?"),
-        )
-        .await;
+    let call = desk.survey(ANN, id).await;
     let buttons = call.buttons();
     assert_eq!(buttons.len(), 5);
     for (i, (label, data)) in buttons.iter().enumerate() {
         assert!(label.contains(&(i + 1).to_string()), "{label}");
         assert_eq!(data, &format!("rt:{id}:{}", i + 1));
     }
-    let files = desk.app.files.clone();
-    wait_until("the survey's message id to be kept", PROMPTLY, || {
-        files.count(&format!(
-            "SELECT count(*) FROM surveys WHERE communication_id = {id} AND message_id IS NOT NULL"
-        )) == 1
-    })
-    .await;
     call.message_id().expect("the survey's message id")
 }
 

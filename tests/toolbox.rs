@@ -185,24 +185,6 @@ async fn concurrent_transfers_and_takes_keep_every_invariant() {
     );
 }
 
-const DEPARTMENTS: &str = r#"
-[[departments]]
-key = "billing"
-name = "Billing"
-service_groups = [-1001]
-specialists = [501]
-
-[[departments]]
-key = "tech"
-name = "Tech"
-service_groups = [-1002]
-specialists = [502]
-"#;
-
-async fn with_departments() -> Desk {
-    Desk::start_with(&format!("{STAFF}\n{DEPARTMENTS}"), "").await
-}
-
 /// Wait for the department question to `customer`; its buttons.
 async fn department_question(desk: &Desk, customer: i64, nth: usize) -> Vec<(String, String)> {
     let calls = desk
@@ -237,7 +219,7 @@ fn request_of(desk: &Desk, customer: i64) -> i64 {
 
 #[tokio::test]
 async fn a_customer_picks_a_department_and_only_it_hears_of_the_request() {
-    let desk = with_departments().await;
+    let desk = Desk::with_departments().await;
     desk.onboard(ANN, "ann@example.com").await;
     desk.say(ANN, "My server is down").await;
     let buttons = department_question(&desk, ANN, 1).await;
@@ -298,7 +280,7 @@ async fn a_customer_picks_a_department_and_only_it_hears_of_the_request() {
 
 #[tokio::test]
 async fn a_transfer_to_another_departments_queue_announces_it_there_only() {
-    let desk = with_departments().await;
+    let desk = Desk::with_departments().await;
     desk.onboard(ANN, "ann@example.com").await;
     desk.say(ANN, "Refund please").await;
     let id = {

@@ -40,6 +40,21 @@ chat_id = 900
 name = "Head of support"
 "#;
 
+/// Two departments: billing (Anna, the first group) and tech (Boris, the second).
+pub const DEPARTMENTS: &str = r#"
+[[departments]]
+key = "billing"
+name = "Billing"
+service_groups = [-1001]
+specialists = [501]
+
+[[departments]]
+key = "tech"
+name = "Tech"
+service_groups = [-1002]
+specialists = [502]
+"#;
+
 pub struct Desk {
     pub fake: FakeBot,
     pub sink: SmtpSink,
@@ -50,6 +65,11 @@ pub struct Desk {
 impl Desk {
     pub async fn start() -> Desk {
         Desk::start_with(STAFF, "").await
+    }
+
+    /// The desk of `STAFF` with its two `DEPARTMENTS`.
+    pub async fn with_departments() -> Desk {
+        Desk::start_with(&format!("{STAFF}\n{DEPARTMENTS}"), "").await
     }
 
     /// `staff`: the people sections; `extra`: more TOML (e.g. `[auth]`).
@@ -307,6 +327,25 @@ impl Desk {
             .nth(n - 1)
             .unwrap();
         extract_code(&call.text().unwrap()).expect("a 6-digit code")
+    }
+
+    /// The satisfaction survey of communication `id` sent to `customer`, once its
+    /// message id is kept (a rating pressed before would not find it).
+    pub async fn survey(&self, customer: i64, id: i64) -> Call {
+        let call = self
+            .wait_text(
+                customer,
+                &format!("How would you rate the help with request #{id}?"),
+            )
+            .await;
+        let files = self.app.files.clone();
+        super::app::wait_until("the survey's message id to be kept", PROMPTLY, || {
+            files.count(&format!(
+                "SELECT count(*) FROM surveys WHERE communication_id = {id} AND message_id IS NOT NULL"
+            )) == 1
+        })
+        .await;
+        call
     }
 
     /// The whole onboarding of `chat` with `email`.
