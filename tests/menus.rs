@@ -20,7 +20,7 @@ async fn command_lists_are_registered_per_role() {
                 .iter()
                 .filter(|c| c.is("setMyCommands") && c.ok)
                 .count()
-                == 4
+                == 5
         })
         .await;
     let lists: Vec<_> = calls.iter().filter(|c| c.is("setMyCommands")).collect();
@@ -35,9 +35,20 @@ async fn command_lists_are_registered_per_role() {
     };
     let default = lists
         .iter()
-        .find(|c| scope(c)["type"] == "default")
+        .find(|c| scope(c)["type"] == "default" && c.params.get("language_code").is_none())
         .unwrap();
     assert_eq!(names(default), ["start", "service"]);
+    // Customers are answered in their language (`texts.per_customer`): those whose
+    // Telegram speaks Russian get the menu in Russian on this English desk.
+    let russian = lists
+        .iter()
+        .find(|c| scope(c)["type"] == "default" && c.params["language_code"] == "ru")
+        .expect("the customers' menu in Russian");
+    assert_eq!(names(russian), ["start", "service"]);
+    assert_ne!(
+        russian.params["commands"][0]["description"],
+        default.params["commands"][0]["description"]
+    );
     for specialist in [ANNA, BORIS] {
         let l = lists
             .iter()
@@ -71,7 +82,7 @@ async fn command_lists_are_registered_per_role() {
     let desk = Desk::resume(fake, sink, app);
     desk.say(ANNA, "/start").await;
     desk.wait_text(ANNA, "Hello, Anna").await;
-    assert_eq!(desk.fake.calls_of("setMyCommands").len(), 4);
+    assert_eq!(desk.fake.calls_of("setMyCommands").len(), 5);
 }
 
 #[tokio::test]

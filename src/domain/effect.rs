@@ -96,9 +96,12 @@ pub enum Outgoing {
         file_name: String,
         caption: String,
     },
-    /// The command list a chat sees (`None`: everyone's default list).
+    /// The command list a chat sees (`None`: everyone's default list), for the
+    /// users of one Telegram `language` (`None`: every other language).
     Commands {
         chat: Option<ChatId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language: Option<String>,
         commands: Vec<(String, String)>,
     },
     /// Remove a chat's own command list (it falls back to the default).

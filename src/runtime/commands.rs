@@ -1,5 +1,7 @@
 //! The command lists Telegram shows each role (`setMyCommands`): customers get the
-//! default scope, each specialist and controller a chat scope of their own. Sent at
+//! default scope (in `texts.locale`, and with `texts.per_customer` also the other
+//! language's list for the users of that language), each specialist and controller
+//! a chat scope of their own. Sent at
 //! start and on a reload through the outbox, only the lists that changed (a role or
 //! the texts); chats that lost their role get their list removed.
 
@@ -8,7 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::config::Config;
 use crate::domain::Outgoing;
-use crate::domain::texts::Texts;
+use crate::domain::texts::{Lang, Locale, Texts};
 use crate::error::Result;
 use crate::store::{self, Store};
 
@@ -32,7 +34,7 @@ const CONTROLLER: &[&str] = &["start", "stats", "block", "unblock"];
 const SIGNATURE_KEY: &str = "commands_signature";
 const CHATS_KEY: &str = "commands_chats";
 
-fn list(names: &[&str], texts: &Texts) -> Vec<(String, String)> {
+fn list(names: &[&str], texts: &Lang) -> Vec<(String, String)> {
     names
         .iter()
         .map(|n| (n.to_string(), texts.render_plain(&format!("cmd_{n}"), &[])))
@@ -40,11 +42,25 @@ fn list(names: &[&str], texts: &Texts) -> Vec<(String, String)> {
 }
 
 /// The lists that give every role its commands, and the chats with a list of their own.
-pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
+pub fn plan(config: &Config, all: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
+    let texts = all.staff();
     let mut calls = vec![Outgoing::Commands {
         chat: None,
+        language: None,
         commands: list(CUSTOMER, texts),
     }];
+    // Customers are answered in their language: their menu is in it too.
+    for other in [Locale::Ru, Locale::En] {
+        let code = other.as_str();
+        let theirs = all.for_language(Some(code));
+        if theirs.locale() == other && other != all.locale() {
+            calls.push(Outgoing::Commands {
+                chat: None,
+                language: Some(code.to_string()),
+                commands: list(CUSTOMER, theirs),
+            });
+        }
+    }
     let mut chats = BTreeSet::new();
     for s in &config.specialists {
         chats.insert(s.chat_id);
@@ -55,6 +71,7 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
         }
         calls.push(Outgoing::Commands {
             chat: Some(ChatId(s.chat_id)),
+            language: None,
             commands,
         });
     }
@@ -66,6 +83,7 @@ pub fn plan(config: &Config, texts: &Texts) -> (Vec<Outgoing>, BTreeSet<i64>) {
         chats.insert(c.chat_id);
         calls.push(Outgoing::Commands {
             chat: Some(ChatId(c.chat_id)),
+            language: None,
             commands: list(CONTROLLER, texts),
         });
     }
@@ -153,7 +171,8 @@ mod tests {
         let texts = config("").texts().unwrap();
         assert!(register(&store, &config(ANNA), &texts).unwrap());
         let first = queued(&store).len();
-        assert_eq!(first, 2, "{:?}", queued(&store));
+        // The customers' (in the desk's language and the other one) and Anna's.
+        assert_eq!(first, 3, "{:?}", queued(&store));
         // The same roles: nothing.
         assert!(!register(&store, &config(ANNA), &texts).unwrap());
         // Boris added: his list only.
@@ -166,6 +185,31 @@ mod tests {
             [("clear_commands".into(), Some(1))]
         );
         let conn = store.lock();
-        assert_eq!(number(&conn, "SELECT count(*) FROM outbox"), 4);
+        assert_eq!(number(&conn, "SELECT count(*) FROM outbox"), 5);
+    }
+
+    #[test]
+    fn customers_get_a_menu_in_each_language_unless_texts_are_per_desk() {
+        let lists = |extra: &str| {
+            let config = config(&format!("{ANNA}[texts]\nlocale = \"en\"\n{extra}"));
+            let (calls, _) = plan(&config, &config.texts().unwrap());
+            calls
+                .into_iter()
+                .filter_map(|c| match c {
+                    Outgoing::Commands {
+                        chat: None,
+                        language,
+                        commands,
+                    } => Some((language, commands[0].1.clone())),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        let both = lists("");
+        assert_eq!(both.len(), 2, "{both:?}");
+        assert_eq!(both[0].0, None);
+        assert_eq!(both[1].0.as_deref(), Some("ru"));
+        assert_ne!(both[0].1, both[1].1, "the Russian list is in Russian");
+        assert_eq!(lists("per_customer = false").len(), 1);
     }
 }

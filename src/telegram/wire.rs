@@ -124,7 +124,11 @@ pub fn call(message: &Outgoing) -> Call {
                 UPLOAD: { "field": "document", "path": path, "file_name": file_name },
             }),
         ),
-        Outgoing::Commands { chat, commands } => {
+        Outgoing::Commands {
+            chat,
+            language,
+            commands,
+        } => {
             let commands: Vec<Value> = commands
                 .iter()
                 .map(|(command, description)| {
@@ -135,11 +139,11 @@ pub fn call(message: &Outgoing) -> Call {
                 Some(chat) => json!({ "type": "chat", "chat_id": chat }),
                 None => json!({ "type": "default" }),
             };
-            Call::new(
-                "setMyCommands",
-                None,
-                json!({ "commands": commands, "scope": scope }),
-            )
+            let mut params = json!({ "commands": commands, "scope": scope });
+            if let Some(language) = language {
+                params["language_code"] = json!(language);
+            }
+            Call::new("setMyCommands", None, params)
         }
         Outgoing::ClearCommands { chat } => Call::new(
             "deleteMyCommands",
@@ -254,10 +258,18 @@ mod tests {
         assert_eq!(d.params[UPLOAD]["path"], "/tmp/a.zip");
         let c = call(&Outgoing::Commands {
             chat: None,
+            language: None,
             commands: vec![("start".into(), "Start".into())],
         });
         assert_eq!(c.params["scope"]["type"], "default");
         assert_eq!(c.params["commands"][0]["command"], "start");
+        assert!(c.params.get("language_code").is_none());
+        let ru = call(&Outgoing::Commands {
+            chat: None,
+            language: Some("ru".into()),
+            commands: vec![("start".into(), "Начать".into())],
+        });
+        assert_eq!(ru.params["language_code"], "ru");
         let gone = call(&Outgoing::ClearCommands { chat: 5 });
         assert_eq!(gone.method, "deleteMyCommands");
         assert_eq!(gone.params["scope"]["chat_id"], 5);
