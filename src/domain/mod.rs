@@ -32,6 +32,8 @@ pub mod split;
 mod staff;
 pub mod stats;
 pub mod texts;
+mod texts_table;
+mod texts_toolbox;
 mod texts_wild;
 mod toolbox;
 pub mod transcript;

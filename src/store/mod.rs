@@ -25,6 +25,7 @@ pub mod moves;
 pub mod outbox;
 pub mod retention;
 pub mod schema;
+mod schema_sums;
 pub mod secret;
 pub mod series;
 pub mod stats;
