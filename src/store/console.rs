@@ -183,6 +183,23 @@ pub struct QueueRow {
     pub assigned_at: Option<i64>,
 }
 
+/// A communication's row as the queue and a customer's page list it: id,
+/// customer id, customer name, @username, department, status, specialist,
+/// opened, assigned.
+fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
+    Ok(QueueRow {
+        id: r.get(0)?,
+        customer_id: r.get(1)?,
+        customer: r.get(2)?,
+        username: r.get(3)?,
+        department: r.get(4)?,
+        status: r.get(5)?,
+        specialist_id: r.get(6)?,
+        opened_at: r.get(7)?,
+        assigned_at: r.get(8)?,
+    })
+}
+
 /// The open communications, oldest first: every unassigned one in the queue (not
 /// those still waiting for the customer's choice of department) and the assigned
 /// ones, all of them, or with `only_of` only that specialist's.
@@ -197,19 +214,7 @@ pub fn queue(conn: &Connection, only_of: Option<StaffId>) -> Result<Vec<QueueRow
          ORDER BY c.opened_at, c.id
          LIMIT 500",
     )?;
-    let rows = stmt.query_map([only_of.map(|s| s.0)], |r| {
-        Ok(QueueRow {
-            id: r.get(0)?,
-            customer_id: r.get(1)?,
-            customer: r.get(2)?,
-            username: r.get(3)?,
-            department: r.get(4)?,
-            status: r.get(5)?,
-            specialist_id: r.get(6)?,
-            opened_at: r.get(7)?,
-            assigned_at: r.get(8)?,
-        })
-    })?;
+    let rows = stmt.query_map([only_of.map(|s| s.0)], queue_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -332,19 +337,7 @@ pub fn customer(conn: &Connection, id: i64) -> Result<Option<(CustomerRow, Vec<Q
                 c.opened_at, c.assigned_at
          FROM communications c WHERE c.customer_id = ?1 ORDER BY c.id DESC LIMIT 200",
     )?;
-    let comms = stmt.query_map([id], |r| {
-        Ok(QueueRow {
-            id: r.get(0)?,
-            customer_id: r.get(1)?,
-            customer: r.get(2)?,
-            username: r.get(3)?,
-            department: r.get(4)?,
-            status: r.get(5)?,
-            specialist_id: r.get(6)?,
-            opened_at: r.get(7)?,
-            assigned_at: r.get(8)?,
-        })
-    })?;
+    let comms = stmt.query_map([id], queue_row)?;
     Ok(Some((row, comms.collect::<rusqlite::Result<_>>()?)))
 }
 
