@@ -18,8 +18,11 @@ pub fn user(who: &Signed) -> User {
     }
 }
 
+/// What a page says of what was just done: the words, and whether they are a refusal.
+pub type Said = (String, bool);
+
 /// The words the core had for whoever acted, and whether they are a refusal.
-pub fn words(acted: crate::runtime::writer::Acted, done: &str) -> (String, bool) {
+pub fn words(acted: crate::runtime::writer::Acted, done: &str) -> Said {
     let alert = acted.feedback.iter().any(|(_, alert)| *alert);
     let notice = acted
         .feedback

@@ -9,30 +9,37 @@ use axum::routing::get;
 
 use super::Console;
 
-const CSS: &str = include_str!("../../../assets/console/console.css");
-const SCRIPT: &str = include_str!("../../../assets/console/console.js");
-/// htmx 2.0.11, `dist/htmx.min.js` of the npm package `htmx.org`.
-const HTMX: &str = include_str!("../../../assets/console/htmx-2.0.11.min.js");
-const HTMX_LICENSE: &str = include_str!("../../../assets/console/htmx-LICENSE");
+/// Each file: where it is served, its content type, and its text.
+const ASSETS: [(&str, &str, &str); 4] = [
+    (
+        "/assets/console.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../assets/console/console.css"),
+    ),
+    (
+        "/assets/console.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/console/console.js"),
+    ),
+    // htmx 2.0.11, `dist/htmx.min.js` of the npm package `htmx.org`.
+    (
+        "/assets/htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../assets/console/htmx-2.0.11.min.js"),
+    ),
+    (
+        "/assets/htmx-LICENSE.txt",
+        "text/plain; charset=utf-8",
+        include_str!("../../../assets/console/htmx-LICENSE"),
+    ),
+];
 
 pub fn router() -> Router<Console> {
-    Router::new()
-        .route(
-            "/assets/console.css",
-            get(|| asset("text/css; charset=utf-8", CSS)),
-        )
-        .route(
-            "/assets/console.js",
-            get(|| asset("text/javascript; charset=utf-8", SCRIPT)),
-        )
-        .route(
-            "/assets/htmx.min.js",
-            get(|| asset("text/javascript; charset=utf-8", HTMX)),
-        )
-        .route(
-            "/assets/htmx-LICENSE.txt",
-            get(|| asset("text/plain; charset=utf-8", HTMX_LICENSE)),
-        )
+    ASSETS
+        .into_iter()
+        .fold(Router::new(), |router, (path, content_type, body)| {
+            router.route(path, get(move || asset(content_type, body)))
+        })
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -4,10 +4,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::extract::{Controller, Params};
 use super::session::Signed;
 use super::{Console, Error, Result};
 
@@ -35,25 +36,21 @@ struct AuditPage {
 }
 
 #[derive(serde::Deserialize)]
-struct Params {
+struct Page {
     before: Option<String>,
 }
 
 async fn page(
     State(console): State<Console>,
-    who: Signed,
-    params: std::result::Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+    Controller(who): Controller,
+    Params(params): Params<Page>,
 ) -> Result<Response> {
-    if !who.controller {
-        return Err(Error::Forbidden);
-    }
-    let before = match params {
-        Ok(Query(Params { before: Some(b) })) => Some(
+    let before = match params.before {
+        Some(b) => Some(
             b.parse::<i64>()
                 .map_err(|_| Error::BadRequest("before: a line number"))?,
         ),
-        Ok(_) => None,
-        Err(_) => return Err(Error::BadRequest("unknown parameters")),
+        None => None,
     };
     let rows = console
         .processor()

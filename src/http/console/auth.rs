@@ -8,17 +8,16 @@
 //! a session. Before a session exists, the forms' CSRF token is a random value in
 //! a cookie of its own, repeated in the form.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 
 use super::session::{self, Posted};
 use super::{Console, Error, MAX_FORM, Result, form_fields, random_hex, same};
@@ -47,12 +46,7 @@ struct LoginPage {
 }
 
 fn login_cookie(console: &Console, value: String) -> Cookie<'static> {
-    Cookie::build((LOGIN_COOKIE, value))
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(console.config().console.secure_cookie())
-        .path("/login")
-        .build()
+    session::private_cookie(console, LOGIN_COOKIE, value, "/login")
 }
 
 /// The sign-in forms' token: the cookie's, or a new one set with the answer.
@@ -77,21 +71,47 @@ async fn login_page(State(console): State<Console>, jar: CookieJar) -> Result<Re
     Ok((jar, page).into_response())
 }
 
-/// A sign-in form's fields, its CSRF token checked against the cookie (403).
-fn login_form(
-    jar: &CookieJar,
-    body: &Bytes,
-) -> Result<(String, std::collections::HashMap<String, String>)> {
-    if body.len() > MAX_FORM {
-        return Err(Error::BadRequest("the form is too large"));
-    }
-    let fields = form_fields(body);
-    let cookie = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string());
-    match (cookie, fields.get("csrf")) {
-        (Some(cookie), Some(csrf)) if cookie.len() == 64 && same(&cookie, csrf) => {
-            Ok((cookie, fields))
-        }
-        _ => Err(Error::Forbidden),
+/// A POST of a sign-in form: its CSRF token checked against the login cookie
+/// (403 without it or with another), what was typed as the id (trimmed, at most
+/// 64 characters), its fields, and the client's address.
+struct SignInForm {
+    client: IpAddr,
+    jar: CookieJar,
+    csrf: String,
+    who: String,
+    fields: std::collections::HashMap<String, String>,
+}
+
+impl FromRequest<Console> for SignInForm {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, console: &Console) -> Result<SignInForm> {
+        let (mut parts, body) = request.into_parts();
+        let ConnectInfo(client) =
+            ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, console)
+                .await
+                .map_err(|_| Error::BadRequest("no client address"))?;
+        let jar = CookieJar::from_headers(&parts.headers);
+        let bytes = axum::body::to_bytes(body, MAX_FORM)
+            .await
+            .map_err(|_| Error::BadRequest("the form is too large"))?;
+        let fields = form_fields(&bytes);
+        let cookie = jar.get(LOGIN_COOKIE).map(|c| c.value().to_string());
+        let csrf = match (cookie, fields.get("csrf")) {
+            (Some(cookie), Some(csrf)) if cookie.len() == 64 && same(&cookie, csrf) => cookie,
+            _ => return Err(Error::Forbidden),
+        };
+        let who = fields
+            .get("who")
+            .map(|w| w.trim().chars().take(64).collect())
+            .unwrap_or_default();
+        Ok(SignInForm {
+            client: client.ip(),
+            jar,
+            csrf,
+            who,
+            fields,
+        })
     }
 }
 
@@ -134,25 +154,13 @@ async fn staff_of(console: &Console, who: &str) -> Result<Option<StaffId>> {
     Ok(staff.filter(|s| console.processor().policy().is_staff(*s)))
 }
 
-/// The staff id as typed in the sign-in form (trimmed, at most 64 characters).
-fn typed_id(fields: &std::collections::HashMap<String, String>) -> String {
-    fields
-        .get("who")
-        .map(|w| w.trim().chars().take(64).collect())
-        .unwrap_or_default()
-}
-
-async fn ask_code(
-    State(console): State<Console>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    jar: CookieJar,
-    body: Bytes,
-) -> Result<Response> {
-    let (csrf, fields) = login_form(&jar, &body)?;
-    let who = typed_id(&fields);
+async fn ask_code(State(console): State<Console>, form: SignInForm) -> Result<Response> {
+    let SignInForm {
+        client, csrf, who, ..
+    } = form;
     let now = crate::now_ms();
     if let Some(staff) = staff_of(&console, &who).await?
-        && console.0.limiter.may_send(staff.0, client.ip(), now)
+        && console.0.limiter.may_send(staff.0, client, now)
     {
         console
             .processor()
@@ -169,14 +177,14 @@ async fn ask_code(
     .into_response())
 }
 
-async fn check_code(
-    State(console): State<Console>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    jar: CookieJar,
-    body: Bytes,
-) -> Result<Response> {
-    let (csrf, fields) = login_form(&jar, &body)?;
-    let who = typed_id(&fields);
+async fn check_code(State(console): State<Console>, form: SignInForm) -> Result<Response> {
+    let SignInForm {
+        client: address,
+        jar,
+        csrf,
+        who,
+        fields,
+    } = form;
     let code: String = fields
         .get("code")
         .map(|c| c.chars().filter(|c| !c.is_whitespace()).take(16).collect())
@@ -192,7 +200,6 @@ async fn check_code(
         .into_response()
     };
     let staff = staff_of(&console, &who).await?;
-    let address = client.ip();
     let id_key = staff.map_or(0, |s| s.0);
     if !console.0.limiter.may_try(id_key, address, now) {
         return Ok(refused(

@@ -14,8 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tracing::info;
 
+use super::extract::Controller;
 use super::session::{Posted, Signed};
-use super::{Console, Error, Result};
+use super::{Console, Result};
 use crate::domain::Canned;
 
 /// The longest title and text kept.
@@ -98,10 +99,7 @@ fn empty() -> Canned {
     }
 }
 
-async fn page(State(console): State<Console>, who: Signed) -> Result<Response> {
-    if !who.controller {
-        return Err(Error::Forbidden);
-    }
+async fn page(State(console): State<Console>, Controller(who): Controller) -> Result<Response> {
     render(&console, who, String::new(), false, empty()).await
 }
 
@@ -129,21 +127,13 @@ fn problem(c: &Canned, configured: &[Canned]) -> Option<String> {
 
 /// Add a canned answer, or replace the database's one of its key.
 async fn save(State(console): State<Console>, posted: Posted) -> Result<Response> {
-    let Posted { who, fields } = posted;
-    if !who.controller {
-        return Err(Error::Forbidden);
-    }
-    let field = |name: &str| {
-        fields
-            .get(name)
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let posted = posted.controller_only()?;
     let c = Canned {
-        key: field("key"),
-        title: field("title"),
-        text: field("text"),
+        key: posted.trimmed("key"),
+        title: posted.trimmed("title"),
+        text: posted.trimmed("text"),
     };
+    let who = posted.who;
     if let Some(why) = problem(&c, &console.processor().policy().canned) {
         return render(&console, who, why, true, c).await;
     }
@@ -166,10 +156,7 @@ async fn delete(
     Path(key): Path<String>,
     posted: Posted,
 ) -> Result<Response> {
-    let who = posted.who;
-    if !who.controller {
-        return Err(Error::Forbidden);
-    }
+    let who = posted.controller_only()?.who;
     let removed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     {
         let (key, removed) = (key.clone(), removed.clone());

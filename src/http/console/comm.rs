@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 
-use super::acting::{own, press, user, words};
+use super::acting::{Said, own, press, user, words};
+use super::extract::{CommPath, CommPost};
 use super::offers::Tools;
 use super::session::{Posted, Signed};
 use super::{Console, Error, Result};
@@ -76,11 +77,14 @@ pub fn time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-pub fn comm_id(id: &str) -> Result<i64> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(Error::NotFound)
+/// Whether `who` may see `c`: a controller every communication, a specialist the
+/// unassigned ones and their own (403 otherwise).
+fn may_see(who: &Signed, c: &CommHeader) -> Result<()> {
+    if who.controller || c.status == "unassigned" || c.specialist_id == Some(who.staff.0) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
 }
 
 /// Communication `id`'s header and transcript as shown to `who`: 404 for none,
@@ -98,12 +102,8 @@ async fn load(console: &Console, who: &Signed, id: i64) -> Result<(CommHeader, V
             Ok((header, lines))
         })
         .await?;
-    let Some(c) = header else {
-        return Err(Error::NotFound);
-    };
-    if !(who.controller || c.status == "unassigned" || c.specialist_id == Some(who.staff.0)) {
-        return Err(Error::Forbidden);
-    }
+    let c = header.ok_or(Error::NotFound)?;
+    may_see(who, &c)?;
     let name = |id: i64| super::queue::staff_name(console, id);
     let customer = c.customer.clone();
     let lines = lines
@@ -139,13 +139,18 @@ async fn load(console: &Console, who: &Signed, id: i64) -> Result<(CommHeader, V
     Ok((c, lines))
 }
 
-/// Communication `id`'s page for `who`, with the outcome of what they just did.
-pub async fn render(
+/// Communication `id`'s page for `who`, with what was said of what they just did.
+pub async fn answer(console: &Console, who: Signed, id: i64, said: Said) -> Result<Response> {
+    render(console, who, id, said, String::new()).await
+}
+
+/// Communication `id`'s page for `who`, with what was said of what they just did
+/// and the reply form holding `draft`.
+async fn render(
     console: &Console,
     who: Signed,
     id: i64,
-    notice: String,
-    alert: bool,
+    (notice, alert): Said,
     draft: String,
 ) -> Result<Response> {
     let (c, lines) = load(console, &who, id).await?;
@@ -174,10 +179,9 @@ pub async fn render(
 /// The transcript, rendered anew after every change while `who` may see it.
 async fn events(
     State(console): State<Console>,
-    Path(id): Path<String>,
+    CommPath(id): CommPath,
     who: Signed,
 ) -> Result<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
-    let id = comm_id(&id)?;
     load(&console, &who, id).await?;
     Ok(super::live::stream(console, "transcript", move |console| {
         let who = who.clone();
@@ -233,7 +237,7 @@ async fn file(
     let Ok(Path((id, name))) = path else {
         return Err(Error::NotFound);
     };
-    let id = comm_id(&id)?;
+    let CommPath(id) = CommPath::parse(&id)?;
     if !plain_name(&name) {
         return Err(Error::NotFound);
     }
@@ -250,12 +254,8 @@ async fn file(
             })
             .await?
     };
-    let Some(c) = header else {
-        return Err(Error::NotFound);
-    };
-    if !(who.controller || c.status == "unassigned" || c.specialist_id == Some(who.staff.0)) {
-        return Err(Error::Forbidden);
-    }
+    let c = header.ok_or(Error::NotFound)?;
+    may_see(&who, &c)?;
     if !known {
         return Err(Error::NotFound);
     }
@@ -300,65 +300,43 @@ async fn file(
 
 async fn page(
     State(console): State<Console>,
-    Path(id): Path<String>,
+    CommPath(id): CommPath,
     who: Signed,
 ) -> Result<Response> {
-    let id = comm_id(&id)?;
-    render(&console, who, id, String::new(), false, String::new()).await
+    answer(&console, who, id, (String::new(), false)).await
 }
 
 async fn release(
     State(console): State<Console>,
-    Path(id): Path<String>,
-    posted: Posted,
+    CommPost(id, posted): CommPost,
 ) -> Result<Response> {
-    own_button(
-        &console,
-        &id,
-        posted,
-        Button::Release,
-        "Released: the request is back in the queue.",
-    )
-    .await
+    let done = "Released: the request is back in the queue.";
+    own_button(&console, id, posted, Button::Release, done).await
 }
 
-async fn close(
-    State(console): State<Console>,
-    Path(id): Path<String>,
-    posted: Posted,
-) -> Result<Response> {
-    own_button(&console, &id, posted, Button::Close, "Closed.").await
+async fn close(State(console): State<Console>, CommPost(id, posted): CommPost) -> Result<Response> {
+    own_button(&console, id, posted, Button::Close, "Closed.").await
 }
 
 /// A button on the specialist's own communication, pressed from its page, which
 /// is shown again with the outcome.
 async fn own_button(
     console: &Console,
-    id: &str,
+    id: i64,
     posted: Posted,
     button: fn(CommId) -> Button,
     done: &str,
 ) -> Result<Response> {
-    let id = comm_id(id)?;
     let acted = press(console, &posted.who, button(CommId(id))).await?;
-    let (notice, alert) = words(acted, done);
-    render(console, posted.who, id, notice, alert, String::new()).await
+    answer(console, posted.who, id, words(acted, done)).await
 }
 
 /// An internal note: `/note TEXT` as if typed in Telegram, on the specialist's
 /// active communication, which must be this one (the bot confirms in Telegram).
-async fn note(
-    State(console): State<Console>,
-    Path(id): Path<String>,
-    posted: Posted,
-) -> Result<Response> {
-    let id = comm_id(&id)?;
-    let Posted { who, fields } = posted;
-    let text: String = fields
-        .get("text")
-        .map(|t| t.trim().to_string())
-        .unwrap_or_default();
-    let (notice, alert) = if let Err(why) = own(&console, &who, id).await? {
+async fn note(State(console): State<Console>, CommPost(id, posted): CommPost) -> Result<Response> {
+    let text = posted.trimmed("text");
+    let who = posted.who;
+    let said = if let Err(why) = own(&console, &who, id).await? {
         (why, true)
     } else if text.is_empty() {
         ("An empty note was not saved.".to_string(), true)
@@ -371,30 +349,23 @@ async fn note(
                 command: Command::Note(text),
             })
             .await?;
-        (
-            "Note saved (internal: never sent to the customer).".to_string(),
-            false,
-        )
+        let saved = "Note saved (internal: never sent to the customer).";
+        (saved.to_string(), false)
     };
-    render(&console, who, id, notice, alert, String::new()).await
+    answer(&console, who, id, said).await
 }
 
-async fn reply(
-    State(console): State<Console>,
-    Path(id): Path<String>,
-    posted: Posted,
-) -> Result<Response> {
-    let id = comm_id(&id)?;
-    let Posted { who, fields } = posted;
-    let text = fields.get("text").cloned().unwrap_or_default();
+async fn reply(State(console): State<Console>, CommPost(id, posted): CommPost) -> Result<Response> {
+    let text = posted.field("text").to_string();
+    let who = posted.who;
     let action = Action::ConsoleReply {
         from: user(&who),
         comm: CommId(id),
         text: text.clone(),
     };
     let acted = console.processor().act(action).await?;
-    let (notice, alert) = words(acted, "Sent to the customer.");
+    let said = words(acted, "Sent to the customer.");
     // A refused reply stays in the form.
-    let draft = if alert { text } else { String::new() };
-    render(&console, who, id, notice, alert, draft).await
+    let draft = if said.1 { text } else { String::new() };
+    render(&console, who, id, said, draft).await
 }

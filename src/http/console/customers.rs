@@ -4,10 +4,11 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::extract::Params;
 use super::session::Signed;
 use super::{Console, Error, Result};
 use crate::store::console::{CustomerRow, QueueRow};
@@ -40,7 +41,7 @@ struct CustomerPage {
 }
 
 #[derive(serde::Deserialize)]
-struct Params {
+struct Search {
     q: Option<String>,
     after: Option<String>,
 }
@@ -48,11 +49,8 @@ struct Params {
 async fn list(
     State(console): State<Console>,
     who: Signed,
-    params: std::result::Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+    Params(params): Params<Search>,
 ) -> Result<Response> {
-    let Ok(Query(params)) = params else {
-        return Err(Error::BadRequest("unknown parameters"));
-    };
     let q: String = params.q.unwrap_or_default().chars().take(100).collect();
     let after = match params.after.as_deref() {
         None | Some("") => 0,

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tracing::warn;
 
+use super::extract::Controller;
 use super::session::{Posted, Signed};
 use super::{Console, Error, Result};
 use crate::domain::Actor;
@@ -38,10 +39,7 @@ struct ExportPage {
     kinds: Vec<&'static str>,
 }
 
-async fn page(who: Signed) -> Result<Response> {
-    if !who.controller {
-        return Err(Error::Forbidden);
-    }
+async fn page(Controller(who): Controller) -> Result<Response> {
     Ok(ExportPage {
         who,
         kinds: ExportKind::ALL.iter().map(|k| k.as_str()).collect(),
@@ -90,10 +88,7 @@ fn day(
 }
 
 async fn download(State(console): State<Console>, posted: Posted) -> Result<Response> {
-    let Posted { who, fields } = posted;
-    if !who.controller {
-        return Err(Error::Forbidden);
-    }
+    let Posted { who, fields } = posted.controller_only()?;
     let wanted = fields.get("kind").map(String::as_str).unwrap_or_default();
     let kind = ExportKind::ALL
         .into_iter()

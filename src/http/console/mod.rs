@@ -16,6 +16,7 @@ mod comm;
 mod customers;
 mod error;
 mod export;
+mod extract;
 mod limits;
 mod live;
 mod offers;

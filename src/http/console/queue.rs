@@ -8,14 +8,15 @@ use std::convert::Infallible;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 
-use super::session::{Posted, Signed};
-use super::{Console, Error, Result, waited};
+use super::extract::CommPost;
+use super::session::Signed;
+use super::{Console, Result, waited};
 use crate::domain::{Button, CommId};
 use crate::store::console::QueueRow;
 
@@ -158,14 +159,7 @@ async fn events(
 
 /// Take from the web: the typed action of a Telegram press on Take, decided by the
 /// writer; the page shows what the core answered (taken, or why not).
-async fn take(
-    State(console): State<Console>,
-    Path(id): Path<String>,
-    posted: Posted,
-) -> Result<Response> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Err(Error::NotFound);
-    };
+async fn take(State(console): State<Console>, CommPost(id, posted): CommPost) -> Result<Response> {
     let who = posted.who;
     let acted = super::acting::press(&console, &who, Button::Take(CommId(id))).await?;
     let (notice, alert) = super::acting::words(acted, "");

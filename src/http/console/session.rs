@@ -30,11 +30,22 @@ pub fn csrf_of(console: &Console, token: &str) -> String {
 /// The session cookie for `token` (a browser-session cookie: the server ends the
 /// session at its expiry).
 pub fn cookie(console: &Console, token: String) -> Cookie<'static> {
-    Cookie::build((COOKIE, token))
+    private_cookie(console, COOKIE, token, "/")
+}
+
+/// A cookie the page's scripts cannot read, sent only to this site's `path`, and
+/// only over HTTPS where the console is HTTPS.
+pub fn private_cookie(
+    console: &Console,
+    name: &'static str,
+    value: String,
+    path: &'static str,
+) -> Cookie<'static> {
+    Cookie::build((name, value))
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(console.config().console.secure_cookie())
-        .path("/")
+        .path(path)
         .build()
 }
 

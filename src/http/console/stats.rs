@@ -8,11 +8,12 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::charts::{self, Chart, Point, Shape};
+use super::extract::{Controller, Params};
 use super::session::Signed;
 use super::{Console, Error, Result};
 use crate::domain::StaffId;
@@ -51,7 +52,7 @@ struct StatsPage {
 }
 
 #[derive(serde::Deserialize)]
-struct Params {
+struct Chosen {
     days: Option<String>,
     department: Option<String>,
 }
@@ -179,15 +180,9 @@ fn row(name: String, t: &Tally) -> Row {
 
 async fn page(
     State(console): State<Console>,
-    who: Signed,
-    params: std::result::Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+    Controller(who): Controller,
+    Params(params): Params<Chosen>,
 ) -> Result<Response> {
-    if !who.controller {
-        return Err(Error::Forbidden);
-    }
-    let Ok(Query(params)) = params else {
-        return Err(Error::BadRequest("unknown parameters"));
-    };
     let days = match params.days.as_deref() {
         None | Some("") => 30,
         Some(d) => d

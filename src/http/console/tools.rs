@@ -5,13 +5,14 @@
 //! rules apply: busy colleagues refused, notices, audit `canned` / `transfer`.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 
 use super::acting::{own, press, words};
-use super::comm::{comm_id, render};
-use super::session::Posted;
+use super::comm::answer;
+use super::extract::CommPost;
+
 use super::{Console, Result};
 use crate::domain::{Button, CommId, StaffId};
 
@@ -24,12 +25,10 @@ pub fn router() -> Router<Console> {
 /// A canned answer (field `key`) sent on the specialist's active communication.
 async fn canned(
     State(console): State<Console>,
-    Path(id): Path<String>,
-    posted: Posted,
+    CommPost(id, posted): CommPost,
 ) -> Result<Response> {
-    let id = comm_id(&id)?;
-    let Posted { who, fields } = posted;
-    let key = fields.get("key").cloned().unwrap_or_default();
+    let key = posted.field("key").to_string();
+    let who = posted.who;
     let known = {
         let stored = console
             .processor()
@@ -43,7 +42,7 @@ async fn canned(
             .iter()
             .any(|c| c.key == key)
     };
-    let (notice, alert) = match own(&console, &who, id).await? {
+    let said = match own(&console, &who, id).await? {
         Err(why) => (why, true),
         Ok(()) if !known => (format!("There is no canned answer {key:?}."), true),
         Ok(()) => words(
@@ -51,7 +50,7 @@ async fn canned(
             &format!("Canned answer {key} sent to the customer."),
         ),
     };
-    render(&console, who, id, notice, alert, String::new()).await
+    answer(&console, who, id, said).await
 }
 
 /// A transfer (field `to`: `s:ID` or `d:N`) of the specialist's active
@@ -59,12 +58,10 @@ async fn canned(
 /// with the outcome; refused, the communication's page with why.
 async fn transfer(
     State(console): State<Console>,
-    Path(id): Path<String>,
-    posted: Posted,
+    CommPost(id, posted): CommPost,
 ) -> Result<Response> {
-    let id = comm_id(&id)?;
-    let Posted { who, fields } = posted;
-    let to = fields.get("to").map(String::as_str).unwrap_or_default();
+    let to = posted.field("to").to_string();
+    let who = posted.who;
     let comm = CommId(id);
     let button = match to.split_once(':') {
         Some(("s", n)) => n.parse().ok().map(|n| Button::TransferTo {
@@ -79,17 +76,17 @@ async fn transfer(
     };
     let Some(button) = button else {
         let notice = "Choose a colleague or a queue to transfer to.".to_string();
-        return render(&console, who, id, notice, true, String::new()).await;
+        return answer(&console, who, id, (notice, true)).await;
     };
     if let Err(why) = own(&console, &who, id).await? {
-        return render(&console, who, id, why, true, String::new()).await;
+        return answer(&console, who, id, (why, true)).await;
     }
     let (notice, alert) = words(
         press(&console, &who, button).await?,
         &format!("Request #{id} transferred."),
     );
     if alert {
-        render(&console, who, id, notice, alert, String::new()).await
+        answer(&console, who, id, (notice, alert)).await
     } else {
         super::queue::page_with(&console, who, notice, false).await
     }
