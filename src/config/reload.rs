@@ -22,57 +22,43 @@ pub const RELOADED: &[&str] = &[
 /// The configuration to run with after a reload: `new`'s reloaded sections, the
 /// running one's everything else.
 pub fn reloaded(running: &Config, new: Config) -> Config {
-    // Every section is named: one added to `Config` must be sorted here.
+    // Every section is named: one added to `Config` must be sorted here, as
+    // reloaded (taken from `new`) or as kept (`_`: the running value stays).
     let Config {
-        telegram,
-        webhook,
-        database,
-        archive,
-        smtp,
-        auth,
-        timeouts,
-        reports,
-        csat,
-        disk,
-        limits,
-        log,
-        admin,
-        console,
-        retention,
-        specialists: _,
-        service_groups: _,
-        controllers: _,
-        departments: _,
-        canned: _,
-        texts: _,
-        hours: _,
-        reminders: _,
-    } = running.clone();
-    Config {
-        telegram,
-        webhook,
-        database,
-        archive,
-        smtp,
-        auth,
-        timeouts,
-        reports,
-        csat,
-        disk,
-        limits,
-        log,
-        admin,
-        console,
-        retention,
-        specialists: new.specialists,
-        service_groups: new.service_groups,
-        controllers: new.controllers,
-        departments: new.departments,
-        canned: new.canned,
-        texts: new.texts,
-        hours: new.hours,
-        reminders: new.reminders,
-    }
+        specialists,
+        service_groups,
+        controllers,
+        departments,
+        canned,
+        texts,
+        hours,
+        reminders,
+        telegram: _,
+        webhook: _,
+        database: _,
+        archive: _,
+        smtp: _,
+        auth: _,
+        timeouts: _,
+        reports: _,
+        csat: _,
+        disk: _,
+        limits: _,
+        log: _,
+        admin: _,
+        console: _,
+        retention: _,
+    } = new;
+    let mut kept = running.clone();
+    kept.specialists = specialists;
+    kept.service_groups = service_groups;
+    kept.controllers = controllers;
+    kept.departments = departments;
+    kept.canned = canned;
+    kept.texts = texts;
+    kept.hours = hours;
+    kept.reminders = reminders;
+    kept
 }
 
 /// The sections a reload does not apply, by name, serialized (secrets as

@@ -202,40 +202,18 @@ fn customer_page<'a>(
     Some((rows, *has_prev, *has_next))
 }
 
-/// `/users`: a page of customers with their state.
-pub fn users(
-    chat: ChatId,
-    origin: Origin,
-    press: Option<&Press>,
-    snap: &Snapshot,
-    env: &Env<'_>,
-    d: &mut Decision,
-) {
-    let Some((rows, has_prev, has_next)) = customer_page(chat, origin, press, snap, env, d) else {
-        return;
-    };
-    let mut text = env.texts.render("users_header", &[]);
-    for row in rows {
-        text.push('\n');
-        text.push_str(&format!(
-            "• {} — {}",
-            render::customer_line(&row.customer),
-            escape_html(&state_of(env, row))
-        ));
-    }
-    let nav = nav(
-        rows,
-        has_prev,
-        has_next,
-        env,
-        |b| Button::UsersBack { before: b },
-        |a| Button::Users { after: a },
-    );
-    show(chat, origin, text, Keyboard(vec![nav]), d);
+/// The two lists of customers a specialist pages through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomerList {
+    /// `/users`: the customers with their state.
+    Users,
+    /// `/history`: a button a customer, to pick whose history to see.
+    History,
 }
 
-/// `/history`: pick a customer (a page of buttons).
-pub fn history_picker(
+/// A page of `list`, answering the button that asked for it.
+pub fn customers(
+    list: CustomerList,
     chat: ChatId,
     origin: Origin,
     press: Option<&Press>,
@@ -246,35 +224,56 @@ pub fn history_picker(
     let Some((rows, has_prev, has_next)) = customer_page(chat, origin, press, snap, env, d) else {
         return;
     };
-    let mut buttons: Vec<Vec<Key>> = rows
-        .iter()
-        .map(|row| {
-            let c = &row.customer;
-            let mut label = c.user.display_name();
-            if let Some(open) = &row.open {
-                label.push_str(&format!(" · #{}", open.id));
+    let (text, mut buttons, nav) = match list {
+        CustomerList::Users => {
+            let mut text = env.texts.render("users_header", &[]);
+            for row in rows {
+                text.push('\n');
+                text.push_str(&format!(
+                    "• {} — {}",
+                    render::customer_line(&row.customer),
+                    escape_html(&state_of(env, row))
+                ));
             }
-            vec![Key::new(label, Button::HistoryOf(c.user.as_customer()))]
-        })
-        .collect();
-    let nav = nav(
-        rows,
-        has_prev,
-        has_next,
-        env,
-        |b| Button::HistoryBack { before: b },
-        |a| Button::History { after: a },
-    );
-    if !nav.is_empty() {
+            let nav = nav(
+                rows,
+                has_prev,
+                has_next,
+                env,
+                |b| Button::UsersBack { before: b },
+                |a| Button::Users { after: a },
+            );
+            (text, Vec::new(), nav)
+        }
+        CustomerList::History => {
+            let buttons: Vec<Vec<Key>> = rows
+                .iter()
+                .map(|row| {
+                    let c = &row.customer;
+                    let mut label = c.user.display_name();
+                    if let Some(open) = &row.open {
+                        label.push_str(&format!(" · #{}", open.id));
+                    }
+                    vec![Key::new(label, Button::HistoryOf(c.user.as_customer()))]
+                })
+                .collect();
+            let nav = nav(
+                rows,
+                has_prev,
+                has_next,
+                env,
+                |b| Button::HistoryBack { before: b },
+                |a| Button::History { after: a },
+            );
+            (env.texts.render("history_pick", &[]), buttons, nav)
+        }
+    };
+    // The users' list always has its row of page buttons (empty on a single page);
+    // the history's has one only when there are pages to turn.
+    if list == CustomerList::Users || !nav.is_empty() {
         buttons.push(nav);
     }
-    show(
-        chat,
-        origin,
-        env.texts.render("history_pick", &[]),
-        Keyboard(buttons),
-        d,
-    );
+    show(chat, origin, text, Keyboard(buttons), d);
 }
 
 /// Send a transcript as plain-text messages, the last with `keyboard`.

@@ -4,6 +4,7 @@
 
 use super::desk::{CloseBy, close, release};
 use super::desk::{Own, own_action, take};
+use super::menus::CustomerList;
 use super::{
     Button, ChatId, CommId, Command, CustomerId, Decision, Env, MenuItem, Press, Snapshot, Status,
     User,
@@ -31,8 +32,8 @@ pub fn specialist_command(
         Command::Close => own_action(Own::Close, from.as_staff(), chat, None, snap, env, d),
         Command::Current => own_action(Own::Current, from.as_staff(), chat, None, snap, env, d),
         Command::Unassigned => menus::unassigned(chat, snap, env, d),
-        Command::Users => menus::users(chat, None, None, snap, env, d),
-        Command::History => menus::history_picker(chat, None, None, snap, env, d),
+        Command::Users => menus::customers(CustomerList::Users, chat, None, None, snap, env, d),
+        Command::History => menus::customers(CustomerList::History, chat, None, None, snap, env, d),
         // Staff get their stats before the desk is asked (see `decide`).
         Command::Stats => {}
         Command::Transfer => toolbox::transfer_list(from.as_staff(), None, snap, env, d),
@@ -108,16 +109,22 @@ pub fn specialist_button(
         // A first page opens as a new message; turning pages edits it in place.
         Button::Users {
             after: CustomerId(0),
-        } => menus::users(chat, None, Some(press), snap, env, d),
+        } => menus::customers(CustomerList::Users, chat, None, Some(press), snap, env, d),
         Button::Users { .. } | Button::UsersBack { .. } => {
-            menus::users(chat, origin, Some(press), snap, env, d)
+            menus::customers(CustomerList::Users, chat, origin, Some(press), snap, env, d)
         }
         Button::History {
             after: CustomerId(0),
-        } => menus::history_picker(chat, None, Some(press), snap, env, d),
-        Button::History { .. } | Button::HistoryBack { .. } => {
-            menus::history_picker(chat, origin, Some(press), snap, env, d)
-        }
+        } => menus::customers(CustomerList::History, chat, None, Some(press), snap, env, d),
+        Button::History { .. } | Button::HistoryBack { .. } => menus::customers(
+            CustomerList::History,
+            chat,
+            origin,
+            Some(press),
+            snap,
+            env,
+            d,
+        ),
         Button::HistoryOf(_) => menus::history_of(chat, press, snap, env, d),
         Button::ArchiveLast(_) | Button::ArchiveShow(_) => {
             menus::archive_show(chat, press, snap, env, d)
