@@ -1,14 +1,21 @@
 //! Semantic checks on what did deserialize: tokens, durations, ports, addresses,
-//! members; and the extra checks only the webhook needs.
+//! members; and the extra checks only the webhook needs. The lists' checks (members,
+//! departments, canned answers) are in `checks/lists.rs`, `[console]`'s in
+//! `checks/console.rs`.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::problems::{Problem, Problems};
 use super::tls::{check_ca_file, check_tls_files};
-use super::types::{CannedConfig, Config, DepartmentConfig, Secret, parse_hh_mm};
+use super::types::{Config, Secret, parse_hh_mm};
 use super::urls::{check_api_url, check_public_url};
+
+mod console;
+mod lists;
+
+pub(super) use lists::{check_canned, check_departments, check_members};
+pub use lists::{check_canned_text, check_key};
 
 /// The longest duration accepted anywhere (keeps later `Instant + Duration` arithmetic
 /// far from overflow).
@@ -80,75 +87,6 @@ fn valid_bot_token(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// `[console]`: a usable address that is neither the webhook's nor the admin
-/// endpoint's, a certificate and a key together or neither, an http(s) public URL,
-/// a session lifetime between a minute and 30 days.
-fn check_console(c: &Config, p: &mut Problems) {
-    let k = &c.console;
-    let listen = k.listen.trim();
-    if !listen.is_empty() {
-        match listen.parse::<SocketAddr>() {
-            Err(_) => p.push(
-                "console.listen",
-                format!(
-                    "must be host:port like 127.0.0.1:8080 (or empty to turn it off), got {listen:?}"
-                ),
-            ),
-            Ok(addr) => {
-                let clash = |other: SocketAddr| {
-                    other.port() == addr.port()
-                        && (other.ip() == addr.ip()
-                            || other.ip().is_unspecified()
-                            || addr.ip().is_unspecified())
-                };
-                if addr.port() != 0 && clash(c.webhook.listen) {
-                    p.push(
-                        "console.listen",
-                        "must not be the webhook's address (webhook.listen)",
-                    );
-                }
-                if let Some(admin) = c.admin.address()
-                    && addr.port() != 0
-                    && clash(admin)
-                {
-                    p.push(
-                        "console.listen",
-                        "must not be the admin endpoint's address (admin.listen)",
-                    );
-                }
-            }
-        }
-    }
-    let cert = !k.tls_cert.as_os_str().is_empty();
-    let key = !k.tls_key.as_os_str().is_empty();
-    if cert != key {
-        let (missing, given) = if cert {
-            ("console.tls_key", "console.tls_cert")
-        } else {
-            ("console.tls_cert", "console.tls_key")
-        };
-        p.push(
-            missing,
-            format!("must be set together with {given} (both for HTTPS, neither for HTTP)"),
-        );
-    }
-    let url = k.public_url.trim();
-    if !url.is_empty() {
-        match url::Url::parse(url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
-            _ => p.push(
-                "console.public_url",
-                format!("must be an http(s) URL like https://desk.example.com, got {url:?}"),
-            ),
-        }
-    }
-    p.check(
-        "console.session_ttl",
-        (Duration::from_secs(60)..=Duration::from_secs(30 * 86_400)).contains(&k.session_ttl),
-        || "must be between 1m and 30d".into(),
-    );
-}
-
 fn check_duration(p: &mut Problems, key: &str, d: Duration, zero_ok: bool) {
     p.check(key, zero_ok || !d.is_zero(), || "must not be zero".into());
     p.check(key, d <= MAX_DURATION, || "must be at most 366 days".into());
@@ -164,7 +102,7 @@ pub(super) fn validate(c: &mut Config, p: &mut Problems) {
             ),
         );
     }
-    check_console(c, p);
+    console::check_console(c, p);
     // [telegram]
     let token = c.telegram.token.expose();
     if !p.has("telegram.token") {
@@ -395,175 +333,6 @@ fn check_hours(h: &super::types::HoursConfig, p: &mut Problems) {
     }
 }
 
-/// `sign` is 1 for users (positive ids), -1 for groups (negative ids). Checks ids,
-/// names and duplicates; returns the entries.
-pub(super) fn check_members<T>(
-    items: Vec<(usize, T)>,
-    list: &str,
-    sign: i64,
-    fields: impl Fn(&T) -> (i64, &String),
-    p: &mut Problems,
-) -> Vec<T> {
-    let mut seen: HashMap<i64, usize> = HashMap::new();
-    for (i, item) in &items {
-        let (chat_id, name) = fields(item);
-        let id_key = format!("{list}[{i}].chat_id");
-        let name_key = format!("{list}[{i}].name");
-        if sign > 0 {
-            p.check(&id_key, chat_id > 0, || {
-                format!("must be a positive user id, got {chat_id}")
-            });
-        } else {
-            p.check(&id_key, chat_id < 0, || {
-                format!("must be a negative group id (like -1001234567890), got {chat_id}")
-            });
-        }
-        p.check(&name_key, !name.trim().is_empty(), || {
-            "must not be empty".into()
-        });
-        if !p.has(&id_key) {
-            match seen.get(&chat_id) {
-                Some(first) => p.push(
-                    id_key,
-                    format!("{chat_id} is already used by {list}[{first}]"),
-                ),
-                None => {
-                    seen.insert(chat_id, *i);
-                }
-            }
-        }
-    }
-    items.into_iter().map(|(_, item)| item).collect()
-}
-
-/// A key of a department or a canned answer: `a-z 0-9 _ -`, 1 to 32 characters.
-pub fn check_key(key: &str) -> Result<(), String> {
-    if key.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if key.len() > 32 {
-        return Err(format!("must be at most 32 characters, got {}", key.len()));
-    }
-    match key
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
-    {
-        Some(c) => Err(format!(
-            "may hold only a-z, 0-9, _ and -, got {c:?} in {key:?}"
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Unique keys, in the format of [`check_key`].
-fn check_keys<'a>(keys: impl Iterator<Item = (usize, &'a str)>, list: &str, p: &mut Problems) {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, key) in keys {
-        let k = format!("{list}[{i}].key");
-        if let Err(e) = check_key(key) {
-            p.push(k, e);
-            continue;
-        }
-        match seen.get(key) {
-            Some(first) => p.push(k, format!("{key:?} is already used by {list}[{first}]")),
-            None => {
-                seen.insert(key, i);
-            }
-        }
-    }
-}
-
-/// `[[departments]]` (SPEC §7.2): keys, names, and chat ids that are listed in
-/// `[[service_groups]]` and `[[specialists]]`.
-pub(super) fn check_departments(
-    items: Vec<(usize, DepartmentConfig)>,
-    config: &Config,
-    p: &mut Problems,
-) -> Vec<DepartmentConfig> {
-    check_keys(
-        items.iter().map(|(i, d)| (*i, d.key.as_str())),
-        "departments",
-        p,
-    );
-    for (i, d) in &items {
-        p.check(
-            &format!("departments[{i}].name"),
-            !d.name.trim().is_empty(),
-            || "must not be empty".into(),
-        );
-        let groups_key = format!("departments[{i}].service_groups");
-        p.check(&groups_key, !d.service_groups.is_empty(), || {
-            "must name at least one group of [[service_groups]]".into()
-        });
-        for (j, id) in d.service_groups.iter().enumerate() {
-            p.check(
-                &format!("{groups_key}[{j}]"),
-                config.service_groups.iter().any(|g| g.chat_id == *id),
-                || format!("{id} is not listed in [[service_groups]]"),
-            );
-        }
-        let people_key = format!("departments[{i}].specialists");
-        p.check(&people_key, !d.specialists.is_empty(), || {
-            "must name at least one specialist of [[specialists]]".into()
-        });
-        for (j, id) in d.specialists.iter().enumerate() {
-            p.check(
-                &format!("{people_key}[{j}]"),
-                config.specialists.iter().any(|s| s.chat_id == *id),
-                || format!("{id} is not listed in [[specialists]]"),
-            );
-        }
-    }
-    items.into_iter().map(|(_, d)| d).collect()
-}
-
-/// The placeholders a canned answer may use.
-pub const CANNED_PLACEHOLDERS: [&str; 3] = ["customer", "specialist", "request"];
-
-/// A canned answer's text: every `{name}` one of [`CANNED_PLACEHOLDERS`].
-pub fn check_canned_text(text: &str) -> Result<(), String> {
-    if text.trim().is_empty() {
-        return Err("must not be empty".into());
-    }
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        let after = &rest[start + 1..];
-        let Some(end) = after.find('}') else {
-            break;
-        };
-        let name = &after[..end];
-        if !CANNED_PLACEHOLDERS.contains(&name) {
-            let hint = super::problems::suggest(name, &CANNED_PLACEHOLDERS)
-                .map(|c| format!(" (did you mean {{{c}}}?)"))
-                .unwrap_or_default();
-            return Err(format!(
-                "unknown placeholder {{{name}}}{hint}: use {{customer}}, {{specialist}} or {{request}}"
-            ));
-        }
-        rest = &after[end + 1..];
-    }
-    Ok(())
-}
-
-/// `[[canned]]` (SPEC §7.4): keys, titles and texts.
-pub(super) fn check_canned(
-    items: Vec<(usize, CannedConfig)>,
-    p: &mut Problems,
-) -> Vec<CannedConfig> {
-    check_keys(items.iter().map(|(i, c)| (*i, c.key.as_str())), "canned", p);
-    for (i, c) in &items {
-        p.check(
-            &format!("canned[{i}].title"),
-            !c.title.trim().is_empty(),
-            || "must not be empty".into(),
-        );
-        if let Err(e) = check_canned_text(&c.text) {
-            p.push(format!("canned[{i}].text"), e);
-        }
-    }
-    items.into_iter().map(|(_, c)| c).collect()
-}
-
 fn check_smtp_host(host: &str) -> Result<(), String> {
     let h = host.trim();
     if h.is_empty() {
@@ -781,52 +550,6 @@ mod tests {
             p.iter()
                 .all(|p| p.key == "webhook.tls_cert" || p.key == "webhook.tls_key"),
             "{p:?}"
-        );
-    }
-}
-
-#[cfg(test)]
-mod console_tests {
-    use crate::config::testing::*;
-
-    fn console_problems(section: &str) -> Vec<(String, String)> {
-        problems(&format!("{MINIMAL}\n[console]\n{section}"))
-            .into_iter()
-            .filter(|p| p.key.starts_with("console."))
-            .map(|p| (p.key, p.message))
-            .collect()
-    }
-
-    #[test]
-    fn the_console_is_off_by_default_and_reads_its_keys() {
-        let c = load_ok(MINIMAL);
-        assert_eq!(c.console.address(), None);
-        assert!(!c.console.https() && !c.console.secure_cookie());
-        let c = load_ok(&format!(
-            "{MINIMAL}\n[console]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"https://desk.example.com\"\nsession_ttl = \"1h\"\n"
-        ));
-        assert_eq!(c.console.address(), Some("127.0.0.1:8080".parse().unwrap()));
-        assert!(c.console.secure_cookie() && !c.console.https());
-        assert_eq!(c.console.session_ttl, std::time::Duration::from_secs(3600));
-    }
-
-    #[test]
-    fn bad_console_settings_name_their_key() {
-        let p = console_problems("listen = \"localhost\"\n");
-        assert_eq!(p.len(), 1, "{p:?}");
-        assert_eq!(p[0].0, "console.listen");
-        let p = console_problems("listen = \"0.0.0.0:8443\"\n");
-        assert!(p[0].1.contains("webhook"), "{p:?}");
-        let p = console_problems("tls_cert = \"cert/cert.pem\"\n");
-        assert_eq!(p[0].0, "console.tls_key");
-        let p = console_problems("public_url = \"desk.example.com\"\n");
-        assert_eq!(p[0].0, "console.public_url");
-        let p = console_problems("session_ttl = \"10s\"\n");
-        assert_eq!(p[0].0, "console.session_ttl");
-        assert!(
-            console_problems("nope = 1\n")
-                .iter()
-                .any(|p| p.0 == "console.nope")
         );
     }
 }

@@ -1,6 +1,7 @@
 //! The writer's group commits: a group that succeeds commits at once, a failing or
 //! panicking job costs only itself.
 
+use super::group::{Answer, commit_group};
 use super::*;
 use crate::config::Config;
 use crate::store::testing::{number, temp_store};
