@@ -179,10 +179,7 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
         } => {
             let range = match crate::app::export::range(since, until) {
                 Ok(range) => range,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(e) => return usage_error(e),
             };
             with_config(config, false, |config| {
                 let n =
@@ -200,11 +197,11 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
         } => import(config, &file, dry_run),
         Command::Backup { path } => {
             if path.exists() {
-                eprintln!(
-                    "error: {} exists already; a backup never overwrites",
+                let why = format!(
+                    "{} exists already; a backup never overwrites",
                     path.display()
                 );
-                return ExitCode::from(2);
+                return usage_error(why);
             }
             with_config(config, false, |config| {
                 let copied = crate::store::backup::backup(&config.database.path, &path)?;
@@ -226,10 +223,7 @@ pub fn run(config: Option<PathBuf>, command: Command) -> ExitCode {
         } => {
             let range = match crate::app::export::range(since, until) {
                 Ok(range) => range,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(e) => return usage_error(e),
             };
             let filter = AuditFilter {
                 range,
@@ -325,6 +319,12 @@ fn print_problems(problems: &[Problem]) {
     for p in problems {
         eprintln!("  - {p}");
     }
+}
+
+/// A command given wrongly (exit code 2, as for clap's own refusals).
+fn usage_error(why: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {why}");
+    ExitCode::from(2)
 }
 
 fn with_config(

@@ -129,26 +129,39 @@ pub fn decide(
 // Texts
 // ---------------------------------------------------------------------------------
 
-/// The alert email for `notice` (subject, plain-text body), in `texts`' language.
-pub fn alert_email(
-    notice: Notice,
-    space: &Space,
-    t: &Thresholds,
-    host: &str,
-    texts: &Lang,
-) -> (String, String) {
-    compose_email(notice, space, &[], t, host, texts)
+/// An alert about one disk: what happened, its figures, the other watched paths
+/// on it, the thresholds, the host, and the language its texts are in.
+pub struct Alert<'a> {
+    pub notice: Notice,
+    pub space: &'a Space,
+    /// More watched paths on the same disk.
+    pub also: &'a [PathBuf],
+    pub thresholds: &'a Thresholds,
+    pub host: &'a str,
+    pub texts: &'a Lang,
 }
 
-/// Like [`alert_email`]; `also` are more watched paths on the same disk.
-pub fn compose_email(
-    notice: Notice,
-    space: &Space,
-    also: &[PathBuf],
-    t: &Thresholds,
-    host: &str,
-    texts: &Lang,
-) -> (String, String) {
+impl Alert<'_> {
+    /// The alert email (subject, plain-text body).
+    pub fn email(&self) -> (String, String) {
+        compose_email(self)
+    }
+
+    /// The message to the controllers: the same facts, shorter.
+    pub fn chat_text(&self) -> String {
+        chat_text(self)
+    }
+}
+
+fn compose_email(alert: &Alert<'_>) -> (String, String) {
+    let Alert {
+        notice,
+        space,
+        also,
+        thresholds: t,
+        host,
+        texts,
+    } = *alert;
     let host = one_line(host);
     let mount = space.mount_point.display().to_string();
     let gb_part = gb(space.free_mb(), texts)
@@ -208,15 +221,15 @@ pub fn compose_email(
     (texts.render_plain(subject, &vars), body)
 }
 
-/// The message to the controllers: the same facts, shorter.
-pub fn chat_text(
-    notice: Notice,
-    space: &Space,
-    also: &[PathBuf],
-    t: &Thresholds,
-    host: &str,
-    texts: &Lang,
-) -> String {
+fn chat_text(alert: &Alert<'_>) -> String {
+    let Alert {
+        notice,
+        space,
+        also,
+        thresholds: t,
+        host,
+        texts,
+    } = *alert;
     let mut paths = space.path.display().to_string();
     for p in also {
         paths.push_str(", ");
@@ -265,6 +278,24 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn alert<'a>(
+        notice: Notice,
+        space: &'a Space,
+        also: &'a [PathBuf],
+        thresholds: &'a Thresholds,
+        host: &'a str,
+        texts: &'a Lang,
+    ) -> Alert<'a> {
+        Alert {
+            notice,
+            space,
+            also,
+            thresholds,
+            host,
+            texts,
+        }
+    }
 
     fn en() -> crate::domain::texts::Texts {
         crate::domain::texts::Texts::new(crate::domain::texts::Locale::En, &Default::default())
@@ -432,7 +463,7 @@ mod tests {
         let s = space(500, 100_000);
         let texts = en();
         let en = texts.staff();
-        let (subject, body) = alert_email(Notice::Low, &s, &t, "desk-01", en);
+        let (subject, body) = alert(Notice::Low, &s, &[], &t, "desk-01", en).email();
         assert!(subject.contains("Low disk space on desk-01"), "{subject}");
         assert!(subject.contains("500 MB free on /var/lib"), "{subject}");
         assert!(!subject.contains('\n'));
@@ -449,19 +480,14 @@ mod tests {
         ] {
             assert!(body.contains(needle), "missing {needle:?} in:\n{body}");
         }
-        let (subject, body) = alert_email(Notice::StillLow, &s, &t, "desk-01", en);
+        let (subject, body) = alert(Notice::StillLow, &s, &[], &t, "desk-01", en).email();
         assert!(
             subject.contains("Still low disk space on desk-01"),
             "{subject}"
         );
         assert!(body.contains("still low"), "{body}");
-        let (subject, body) = alert_email(
-            Notice::Recovered,
-            &space(50_000, 100_000),
-            &t,
-            "desk-01",
-            en,
-        );
+        let recovered = space(50_000, 100_000);
+        let (subject, body) = alert(Notice::Recovered, &recovered, &[], &t, "desk-01", en).email();
         assert!(subject.contains("recovered on desk-01"), "{subject}");
         assert!(body.contains("back above"), "{body}");
         assert!(
@@ -469,7 +495,8 @@ mod tests {
             "{body}"
         );
         // A host name with a line break cannot break the subject.
-        let (subject, _) = alert_email(Notice::Low, &s, &t, "evil\r\nBcc: x@example.com", en);
+        let (subject, _) =
+            alert(Notice::Low, &s, &[], &t, "evil\r\nBcc: x@example.com", en).email();
         assert!(
             !subject.contains('\n') && !subject.contains('\r'),
             "{subject}"
@@ -481,26 +508,28 @@ mod tests {
         let t = thresholds();
         let also = [PathBuf::from("/var/lib/relaydesk/db")];
         let texts = en();
-        let (_, body) = compose_email(
+        let (_, body) = alert(
             Notice::Low,
             &space(500, 100_000),
             &also,
             &t,
             "h",
             texts.staff(),
-        );
+        )
+        .email();
         assert!(
             body.contains("Also on it:   /var/lib/relaydesk/db"),
             "{body}"
         );
-        let text = chat_text(
+        let text = alert(
             Notice::Low,
             &space(500, 100_000),
             &also,
             &t,
             "h",
             texts.staff(),
-        );
+        )
+        .chat_text();
         assert!(
             text.contains("/var/lib/relaydesk/archive, /var/lib/relaydesk/db"),
             "{text}"
@@ -509,24 +538,26 @@ mod tests {
         let ru =
             crate::domain::texts::Texts::new(crate::domain::texts::Locale::Ru, &Default::default())
                 .unwrap();
-        let (subject, body) = compose_email(
+        let (subject, body) = alert(
             Notice::Low,
             &space(500, 100_000),
             &also,
             &t,
             "h",
             ru.staff(),
-        );
+        )
+        .email();
         assert!(subject.contains("Мало места на диске h"), "{subject}");
         assert!(body.contains("Точка монтирования: /var/lib"), "{body}");
-        let text = chat_text(
+        let text = alert(
             Notice::Recovered,
             &space(50_000, 100_000),
             &also,
             &t,
             "h",
             ru.staff(),
-        );
+        )
+        .chat_text();
         assert!(text.contains("снова выше порогов"), "{text}");
     }
 }

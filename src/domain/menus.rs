@@ -224,7 +224,7 @@ pub fn customers(
     let Some((rows, has_prev, has_next)) = customer_page(chat, origin, press, snap, env, d) else {
         return;
     };
-    let (text, mut buttons, nav) = match list {
+    let (text, mut buttons) = match list {
         CustomerList::Users => {
             let mut text = env.texts.render("users_header", &[]);
             for row in rows {
@@ -235,15 +235,7 @@ pub fn customers(
                     escape_html(&state_of(env, row))
                 ));
             }
-            let nav = nav(
-                rows,
-                has_prev,
-                has_next,
-                env,
-                |b| Button::UsersBack { before: b },
-                |a| Button::Users { after: a },
-            );
-            (text, Vec::new(), nav)
+            (text, Vec::new())
         }
         CustomerList::History => {
             let buttons: Vec<Vec<Key>> = rows
@@ -257,17 +249,22 @@ pub fn customers(
                     vec![Key::new(label, Button::HistoryOf(c.user.as_customer()))]
                 })
                 .collect();
-            let nav = nav(
-                rows,
-                has_prev,
-                has_next,
-                env,
-                |b| Button::HistoryBack { before: b },
-                |a| Button::History { after: a },
-            );
-            (env.texts.render("history_pick", &[]), buttons, nav)
+            (env.texts.render("history_pick", &[]), buttons)
         }
     };
+    // The buttons that turn the page back and on.
+    type Turn = fn(CustomerId) -> Button;
+    let (back, next): (Turn, Turn) = match list {
+        CustomerList::Users => (
+            |before| Button::UsersBack { before },
+            |after| Button::Users { after },
+        ),
+        CustomerList::History => (
+            |before| Button::HistoryBack { before },
+            |after| Button::History { after },
+        ),
+    };
+    let nav = nav(rows, has_prev, has_next, env, back, next);
     // The users' list always has its row of page buttons (empty on a single page);
     // the history's has one only when there are pages to turn.
     if list == CustomerList::Users || !nav.is_empty() {

@@ -21,9 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::config::{Config, DiskConfig};
-use crate::domain::disk::{
-    AlertState, Notice, Space, Thresholds, chat_text, compose_email, decide, one_line,
-};
+use crate::domain::disk::{Alert, AlertState, Notice, Space, Thresholds, decide, one_line};
 use crate::domain::texts::Texts;
 use crate::domain::{MailOut, MailPurpose, Outgoing};
 use crate::runtime::live::Live;
@@ -349,14 +347,15 @@ impl Worker {
                     .map_err(|e| crate::Error::Invariant(format!("disk alert state: {e}")))?;
                 let tx = conn.transaction()?;
                 if let Some(notice) = notice {
-                    let (subject, body) = compose_email(
+                    let alert = Alert {
                         notice,
-                        &group.space,
-                        &group.also,
-                        &thresholds,
-                        &host,
-                        texts.staff(),
-                    );
+                        space: &group.space,
+                        also: &group.also,
+                        thresholds: &thresholds,
+                        host: &host,
+                        texts: texts.staff(),
+                    };
+                    let (subject, body) = alert.email();
                     for to in &config.disk.alert_to {
                         let mail = MailOut {
                             to: to.trim().to_string(),
@@ -367,14 +366,7 @@ impl Worker {
                         };
                         store::mail::enqueue(&tx, &mail, now)?;
                     }
-                    let text = chat_text(
-                        notice,
-                        &group.space,
-                        &group.also,
-                        &thresholds,
-                        &host,
-                        texts.staff(),
-                    );
+                    let text = alert.chat_text();
                     for controller in &config.controllers {
                         let message = Outgoing::plain(ChatId(controller.chat_id), text.clone());
                         store::outbox::enqueue(&tx, &message.into(), now)?;

@@ -115,19 +115,14 @@ fn copy_and_verify(db: &Path, partial: &Path) -> Result<Copied> {
 mod tests {
     use super::*;
     use crate::store::Store;
+    use crate::store::testing::verified_customer;
 
     #[test]
     fn a_copy_is_verified_and_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("a.sqlite3");
         let store = Store::open(&db).unwrap();
-        store
-            .lock()
-            .execute_batch(
-                "INSERT INTO customers (id, first_name, state, created_at, updated_at)
-                 VALUES (7, 'Ann', 'verified', 1, 1)",
-            )
-            .unwrap();
+        verified_customer(&store.lock(), 7, "Ann");
         let to = dir.path().join("copy.sqlite3");
         let copied = backup(&db, &to).unwrap();
         assert!(copied.pages > 1 && copied.bytes > 0, "{copied:?}");

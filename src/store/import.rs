@@ -104,6 +104,7 @@ mod tests {
     use super::*;
     use crate::domain::{Actor, AuditAction};
     use crate::store::Store;
+    use crate::store::testing::verified_customer;
 
     fn row(line: u64, id: i64, verified: bool) -> NewCustomer {
         NewCustomer {
@@ -121,13 +122,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.sqlite3");
         let store = Store::open(&path).unwrap();
-        store
-            .lock()
-            .execute_batch(
-                "INSERT INTO customers (id, first_name, state, created_at, updated_at)
-                 VALUES (7, 'Known', 'verified', 1, 1)",
-            )
-            .unwrap();
+        verified_customer(&store.lock(), 7, "Known");
         let rows = [row(2, 5, true), row(3, 7, true), row(4, 6, false)];
         let expected = Imported {
             known: vec![(3, 7)],

@@ -21,6 +21,16 @@ pub fn customer(conn: &Connection, id: i64) {
     .unwrap();
 }
 
+/// Customer `id`, verified, named `first_name`.
+pub fn verified_customer(conn: &Connection, id: i64, first_name: &str) {
+    conn.execute(
+        "INSERT INTO customers (id, first_name, state, created_at, updated_at)
+         VALUES (?1, ?2, 'verified', 1, 1)",
+        rusqlite::params![id, first_name],
+    )
+    .unwrap();
+}
+
 /// Customer `customer_id` and their unassigned communication `id`.
 pub fn unassigned_communication(conn: &Connection, id: i64, customer_id: i64) {
     customer(conn, customer_id);

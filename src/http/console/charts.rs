@@ -41,21 +41,11 @@ const RIGHT: f64 = 8.0;
 const TOP: f64 = 32.0;
 const BOTTOM: f64 = 28.0;
 
-/// `text` escaped for XML text and attribute values.
+/// `text` escaped for XML text and attribute values (control characters, which
+/// XML 1.0 does not allow, dropped).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let kept: String = text.chars().filter(|c| !c.is_control()).collect();
+    crate::domain::texts::escape_html(&kept).replace('\'', "&#39;")
 }
 
 /// The least "round" number (1, 2, 4 or 6 times a power of ten) at or above `v`:
