@@ -222,16 +222,9 @@ fn compose_email(alert: &Alert<'_>) -> (String, String) {
 }
 
 fn chat_text(alert: &Alert<'_>) -> String {
-    let Alert {
-        notice,
-        space,
-        also,
-        thresholds: t,
-        host,
-        texts,
-    } = *alert;
+    let (space, texts, t) = (alert.space, alert.texts, alert.thresholds);
     let mut paths = space.path.display().to_string();
-    for p in also {
+    for p in alert.also {
         paths.push_str(", ");
         paths.push_str(&p.display().to_string());
     }
@@ -247,12 +240,13 @@ fn chat_text(alert: &Alert<'_>) -> String {
             ("min_percent", &t.min_free_percent.to_string()),
         ],
     );
-    let key = match notice {
+    let key = match alert.notice {
         Notice::Low => "disk_chat_low",
         Notice::StillLow => "disk_chat_still_low",
         Notice::Recovered => "disk_chat_recovered",
     };
-    texts.render_plain(key, &[("host", &one_line(host)), ("figures", &figures)])
+    let host = one_line(alert.host);
+    texts.render_plain(key, &[("host", &host), ("figures", &figures)])
 }
 
 /// `n` MB, with the size in GB too when that reads better.

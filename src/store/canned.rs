@@ -29,12 +29,11 @@ pub fn delete(conn: &Connection, key: &str) -> Result<bool> {
 mod tests {
     use super::*;
     use crate::store::desk::canned_answers;
-    use crate::store::testing::temp_store;
+    use crate::store::testing::test_db;
 
     #[test]
     fn answers_are_added_replaced_and_removed() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         let c = |key: &str, text: &str| Canned {
             key: key.into(),
             title: "T".into(),

@@ -73,7 +73,7 @@ pub fn figures(conn: &Connection, span: Span, specialist: Option<StaffId>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::{closed_communication, temp_store};
+    use crate::store::testing::{closed_communication, test_db};
 
     /// A closed communication `id` of Anna (5) or Boris (6) with its survey asked
     /// at `asked` and rated `rating` at `rated`.
@@ -89,8 +89,7 @@ mod tests {
 
     #[test]
     fn score_and_response_rate_count_what_the_span_holds() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         let all = Span { from: 0, to: 1_000 };
         assert_eq!(figures(&conn, all, None).unwrap(), Figures::default());
         assert_eq!(Figures::default().score(), None);

@@ -141,12 +141,11 @@ pub fn save(conn: &Connection, comm: CommId, f: &Figures) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::{temp_store, unassigned_communication};
+    use crate::store::testing::{test_db, unassigned_communication};
 
     #[test]
     fn figures_round_trip_with_unknown_counted_parts() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         unassigned_communication(&conn, 3, 42);
         assert_eq!(of(&conn, CommId(3)).unwrap(), None);
         let f = Figures {

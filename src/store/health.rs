@@ -61,20 +61,18 @@ pub fn work_left(conn: &Connection) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::{customer, temp_store};
+    use crate::store::testing::{customer, test_db};
 
     #[test]
     fn an_empty_database_has_no_backlog() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         assert_eq!(backlog(&conn).unwrap(), Backlog::default());
         assert_eq!(work_left(&conn).unwrap(), 0);
     }
 
     #[test]
     fn backlog_counts_what_waits() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         for (created, status) in [(5, "pending"), (3, "pending"), (1, "sent")] {
             conn.exec(
                 "INSERT INTO outbox (created_at, chat_id, method, params, status) VALUES (?1, 1, 'sendMessage', '{}', ?2)",

@@ -106,7 +106,7 @@ pub fn mark_failed(conn: &Connection, id: i64, error: &str, now: i64) -> Result<
 mod tests {
     use super::*;
     use crate::domain::{CustomerId, MailPurpose};
-    use crate::store::testing::temp_store;
+    use crate::store::testing::test_db;
 
     fn mail(purpose: MailPurpose) -> MailOut {
         MailOut {
@@ -120,8 +120,7 @@ mod tests {
 
     #[test]
     fn a_queued_mail_is_due_then_sent() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         assert_eq!(next_due(&conn, 10).unwrap(), None);
         assert_eq!(next_due_at(&conn).unwrap(), None);
         let id = enqueue(
@@ -167,8 +166,7 @@ mod tests {
 
     #[test]
     fn an_alert_keeps_its_body_and_a_failed_mail_loses_it() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         let alert = enqueue(&conn, &mail(MailPurpose::Alert), 1).unwrap();
         let code = enqueue(
             &conn,

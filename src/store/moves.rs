@@ -50,12 +50,11 @@ pub fn record(conn: &Connection, from: ChatId, to: ChatId, now: i64) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::temp_store;
+    use crate::store::testing::test_db;
 
     #[test]
     fn a_group_that_moves_twice_is_found_under_its_latest_id() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         record(&conn, ChatId(-5), ChatId(-1005), 1).unwrap();
         assert_eq!(all(&conn).unwrap(), vec![(ChatId(-5), ChatId(-1005))]);
         record(&conn, ChatId(-1005), ChatId(-1006), 2).unwrap();

@@ -229,7 +229,7 @@ pub fn pending_count(conn: &Connection) -> Result<i64> {
 mod tests {
     use super::*;
     use crate::domain::ChatId;
-    use crate::store::testing::{query_plan, temp_store};
+    use crate::store::testing::{query_plan, test_db};
 
     fn text(chat: i64, t: &str) -> Send {
         Send::from(Outgoing::plain(ChatId(chat), t.into()))
@@ -237,8 +237,7 @@ mod tests {
 
     #[test]
     fn heads_seek_the_pending_index_instead_of_scanning_the_backlog() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         let plan = query_plan(&conn, HEADS, [10]);
         assert!(
             plan.iter().all(|step| !step.starts_with("SCAN outbox")),
@@ -252,8 +251,7 @@ mod tests {
 
     #[test]
     fn heads_keep_per_chat_order() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         let a1 = enqueue(&conn, &text(1, "a1"), 0).unwrap();
         let b1 = enqueue(&conn, &text(2, "b1"), 0).unwrap();
         let a2 = enqueue(&conn, &text(1, "a2"), 0).unwrap();
@@ -278,8 +276,7 @@ mod tests {
 
     #[test]
     fn the_heads_query_is_compiled_once_whatever_its_limit() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         for i in 0..5 {
             conn.execute(
                 "INSERT INTO outbox (created_at, chat_id, method, params) VALUES (0, ?1, 'x', '{}')",
@@ -299,8 +296,7 @@ mod tests {
 
     #[test]
     fn rows_hold_typed_messages_and_coalesce_by_key() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         let keyed = |t: &str| Send {
             coalesce: Some("ann:1:-100".into()),
             ..text(-100, t)

@@ -90,14 +90,13 @@ pub fn days(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testing::{customer, query_plan, temp_store};
+    use crate::store::testing::{customer, query_plan, test_db};
 
     const DAY_MS: i64 = crate::domain::stats::DAY_MS;
 
     #[test]
     fn a_series_is_a_range_of_the_primary_key() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         for department in [None, Some("tech")] {
             let plan = query_plan(&conn, SERIES_QUERY, params!["opened", 1, 90, department]);
             assert!(
@@ -111,8 +110,7 @@ mod tests {
 
     #[test]
     fn the_triggers_keep_each_series_by_day_and_department() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         customer(&conn, 7);
         let day = 20_000;
         let at = |d: i64, s: i64| d * DAY_MS + s * 1000;

@@ -250,12 +250,11 @@ mod tests {
     use crate::domain::CommId;
     use crate::domain::figures::{Figures, Span};
     use crate::store::Store;
-    use crate::store::testing::{query_plan, temp_store};
+    use crate::store::testing::{query_plan, test_db};
 
     #[test]
     fn every_tally_is_read_from_an_index_alone() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         for sql in TALLY_QUERIES {
             let plan = query_plan(&conn, sql, params![5, 0, 1]);
             assert!(
@@ -680,8 +679,7 @@ mod tests {
 
     #[test]
     fn the_per_day_sums_follow_every_write_and_give_the_tallies_of_the_rows() {
-        let (_dir, store) = temp_store();
-        let conn = store.lock();
+        let conn = test_db();
         customer(&conn);
         let mut dice = Dice(11);
         churn(&conn, &mut dice, 1..300, true);

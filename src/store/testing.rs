@@ -12,6 +12,38 @@ pub fn temp_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// A new, migrated database in a temporary folder, on a connection of its own
+/// (no checkpointer, no code key): what the tests of the store's functions need.
+/// The folder goes when it does.
+pub struct TestDb {
+    // Dropped in this order: the connection before its folder.
+    conn: Connection,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for TestDb {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// See [`TestDb`].
+pub fn test_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("test.sqlite3")).unwrap();
+    super::configure(&conn, "FULL").unwrap();
+    super::schema::migrations().to_latest(&mut conn).unwrap();
+    TestDb { conn, _dir: dir }
+}
+
 /// Customer `id`, with a name and nothing else.
 pub fn customer(conn: &Connection, id: i64) {
     conn.execute(
