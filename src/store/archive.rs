@@ -75,11 +75,7 @@ pub fn dirty(conn: &Connection, limit: usize) -> Result<Vec<Dirty>> {
         "SELECT communication_id, full, version FROM archive_dirty ORDER BY communication_id LIMIT ?1",
         [i64::try_from(limit).unwrap_or(i64::MAX)],
         |r| {
-            Ok(Dirty {
-                comm: r.get(0)?,
-                full: r.get::<_, i64>(1)? != 0,
-                version: r.get(2)?,
-            })
+            from_row!(r => Dirty { comm, full, version })
         },
     )?)
 }
@@ -109,12 +105,7 @@ pub fn progress(conn: &Connection, comm: i64) -> Result<Option<Progress>> {
         .row(
             "SELECT last_message, bytes FROM archive_progress WHERE communication_id = ?1",
             [comm],
-            |r| {
-                Ok(Progress {
-                    last_message: r.get(0)?,
-                    bytes: r.get(1)?,
-                })
-            },
+            |r| from_row!(r => Progress { last_message, bytes }),
         )
         .optional()?)
 }
@@ -138,14 +129,8 @@ pub fn next_file(conn: &Connection, now: i64) -> Result<Option<PendingFile>> {
              WHERE f.status = 'pending' AND f.not_before <= ?1 ORDER BY f.id LIMIT 1",
             [now],
             |r| {
-                Ok(PendingFile {
-                    id: r.get(0)?,
-                    comm: r.get(1)?,
-                    customer: r.get(2)?,
-                    file_id: r.get(3)?,
-                    size: r.get(4)?,
-                    saved_name: r.get(5)?,
-                    attempts: r.get(6)?,
+                from_row!(r => PendingFile {
+                    id, comm, customer, file_id, size, saved_name, attempts
                 })
             },
         )
@@ -184,14 +169,7 @@ pub fn next_zip(conn: &Connection) -> Result<Option<ZipRequest>> {
             "SELECT z.id, z.communication_id, z.chat_id, m.customer_id FROM zip_requests z
              JOIN communications m ON m.id = z.communication_id ORDER BY z.id LIMIT 1",
             [],
-            |r| {
-                Ok(ZipRequest {
-                    id: r.get(0)?,
-                    comm: r.get(1)?,
-                    chat: r.get(2)?,
-                    customer: r.get(3)?,
-                })
-            },
+            |r| from_row!(r => ZipRequest { id, comm, chat, customer }),
         )
         .optional()?)
 }
@@ -340,17 +318,10 @@ pub fn pending_blocked(conn: &Connection, limit: usize) -> Result<Vec<BlockedLin
          FROM blocked_messages b LEFT JOIN customers c ON c.id = b.customer_id
          WHERE b.archived = 0 ORDER BY b.id LIMIT ?1",
     )?;
-    let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-        Ok(BlockedLine {
-            id: r.get(0)?,
-            customer: r.get(1)?,
-            at: r.get(2)?,
-            name: r.get(3)?,
-            kind: r.get(4)?,
-            text: r.get(5)?,
-            file_name: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        [i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| from_row!(r => BlockedLine { id, customer, at, name, kind, text, file_name }),
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

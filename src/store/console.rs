@@ -187,16 +187,9 @@ pub struct QueueRow {
 /// customer id, customer name, @username, department, status, specialist,
 /// opened, assigned.
 fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
-    Ok(QueueRow {
-        id: r.get(0)?,
-        customer_id: r.get(1)?,
-        customer: r.get(2)?,
-        username: r.get(3)?,
-        department: r.get(4)?,
-        status: r.get(5)?,
-        specialist_id: r.get(6)?,
-        opened_at: r.get(7)?,
-        assigned_at: r.get(8)?,
+    from_row!(r => QueueRow {
+        id, customer_id, customer, username, department, status, specialist_id, opened_at,
+        assigned_at
     })
 }
 
@@ -247,16 +240,10 @@ pub fn recent_audit(conn: &Connection, before: Option<i64>, limit: i64) -> Resul
         "SELECT id, at, actor, action, communication_id, details FROM audit
          WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
-        Ok(AuditLine {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            communication_id: r.get(4)?,
-            details: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![before.unwrap_or(i64::MAX), limit],
+        |r| from_row!(r => AuditLine { id, at, actor, action, communication_id, details }),
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -272,14 +259,7 @@ pub struct CustomerRow {
 }
 
 fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CustomerRow> {
-    Ok(CustomerRow {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        username: r.get(2)?,
-        email: r.get(3)?,
-        state: r.get(4)?,
-        first_seen: r.get(5)?,
-    })
+    from_row!(r => CustomerRow { id, name, username, email, state, first_seen })
 }
 
 /// `%` and `_` of a search taken literally in a LIKE pattern (escape `\`).
@@ -497,19 +477,9 @@ pub fn communication(conn: &Connection, id: i64) -> Result<Option<CommHeader>> {
              WHERE c.id = ?1",
             [id],
             |r| {
-                Ok(CommHeader {
-                    id: r.get(0)?,
-                    customer_id: r.get(1)?,
-                    customer: r.get(2)?,
-                    username: r.get(3)?,
-                    email: r.get(4)?,
-                    department: r.get(5)?,
-                    status: r.get(6)?,
-                    specialist_id: r.get(7)?,
-                    opened_at: r.get(8)?,
-                    closed_at: r.get(9)?,
-                    close_reason: r.get(10)?,
-                    first_name: r.get(11)?,
+                from_row!(r => CommHeader {
+                    id, customer_id, customer, username, email, department, status, specialist_id,
+                    opened_at, closed_at, close_reason, first_name
                 })
             },
         )
@@ -544,16 +514,9 @@ pub fn transcript(conn: &Connection, id: i64) -> Result<Vec<Line>> {
              WHERE communication_id = ?1 ORDER BY id DESC LIMIT ?2
          ) m ORDER BY m.id",
     )?;
-    let rows = stmt.query_map(params![id, TRANSCRIPT_LINES], |r| {
-        Ok(Line {
-            at: r.get(0)?,
-            role: r.get(1)?,
-            sender_id: r.get(2)?,
-            kind: r.get(3)?,
-            text: r.get(4)?,
-            file_name: r.get(5)?,
-            saved: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        params![id, TRANSCRIPT_LINES],
+        |r| from_row!(r => Line { at, role, sender_id, kind, text, file_name, saved }),
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -8,8 +8,8 @@ use super::deadlines::deadlines;
 use crate::domain::needs::{Counterpart, Find, ListingQuery, LogNeed, SurveyFind};
 use crate::domain::{
     ARCHIVE_PAGE, Announcement, Assignment, Canned, ChatId, Code, Codes, CommId, Communication,
-    Customer, CustomerId, CustomerRow, CustomerState, FileNote, Kind, Listing, LogEntry, MessageId,
-    Needs, Queued, Role, Snapshot, StaffId, Status, Survey, UNASSIGNED_SHOWN, User,
+    Customer, CustomerId, CustomerRow, FileNote, Listing, LogEntry, MessageId, Needs, Queued,
+    Snapshot, StaffId, Status, Survey, UNASSIGNED_SHOWN, User,
 };
 use crate::error::Result;
 
@@ -20,17 +20,9 @@ const COMM_COLUMNS: &str = "id, customer_id, status, specialist_id, opened_at,
      closed_at, close_reason, department, choosing";
 
 fn comm_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Communication> {
-    Ok(Communication {
-        id: r.get(0)?,
-        customer_id: r.get(1)?,
-        status: Status::parse(&r.get::<_, String>(2)?),
-        specialist_id: r.get(3)?,
-        opened_at: r.get(4)?,
-        idle_deadline: r.get(5)?,
-        closed_at: r.get(6)?,
-        close_reason: r.get(7)?,
-        department: r.get(8)?,
-        choosing: r.get::<_, i64>(9)? != 0,
+    from_row!(r => Communication {
+        id, customer_id, status, specialist_id, opened_at, idle_deadline, closed_at, close_reason,
+        department, choosing
     })
 }
 
@@ -83,18 +75,12 @@ pub fn customer(conn: &Connection, id: CustomerId) -> Result<Option<Customer>> {
 fn codes(conn: &Connection, customer: CustomerId, now: i64) -> Result<Codes> {
     let latest = conn
         .row(
-            "SELECT email, code_hash, created_at, expires_at, attempts, used_at, send_failed
+            "SELECT email, code_hash, created_at, expires_at, attempts, used_at IS NOT NULL, send_failed
              FROM auth_codes WHERE customer_id = ?1 ORDER BY id DESC LIMIT 1",
             [customer],
             |r| {
-                Ok(Code {
-                    email: r.get(0)?,
-                    code_hash: r.get(1)?,
-                    created_at: r.get(2)?,
-                    expires_at: r.get(3)?,
-                    attempts: r.get(4)?,
-                    used: r.get::<_, Option<i64>>(5)?.is_some(),
-                    send_failed: r.get::<_, i64>(6)? != 0,
+                from_row!(r => Code {
+                    email, code_hash, created_at, expires_at, attempts, used, send_failed
                 })
             },
         )
@@ -136,11 +122,11 @@ pub fn log_after(conn: &Connection, comm: CommId, after: i64) -> Result<Vec<(i64
             r.get(10)?,
             LogEntry {
                 at: r.get(0)?,
-                role: Role::parse(&r.get::<_, String>(1)?),
+                role: r.get(1)?,
                 sender_id: r.get(2)?,
                 chat_id: r.get(3)?,
                 message_id: r.get(4)?,
-                kind: Kind::parse(&r.get::<_, String>(5)?),
+                kind: r.get(5)?,
                 text: r.get(6)?,
                 file_name: r.get(7)?,
                 file: match (
@@ -160,13 +146,10 @@ fn announcements(conn: &Connection, comm: CommId) -> Result<Vec<Announcement>> {
     let mut stmt = conn.prepare_cached(
         "SELECT chat_id, message_id, active FROM announcements WHERE communication_id = ?1",
     )?;
-    let rows = stmt.query_map([comm], |r| {
-        Ok(Announcement {
-            chat_id: r.get(0)?,
-            message_id: r.get(1)?,
-            active: r.get::<_, i64>(2)? != 0,
-        })
-    })?;
+    let rows = stmt.query_map(
+        [comm],
+        |r| from_row!(r => Announcement { chat_id, message_id, active }),
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -204,10 +187,10 @@ fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Customer> {
             language: r.get(4)?,
         },
         email: r.get(5)?,
-        state: CustomerState::parse(&r.get::<_, String>(6)?),
+        state: r.get(6)?,
         blocked: r.get::<_, Option<i64>>(7)?.is_some(),
         banned: r.get::<_, Option<i64>>(8)?.is_some(),
-        ban_told: r.get::<_, i64>(9)? != 0,
+        ban_told: r.get(9)?,
     })
 }
 
@@ -374,13 +357,10 @@ pub fn assignments(conn: &Connection, comm: CommId) -> Result<Vec<Assignment>> {
     let mut stmt = conn.prepare_cached(
         "SELECT specialist_id, taken_at, released_at FROM assignments WHERE communication_id = ?1 ORDER BY rowid",
     )?;
-    let rows = stmt.query_map([comm], |r| {
-        Ok(Assignment {
-            specialist_id: r.get(0)?,
-            taken_at: r.get(1)?,
-            released_at: r.get(2)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        [comm],
+        |r| from_row!(r => Assignment { specialist_id, taken_at, released_at }),
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -468,7 +448,7 @@ fn survey_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Survey> {
         rated_at: r.get(6)?,
         comment: r.get(7)?,
         comment_until: r.get(8)?,
-        awaiting_comment: r.get::<_, i64>(9)? != 0,
+        awaiting_comment: r.get(9)?,
     })
 }
 
@@ -515,13 +495,7 @@ pub fn busy(conn: &Connection) -> Result<Vec<(StaffId, CommId)>> {
 pub fn canned_answers(conn: &Connection) -> Result<Vec<Canned>> {
     let mut stmt =
         conn.prepare_cached("SELECT key, title, text FROM canned_answers ORDER BY key")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Canned {
-            key: r.get(0)?,
-            title: r.get(1)?,
-            text: r.get(2)?,
-        })
-    })?;
+    let rows = stmt.query_map([], |r| from_row!(r => Canned { key, title, text }))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

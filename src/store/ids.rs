@@ -1,9 +1,12 @@
-//! The domain's ids as SQLite integers and its email addresses as TEXT (the domain
-//! knows nothing of rusqlite).
+//! The domain's ids as SQLite integers, its email addresses as TEXT, and the
+//! states and kinds it stores by name read back by name (the domain knows nothing
+//! of rusqlite).
 
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-use crate::domain::{ChatId, CommId, CustomerId, EmailAddress, MessageId, StaffId};
+use crate::domain::{
+    ChatId, CommId, CustomerId, CustomerState, EmailAddress, Kind, MessageId, Role, StaffId, Status,
+};
 
 macro_rules! sql_id {
     ($($name:ident),*) => {$(
@@ -22,6 +25,20 @@ macro_rules! sql_id {
 }
 
 sql_id!(CustomerId, CommId, StaffId, ChatId, MessageId);
+
+/// States and kinds are stored as their names (`as_str`) and read back with
+/// their `parse`, which takes a name it does not know as its fallback value.
+macro_rules! sql_name {
+    ($($name:ident),*) => {$(
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                value.as_str().map($name::parse)
+            }
+        }
+    )*};
+}
+
+sql_name!(Status, CustomerState, Role, Kind);
 
 /// An email address is stored as its TEXT.
 impl ToSql for EmailAddress {
@@ -64,5 +81,26 @@ mod tests {
             .query_row("SELECT 'ann@localhost'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(odd.as_str(), "ann@localhost");
+    }
+
+    #[test]
+    fn states_and_kinds_read_back_by_name() {
+        let conn = Connection::open_in_memory().unwrap();
+        let (status, kind): (Status, Kind) = conn
+            .query_row(
+                "SELECT ?1, ?2",
+                [Status::Assigned.as_str(), Kind::Photo.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((status, kind), (Status::Assigned, Kind::Photo));
+        // A name this version does not know takes the fallback, as `parse` does.
+        let other: Kind = conn
+            .query_row("SELECT 'hologram'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(other, Kind::Other);
+        // A NULL is no name: an error, not a guess.
+        let null = conn.query_row("SELECT NULL", [], |r| r.get::<_, Role>(0));
+        assert!(null.is_err());
     }
 }

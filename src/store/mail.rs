@@ -47,14 +47,8 @@ pub fn next_due(conn: &Connection, now: i64) -> Result<Option<PendingMail>> {
              WHERE status = 'pending' AND not_before <= ?1 ORDER BY id LIMIT 1",
             [now],
             |r| {
-                Ok(PendingMail {
-                    id: r.get(0)?,
-                    to: r.get(1)?,
-                    subject: r.get(2)?,
-                    body: r.get(3)?,
-                    purpose: r.get(4)?,
-                    max_attempts: r.get(5)?,
-                    attempts: r.get(6)?,
+                from_row!(r => PendingMail {
+                    id, to, subject, body, purpose, max_attempts, attempts
                 })
             },
         )

@@ -4,6 +4,21 @@
 //! connection keeps every read consistent with the last commit. Blocking work runs on
 //! tokio's blocking pool through [`Store::run`].
 
+/// `T { a, b, c }` read from `row`, whose columns are `a, b, c` in that order:
+/// each field from the next column (none numbered by hand), with its type's
+/// `FromSql`.
+macro_rules! from_row {
+    ($row:expr => $T:ident { $($field:ident),+ $(,)? }) => {{
+        let row: &rusqlite::Row<'_> = $row;
+        let mut column = 0usize;
+        let mut next = || {
+            column += 1;
+            column - 1
+        };
+        Ok($T { $($field: row.get(next())?),+ })
+    }};
+}
+
 pub mod apply;
 pub mod archive;
 pub mod audit;

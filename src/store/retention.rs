@@ -46,14 +46,7 @@ pub fn expired(conn: &Connection, cutoff: i64) -> Result<Vec<Expired>> {
                            WHERE f.communication_id = c.id AND f.status = 'pending')
          ORDER BY c.closed_at, c.id",
         [cutoff],
-        |r| {
-            Ok(Expired {
-                comm: r.get(0)?,
-                customer: r.get(1)?,
-                closed_at: r.get(2)?,
-                messages: r.get(3)?,
-            })
-        },
+        |r| from_row!(r => Expired { comm, customer, closed_at, messages }),
     )?)
 }
 
