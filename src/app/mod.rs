@@ -227,27 +227,12 @@ pub async fn run_webhook(
     listener: std::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    run_webhook_with(config, listener, None, shutdown).await
-}
-
-/// [`run_webhook`] with the admin endpoint on a listener of the caller's (tests bind
-/// port 0); `None` binds `admin.listen`.
-pub async fn run_webhook_with(
-    config: Config,
-    listener: std::net::TcpListener,
-    admin: Option<std::net::TcpListener>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<()> {
-    run_webhook_on(
-        config,
-        Listeners {
-            webhook: listener,
-            admin,
-            console: None,
-        },
-        shutdown,
-    )
-    .await
+    let listeners = Listeners {
+        webhook: listener,
+        admin: None,
+        console: None,
+    };
+    run_webhook_on(config, listeners, shutdown).await
 }
 
 /// The listeners of [`run_webhook_on`]: the webhook's, and the admin endpoint's and

@@ -26,7 +26,7 @@ mod reload;
 mod secret;
 mod sections;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod texts;
 mod tls;
 mod types;

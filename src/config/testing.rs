@@ -15,6 +15,11 @@ pub(super) const MINIMAL: &str = r#"
         from = "bot@example.com"
     "#;
 
+/// The minimal configuration with `extra` (staff, groups…) after it.
+pub(crate) fn minimal_with(extra: &str) -> Config {
+    load_ok(&format!("{MINIMAL}\n{extra}"))
+}
+
 pub(super) fn problems(toml: &str) -> Vec<Problem> {
     match Config::from_toml_str(toml) {
         Ok(_) => Vec::new(),

@@ -97,8 +97,12 @@ pub fn reply(
         callback: None,
         message: None,
     };
+    // A refusal, shown on the page.
+    let refuse = |key: &str, vars: &[(&str, &str)], d: &mut Decision| {
+        d.answer(&web, env.texts.render_plain(key, vars), true);
+    };
     if !env.policy.is_specialist(me) {
-        d.answer(&web, env.texts.render_plain("only_specialists", &[]), true);
+        refuse("only_specialists", &[], d);
         return;
     }
     let Some(active) = snap
@@ -106,32 +110,16 @@ pub fn reply(
         .as_ref()
         .filter(|c| c.id == comm && c.status == Status::Assigned && c.specialist_id == Some(me))
     else {
-        let request = comm.to_string();
-        d.answer(
-            &web,
-            env.texts
-                .render_plain("console_not_yours", &[("request", &request)]),
-            true,
-        );
+        refuse("console_not_yours", &[("request", &comm.to_string())], d);
         return;
     };
     let text = text.trim();
     if text.is_empty() {
-        d.answer(
-            &web,
-            env.texts.render_plain("console_reply_empty", &[]),
-            true,
-        );
+        refuse("console_reply_empty", &[], d);
         return;
     }
     if text.chars().count() > MAX_REPLY {
-        let max = MAX_REPLY.to_string();
-        d.answer(
-            &web,
-            env.texts
-                .render_plain("console_reply_long", &[("max", &max)]),
-            true,
-        );
+        refuse("console_reply_long", &[("max", &MAX_REPLY.to_string())], d);
         return;
     }
     d.change(Change::Log {

@@ -144,30 +144,21 @@ pub fn press(
         _ => return,
     };
     let id = comm.to_string();
+    // A refusal, shown as an alert on the button.
+    let refuse = |key: &str, d: &mut Decision| {
+        let text = env.to_customer().render_plain(key, &[("id", &id)]);
+        d.answer(press, text, true);
+    };
     let Some(survey) = snap.survey.as_ref().filter(|s| s.comm == comm) else {
-        d.answer(
-            press,
-            env.to_customer()
-                .render_plain("survey_gone", &[("id", &id)]),
-            true,
-        );
+        refuse("survey_gone", d);
         return;
     };
     if survey.customer_id != from.as_customer() {
-        d.answer(
-            press,
-            env.to_customer().render_plain("survey_not_yours", &[]),
-            true,
-        );
+        refuse("survey_not_yours", d);
         return;
     }
     if env.now - survey.asked_at > SURVEY_MAX_AGE_MS {
-        d.answer(
-            press,
-            env.to_customer()
-                .render_plain("survey_expired", &[("id", &id)]),
-            true,
-        );
+        refuse("survey_expired", d);
         return;
     }
     match *button {

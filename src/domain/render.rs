@@ -37,16 +37,22 @@ pub fn customer_line(c: &Customer) -> String {
 
 /// The customer card: who, and the communication's number and age.
 pub fn card(comm: &Communication, c: &Customer, env: &Env<'_>) -> String {
-    let mut card = env.texts.render_html(
-        "card",
+    heading("card", comm, c, env)
+}
+
+/// Text `key` about `comm` and its customer (its number, who, when it opened),
+/// with the department where there are departments.
+fn heading(key: &str, comm: &Communication, c: &Customer, env: &Env<'_>) -> String {
+    let mut text = env.texts.render_html(
+        key,
         &[
             ("id", &comm.id.to_string()),
             ("customer", &customer_line(c)),
             ("opened", &escape_html(&time(comm.opened_at))),
         ],
     );
-    push_department(&mut card, comm, env);
-    card
+    push_department(&mut text, comm, env);
+    text
 }
 
 /// The line naming the communication's department, with departments.
@@ -137,15 +143,7 @@ pub fn announcement(
     taken_by: Option<&str>,
     env: &Env<'_>,
 ) -> String {
-    let mut head = env.texts.render_html(
-        "announcement",
-        &[
-            ("id", &comm.id.to_string()),
-            ("customer", &customer_line(customer)),
-            ("opened", &escape_html(&time(comm.opened_at))),
-        ],
-    );
-    push_department(&mut head, comm, env);
+    let mut head = heading("announcement", comm, customer, env);
     if let Some(name) = taken_by {
         head.push_str("\n\n");
         head.push_str(&env.texts.render("announcement_taken", &[("name", name)]));

@@ -133,10 +133,7 @@ mod tests {
     use crate::store::testing::{number, temp_store};
 
     fn config(people: &str) -> Config {
-        Config::from_toml_str(&format!(
-            "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"Desk <desk@example.com>\"\n{people}"
-        ))
-        .unwrap()
+        crate::config::testing::minimal_with(people)
     }
 
     const ANNA: &str = "[[specialists]]\nchat_id = 1\nname = \"Anna\"\n";

@@ -169,10 +169,7 @@ mod tests {
     use super::*;
 
     fn config(staff: &str) -> Config {
-        Config::from_toml_str(&format!(
-            "[telegram]\ntoken = \"1:a\"\n[smtp]\nhost = \"smtp.example.com\"\nfrom = \"Desk <desk@example.com>\"\n{staff}"
-        ))
-        .unwrap()
+        crate::config::testing::minimal_with(staff)
     }
 
     #[test]

@@ -103,30 +103,34 @@ pub(in crate::config) fn check_departments(
             !d.name.trim().is_empty(),
             || "must not be empty".into(),
         );
-        let groups_key = format!("departments[{i}].service_groups");
-        p.check(&groups_key, !d.service_groups.is_empty(), || {
-            "must name at least one group of [[service_groups]]".into()
-        });
-        for (j, id) in d.service_groups.iter().enumerate() {
-            p.check(
-                &format!("{groups_key}[{j}]"),
-                config.service_groups.iter().any(|g| g.chat_id == *id),
-                || format!("{id} is not listed in [[service_groups]]"),
-            );
-        }
-        let people_key = format!("departments[{i}].specialists");
-        p.check(&people_key, !d.specialists.is_empty(), || {
-            "must name at least one specialist of [[specialists]]".into()
-        });
-        for (j, id) in d.specialists.iter().enumerate() {
-            p.check(
-                &format!("{people_key}[{j}]"),
-                config.specialists.iter().any(|s| s.chat_id == *id),
-                || format!("{id} is not listed in [[specialists]]"),
-            );
-        }
+        let groups = config.service_groups.iter().map(|g| g.chat_id);
+        references(p, *i, "service_groups", &d.service_groups, groups, "group");
+        let people = config.specialists.iter().map(|s| s.chat_id);
+        references(p, *i, "specialists", &d.specialists, people, "specialist");
     }
     items.into_iter().map(|(_, d)| d).collect()
+}
+
+/// `departments[i].<list>`: at least one id, each listed in `[[<list>]]`.
+fn references(
+    p: &mut Problems,
+    i: usize,
+    list: &str,
+    ids: &[i64],
+    listed: impl Iterator<Item = i64> + Clone,
+    what: &str,
+) {
+    let key = format!("departments[{i}].{list}");
+    p.check(&key, !ids.is_empty(), || {
+        format!("must name at least one {what} of [[{list}]]")
+    });
+    for (j, id) in ids.iter().enumerate() {
+        p.check(
+            &format!("{key}[{j}]"),
+            listed.clone().any(|known| known == *id),
+            || format!("{id} is not listed in [[{list}]]"),
+        );
+    }
 }
 
 /// The placeholders a canned answer may use.
