@@ -313,16 +313,13 @@ pub struct BlockedLine {
 
 /// The oldest blocked customers' messages not yet archived.
 pub fn pending_blocked(conn: &Connection, limit: usize) -> Result<Vec<BlockedLine>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT b.id, b.customer_id, b.at, coalesce(c.first_name, ''), b.kind, b.text, b.file_name
          FROM blocked_messages b LEFT JOIN customers c ON c.id = b.customer_id
          WHERE b.archived = 0 ORDER BY b.id LIMIT ?1",
-    )?;
-    let rows = stmt.query_map(
         [i64::try_from(limit).unwrap_or(i64::MAX)],
         |r| from_row!(r => BlockedLine { id, customer, at, name, kind, text, file_name }),
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?)
 }
 
 /// Blocked customers' messages up to row `last` are in the archive.

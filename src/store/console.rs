@@ -197,7 +197,7 @@ fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
 /// those still waiting for the customer's choice of department) and the assigned
 /// ones, all of them, or with `only_of` only that specialist's.
 pub fn queue(conn: &Connection, only_of: Option<StaffId>) -> Result<Vec<QueueRow>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT c.id, c.customer_id,
                 trim(cu.first_name || ' ' || coalesce(cu.last_name, '')), cu.username,
                 c.department, c.status, c.specialist_id, c.opened_at, c.assigned_at
@@ -206,9 +206,9 @@ pub fn queue(conn: &Connection, only_of: Option<StaffId>) -> Result<Vec<QueueRow
             OR (c.status = 'assigned' AND (?1 IS NULL OR c.specialist_id = ?1))
          ORDER BY c.opened_at, c.id
          LIMIT 500",
-    )?;
-    let rows = stmt.query_map([only_of.map(|s| s.0)], queue_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        [only_of.map(|s| s.0)],
+        queue_row,
+    )?)
 }
 
 /// Whether `name` is a file saved for communication `id` (only those are served).
@@ -236,15 +236,12 @@ pub struct AuditLine {
 
 /// The newest `limit` lines of the audit log, older than line `before` when given.
 pub fn recent_audit(conn: &Connection, before: Option<i64>, limit: i64) -> Result<Vec<AuditLine>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT id, at, actor, action, communication_id, details FROM audit
          WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(
         params![before.unwrap_or(i64::MAX), limit],
         |r| from_row!(r => AuditLine { id, at, actor, action, communication_id, details }),
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    )?)
 }
 
 /// A customer in the console's lists.
@@ -286,7 +283,7 @@ pub fn customers(
 ) -> Result<Vec<CustomerRow>> {
     let query = query.trim().trim_start_matches('@');
     let id: Option<i64> = query.parse().ok();
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT id, trim(first_name || ' ' || coalesce(last_name, '')), username, email, state, created_at
          FROM customers
          WHERE id > ?1 AND (?2 = '%%' OR id = ?3
@@ -294,9 +291,8 @@ pub fn customers(
              OR coalesce(username, '') LIKE ?2 ESCAPE '\\'
              OR coalesce(email, '') LIKE ?2 ESCAPE '\\')
          ORDER BY id LIMIT ?4",
-    )?;
-    let rows = stmt.query_map(params![after, like_literal(query), id, limit], customer_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        params![after, like_literal(query), id, limit], customer_row,
+    )?)
 }
 
 /// One customer, and their communications, newest first (at most 200).
@@ -505,7 +501,7 @@ pub const TRANSCRIPT_LINES: i64 = 2000;
 /// The messages and notes of communication `id`, oldest first (at most the last
 /// [`TRANSCRIPT_LINES`]).
 pub fn transcript(conn: &Connection, id: i64) -> Result<Vec<Line>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT m.at, m.role, m.sender_id, m.kind, m.text, m.file_name,
                 (SELECT f.saved_name FROM archive_files f
                  WHERE f.message_row = m.id AND f.status = 'saved' ORDER BY f.id LIMIT 1)
@@ -513,10 +509,7 @@ pub fn transcript(conn: &Connection, id: i64) -> Result<Vec<Line>> {
              SELECT id, at, role, sender_id, kind, text, file_name FROM messages
              WHERE communication_id = ?1 ORDER BY id DESC LIMIT ?2
          ) m ORDER BY m.id",
-    )?;
-    let rows = stmt.query_map(
         params![id, TRANSCRIPT_LINES],
         |r| from_row!(r => Line { at, role, sender_id, kind, text, file_name, saved }),
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    )?)
 }

@@ -111,46 +111,43 @@ pub fn log(conn: &Connection, comm: CommId) -> Result<Vec<LogEntry>> {
 
 /// The log entries after message row `after`, with their row ids.
 pub fn log_after(conn: &Connection, comm: CommId, after: i64) -> Result<Vec<(i64, LogEntry)>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT m.at, m.role, m.sender_id, m.chat_id, m.message_id, m.kind, m.text, m.file_name,
                 f.saved_name, f.status, m.id
          FROM messages m LEFT JOIN archive_files f ON f.message_row = m.id
          WHERE m.communication_id = ?1 AND m.id > ?2 ORDER BY m.id",
-    )?;
-    let rows = stmt.query_map(params![comm, after], |r| {
-        Ok((
-            r.get(10)?,
-            LogEntry {
-                at: r.get(0)?,
-                role: r.get(1)?,
-                sender_id: r.get(2)?,
-                chat_id: r.get(3)?,
-                message_id: r.get(4)?,
-                kind: r.get(5)?,
-                text: r.get(6)?,
-                file_name: r.get(7)?,
-                file: match (
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                ) {
-                    (Some(saved_name), Some(status)) => Some(FileNote { saved_name, status }),
-                    _ => None,
+        params![comm, after],
+        |r| {
+            Ok((
+                r.get(10)?,
+                LogEntry {
+                    at: r.get(0)?,
+                    role: r.get(1)?,
+                    sender_id: r.get(2)?,
+                    chat_id: r.get(3)?,
+                    message_id: r.get(4)?,
+                    kind: r.get(5)?,
+                    text: r.get(6)?,
+                    file_name: r.get(7)?,
+                    file: match (
+                        r.get::<_, Option<String>>(8)?,
+                        r.get::<_, Option<String>>(9)?,
+                    ) {
+                        (Some(saved_name), Some(status)) => Some(FileNote { saved_name, status }),
+                        _ => None,
+                    },
                 },
-            },
-        ))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+            ))
+        },
+    )?)
 }
 
 fn announcements(conn: &Connection, comm: CommId) -> Result<Vec<Announcement>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT chat_id, message_id, active FROM announcements WHERE communication_id = ?1",
-    )?;
-    let rows = stmt.query_map(
         [comm],
         |r| from_row!(r => Announcement { chat_id, message_id, active }),
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?)
 }
 
 /// The copy in `other_chat` that corresponds to message `msg` of `chat` (either its
@@ -354,14 +351,11 @@ fn archived_page(conn: &Connection, customer: CustomerId, before: CommId) -> Res
 }
 
 pub fn assignments(conn: &Connection, comm: CommId) -> Result<Vec<Assignment>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT specialist_id, taken_at, released_at FROM assignments WHERE communication_id = ?1 ORDER BY rowid",
-    )?;
-    let rows = stmt.query_map(
         [comm],
         |r| from_row!(r => Assignment { specialist_id, taken_at, released_at }),
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )?)
 }
 
 fn archived_count(conn: &Connection, customer: CustomerId) -> Result<i64> {
@@ -387,14 +381,12 @@ fn album(
     chat: ChatId,
     media_group_id: &str,
 ) -> Result<Vec<(CommId, ChatId, MessageId)>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT communication_id, target_chat, message_id FROM album_parts
          WHERE chat_id = ?1 AND media_group_id = ?2 ORDER BY message_id",
-    )?;
-    let rows = stmt.query_map(params![chat, media_group_id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![chat, media_group_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?)
 }
 
 /// The copy of a message in the other party's chat, once the communication (whose
@@ -484,11 +476,10 @@ fn survey_awaiting_comment(
 
 /// The specialists with an active communication, and which.
 pub fn busy(conn: &Connection) -> Result<Vec<(StaffId, CommId)>> {
-    let mut stmt = conn.prepare_cached(
+    Ok(conn.rows(
         "SELECT specialist_id, id FROM communications WHERE status = 'assigned' ORDER BY specialist_id",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        [], |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }
 
 /// The canned answers kept in the database, by key.
