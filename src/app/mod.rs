@@ -227,12 +227,7 @@ pub async fn run_webhook(
     listener: std::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let listeners = Listeners {
-        webhook: listener,
-        admin: None,
-        console: None,
-    };
-    run_webhook_on(config, listeners, shutdown).await
+    run_webhook_on(config, Listeners::webhook_only(listener), shutdown).await
 }
 
 /// The listeners of [`run_webhook_on`]: the webhook's, and the admin endpoint's and
@@ -241,6 +236,17 @@ pub struct Listeners {
     pub webhook: std::net::TcpListener,
     pub admin: Option<std::net::TcpListener>,
     pub console: Option<std::net::TcpListener>,
+}
+
+impl Listeners {
+    /// The webhook's listener; the admin endpoint and the console as configured.
+    pub fn webhook_only(webhook: std::net::TcpListener) -> Listeners {
+        Listeners {
+            webhook,
+            admin: None,
+            console: None,
+        }
+    }
 }
 
 /// [`run_webhook`] on listeners of the caller's.
@@ -260,11 +266,7 @@ pub async fn run_webhook_reloading(
     source: reload::Source,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let listeners = Listeners {
-        webhook: listener,
-        admin: None,
-        console: None,
-    };
+    let listeners = Listeners::webhook_only(listener);
     serve_webhook(config, listeners, Some(source), shutdown).await
 }
 

@@ -7,8 +7,8 @@ use super::audit::{Actor, AuditAction, AuditEntry};
 use super::desk::specialist_spoke;
 use super::texts::escape_html;
 use super::{
-    Action, Change, CodeKey, CommId, Decision, Env, Incoming, Kind, MessageId, Outgoing, Press,
-    Purpose, Role, Snapshot, StaffId, Status, User,
+    Action, Change, CodeKey, CommId, Decision, Env, Kind, Outgoing, Press, Purpose, Snapshot,
+    StaffId, Status, User,
 };
 
 /// How long a console code lives (SPEC §8: 5 minutes).
@@ -122,18 +122,12 @@ pub fn reply(
         refuse("console_reply_long", &[("max", &MAX_REPLY.to_string())], d);
         return;
     }
-    d.change(Change::Log {
-        comm: active.id,
-        role: Role::Specialist,
-        message: Incoming {
-            chat_id: me.chat(),
-            message_id: MessageId(0),
-            from: from.clone(),
-            kind: Some(Kind::Web),
-            text: Some(text.to_string()),
-            ..Incoming::default()
-        },
-    });
+    d.change(Change::written(
+        active.id,
+        from,
+        Kind::Web,
+        text.to_string(),
+    ));
     d.audit(
         AuditEntry::new(Actor::Staff(me), AuditAction::Reply, Some(active.id))
             .detail("via", "console"),

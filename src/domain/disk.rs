@@ -501,57 +501,28 @@ mod tests {
     fn grouped_paths_are_all_named() {
         let t = thresholds();
         let also = [PathBuf::from("/var/lib/relaydesk/db")];
-        let texts = en();
-        let (_, body) = alert(
-            Notice::Low,
-            &space(500, 100_000),
-            &also,
-            &t,
-            "h",
-            texts.staff(),
-        )
-        .email();
+        let (low, recovered) = (space(500, 100_000), space(50_000, 100_000));
+        let (en, ru) = (
+            en(),
+            crate::domain::texts::Texts::new(crate::domain::texts::Locale::Ru, &Default::default())
+                .unwrap(),
+        );
+        let low_en = alert(Notice::Low, &low, &also, &t, "h", en.staff());
+        let (_, body) = low_en.email();
         assert!(
             body.contains("Also on it:   /var/lib/relaydesk/db"),
             "{body}"
         );
-        let text = alert(
-            Notice::Low,
-            &space(500, 100_000),
-            &also,
-            &t,
-            "h",
-            texts.staff(),
-        )
-        .chat_text();
+        let text = low_en.chat_text();
         assert!(
             text.contains("/var/lib/relaydesk/archive, /var/lib/relaydesk/db"),
             "{text}"
         );
         assert!(text.contains("500 MB free (0.5 %)"), "{text}");
-        let ru =
-            crate::domain::texts::Texts::new(crate::domain::texts::Locale::Ru, &Default::default())
-                .unwrap();
-        let (subject, body) = alert(
-            Notice::Low,
-            &space(500, 100_000),
-            &also,
-            &t,
-            "h",
-            ru.staff(),
-        )
-        .email();
+        let (subject, body) = alert(Notice::Low, &low, &also, &t, "h", ru.staff()).email();
         assert!(subject.contains("Мало места на диске h"), "{subject}");
         assert!(body.contains("Точка монтирования: /var/lib"), "{body}");
-        let text = alert(
-            Notice::Recovered,
-            &space(50_000, 100_000),
-            &also,
-            &t,
-            "h",
-            ru.staff(),
-        )
-        .chat_text();
+        let text = alert(Notice::Recovered, &recovered, &also, &t, "h", ru.staff()).chat_text();
         assert!(text.contains("снова выше порогов"), "{text}");
     }
 }

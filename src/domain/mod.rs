@@ -320,6 +320,26 @@ pub struct Decision {
     pub effects: Vec<Effect>,
 }
 
+impl Change {
+    /// A specialist's message written outside their Telegram chat (a reply from
+    /// the console, a canned answer): logged as theirs, under message id 0 of
+    /// their chat, so it is counted in the figures and archived.
+    pub fn written(comm: CommId, from: &User, kind: Kind, text: String) -> Change {
+        Change::Log {
+            comm,
+            role: Role::Specialist,
+            message: Incoming {
+                chat_id: from.as_staff().chat(),
+                message_id: MessageId(0),
+                from: from.clone(),
+                kind: Some(kind),
+                text: Some(text),
+                ..Incoming::default()
+            },
+        }
+    }
+}
+
 impl Decision {
     pub fn change(&mut self, c: Change) {
         self.changes.push(c);

@@ -8,8 +8,7 @@ use super::reminders::start_steps;
 use super::texts::escape_html;
 use super::{
     Button, Change, CommId, Communication, Customer, DeadlineKind, Decision, Env, Incoming, Key,
-    Keyboard, Kind, MessageId, Outgoing, Press, Purpose, Role, Snapshot, StaffId, Status, Target,
-    User,
+    Keyboard, Kind, Outgoing, Press, Purpose, Snapshot, StaffId, Status, Target, User,
 };
 
 /// The acting specialist's active communication, if the snapshot holds it.
@@ -337,18 +336,7 @@ pub(super) fn canned(
         .unwrap_or_default();
     let text = fill_canned(&answer.text, &first_name, &env.specialist_name(me), comm.id);
     // Logged as the specialist's message (counted in the figures, archived).
-    d.change(Change::Log {
-        comm: comm.id,
-        role: Role::Specialist,
-        message: Incoming {
-            chat_id: me.chat(),
-            message_id: MessageId(0),
-            from: from.clone(),
-            kind: Some(Kind::Canned),
-            text: Some(text.clone()),
-            ..Incoming::default()
-        },
-    });
+    d.change(Change::written(comm.id, from, Kind::Canned, text.clone()));
     d.audit(
         AuditEntry::new(Actor::Staff(me), AuditAction::Canned, Some(comm.id))
             .detail("key", &answer.key),
