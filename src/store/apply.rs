@@ -581,11 +581,7 @@ mod tests {
         // Specialist 7 does not hold communication 1.
         assert!(apply(&conn, &transfer(7, 8), 2_000).is_err());
         let holder: i64 = conn
-            .row(
-                "SELECT specialist_id FROM communications WHERE id = 1",
-                [],
-                |r| r.get(0),
-            )
+            .value("SELECT specialist_id FROM communications WHERE id = 1", [])
             .unwrap();
         assert_eq!(holder, 5);
         // A free target takes it; the assignments follow.
@@ -738,11 +734,7 @@ mod tests {
             }]
         );
         let column: Option<i64> = conn
-            .row(
-                "SELECT idle_deadline FROM communications WHERE id = 3",
-                [],
-                |r| r.get(0),
-            )
+            .value("SELECT idle_deadline FROM communications WHERE id = 3", [])
             .unwrap();
         assert_eq!(column, None, "the old column is no longer used");
     }

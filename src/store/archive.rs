@@ -139,10 +139,9 @@ pub fn next_file(conn: &Connection, now: i64) -> Result<Option<PendingFile>> {
 
 /// When the next waiting file may be tried (`None`: no file waits).
 pub fn next_file_at(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn.row(
+    Ok(conn.value(
         "SELECT min(not_before) FROM archive_files WHERE status = 'pending'",
         [],
-        |r| r.get(0),
     )?)
 }
 

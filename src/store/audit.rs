@@ -29,10 +29,9 @@ pub fn insert(conn: &Connection, entry: &AuditEntry, at: i64) -> Result<()> {
 /// Whether the database has the audit log; an error saying what to do if not (a
 /// database the service has not migrated yet).
 pub fn require_table(conn: &Connection) -> Result<()> {
-    let found: i64 = conn.row(
+    let found: i64 = conn.value(
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit'",
         [],
-        |r| r.get(0),
     )?;
     if found == 1 {
         return Ok(());

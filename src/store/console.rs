@@ -139,10 +139,9 @@ pub fn session(conn: &Connection, token_hash: &str, now: i64) -> Result<Option<S
 /// End the session with `token_hash` (a `logout` line for its staff member, once).
 pub fn logout(conn: &Connection, token_hash: &str, now: i64) -> Result<()> {
     let staff: Option<i64> = conn
-        .row(
+        .value(
             "DELETE FROM console_sessions WHERE token_hash = ?1 RETURNING staff_id",
             [token_hash],
-            |r| r.get(0),
         )
         .optional()?;
     if let Some(staff) = staff {

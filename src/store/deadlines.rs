@@ -63,7 +63,7 @@ pub(super) fn unschedule_all(conn: &Connection, comm: CommId) -> Result<()> {
 
 /// The next moment a timer is due: a deadline or an album window.
 pub fn next_timer(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn.row(
+    Ok(conn.value(
         "SELECT min(t) FROM (
              SELECT min(due_at) AS t FROM deadlines WHERE due_at IS NOT NULL
              UNION ALL
@@ -72,7 +72,6 @@ pub fn next_timer(conn: &Connection) -> Result<Option<i64>> {
              SELECT min(onboarding_remind_at) FROM customers
                  WHERE onboarding_remind_at IS NOT NULL)",
         [],
-        |r| r.get(0),
     )?)
 }
 

@@ -85,15 +85,13 @@ fn codes(conn: &Connection, customer: CustomerId, now: i64) -> Result<Codes> {
             },
         )
         .optional()?;
-    let sent_last_hour: u32 = conn.row(
+    let sent_last_hour: u32 = conn.value(
         "SELECT count(*) FROM auth_codes WHERE customer_id = ?1 AND created_at > ?2 AND send_failed = 0",
         params![customer, now - 3_600_000],
-        |r| r.get(0),
     )?;
-    let last_sent_at: Option<i64> = conn.row(
+    let last_sent_at: Option<i64> = conn.value(
         "SELECT max(created_at) FROM auth_codes WHERE customer_id = ?1 AND send_failed = 0",
         [customer],
-        |r| r.get(0),
     )?;
     Ok(Codes {
         latest,
@@ -159,13 +157,12 @@ fn counterpart(
     other_chat: ChatId,
 ) -> Result<Option<MessageId>> {
     Ok(conn
-        .row(
+        .value(
             "SELECT copy_msg FROM message_map WHERE orig_chat = ?1 AND orig_msg = ?2 AND copy_chat = ?3
              UNION ALL
              SELECT orig_msg FROM message_map WHERE copy_chat = ?1 AND copy_msg = ?2 AND orig_chat = ?3
              LIMIT 1",
             params![chat, msg, other_chat],
-            |r| r.get(0),
         )
         .optional()?)
 }
@@ -232,19 +229,17 @@ fn customers_page(
 
 /// Whether a customer exists with an id lower than `id`.
 fn customers_before(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn.row(
+    Ok(conn.value(
         "SELECT EXISTS (SELECT 1 FROM customers WHERE id < ?1)",
         [id],
-        |r| r.get(0),
     )?)
 }
 
 /// Whether a customer exists with an id higher than `id`.
 fn customers_after(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn.row(
+    Ok(conn.value(
         "SELECT EXISTS (SELECT 1 FROM customers WHERE id > ?1)",
         [id],
-        |r| r.get(0),
     )?)
 }
 
@@ -290,10 +285,9 @@ fn unassigned_listing(conn: &Connection, departments: Option<&[String]>) -> Resu
         .map_err(|e| crate::error::Error::Invariant(e.to_string()))?;
     const IN_QUEUE: &str = "status = 'unassigned' AND choosing = 0
          AND (?1 IS NULL OR department IN (SELECT value FROM json_each(?1)))";
-    let total: i64 = conn.row(
+    let total: i64 = conn.value(
         &format!("SELECT count(*) FROM communications WHERE {IN_QUEUE}"),
         [&departments],
-        |r| r.get(0),
     )?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COMM_COLUMNS} FROM communications WHERE {IN_QUEUE} ORDER BY opened_at, id LIMIT ?2"
@@ -310,10 +304,9 @@ fn unassigned_listing(conn: &Connection, departments: Option<&[String]>) -> Resu
             continue;
         };
         let first_text = conn
-            .row(
+            .value(
                 "SELECT coalesce(text, kind) FROM messages WHERE communication_id = ?1 ORDER BY id LIMIT 1",
                 [comm.id],
-                |r| r.get(0),
             )
             .optional()?;
         rows.push(Queued {
@@ -359,10 +352,9 @@ pub fn assignments(conn: &Connection, comm: CommId) -> Result<Vec<Assignment>> {
 }
 
 fn archived_count(conn: &Connection, customer: CustomerId) -> Result<i64> {
-    Ok(conn.row(
+    Ok(conn.value(
         "SELECT count(*) FROM communications WHERE customer_id = ?1 AND status = 'closed'",
         [customer],
-        |r| r.get(0),
     )?)
 }
 
@@ -495,11 +487,8 @@ pub fn canned_answers(conn: &Connection) -> Result<Vec<Canned>> {
 pub fn load(conn: &Connection, needs: &Needs, now: i64) -> Result<Snapshot> {
     let mut snap = Snapshot::default();
     if needs.next_id {
-        snap.next_communication_id = conn.row(
-            "SELECT coalesce(max(id), 0) + 1 FROM communications",
-            [],
-            |r| r.get(0),
-        )?;
+        snap.next_communication_id =
+            conn.value("SELECT coalesce(max(id), 0) + 1 FROM communications", [])?;
     }
     let comm = match &needs.communication {
         None => None,

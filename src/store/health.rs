@@ -24,10 +24,9 @@ pub fn backlog(conn: &Connection) -> Result<Backlog> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let mail_pending = conn.row(
+    let mail_pending = conn.value(
         "SELECT count(*) FROM mail_outbox WHERE status = 'pending'",
         [],
-        |r| r.get(0),
     )?;
     let (unassigned, assigned) = conn.row(
         "SELECT coalesce(sum(status = 'unassigned'), 0), coalesce(sum(status = 'assigned'), 0)
@@ -48,13 +47,12 @@ pub fn backlog(conn: &Connection) -> Result<Backlog> {
 /// albums waiting for their last part, files waiting for a download. 0 when the
 /// service is idle.
 pub fn work_left(conn: &Connection) -> Result<i64> {
-    Ok(conn.row(
+    Ok(conn.value(
         "SELECT (SELECT count(*) FROM outbox WHERE status = 'pending')
               + (SELECT count(*) FROM mail_outbox WHERE status = 'pending')
               + (SELECT count(*) FROM album_parts)
               + (SELECT count(*) FROM archive_files WHERE status = 'pending')",
         [],
-        |r| r.get(0),
     )?)
 }
 

@@ -33,10 +33,9 @@ pub struct Imported {
 }
 
 fn known(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn.row(
+    Ok(conn.value(
         "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)",
         [id],
-        |r| r.get(0),
     )?)
 }
 

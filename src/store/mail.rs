@@ -57,10 +57,9 @@ pub fn next_due(conn: &Connection, now: i64) -> Result<Option<PendingMail>> {
 
 /// When the next pending email is due (`None`: nothing pending).
 pub fn next_due_at(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn.row(
+    Ok(conn.value(
         "SELECT min(not_before) FROM mail_outbox WHERE status = 'pending'",
         [],
-        |r| r.get(0),
     )?)
 }
 

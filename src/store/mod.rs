@@ -68,6 +68,15 @@ pub trait Cached {
     where
         P: rusqlite::Params,
         F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+    /// The first column of the one row of a cached statement (a count, an
+    /// `EXISTS`, a `max`).
+    fn value<T, P>(&self, sql: &str, params: P) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        T: rusqlite::types::FromSql,
+    {
+        self.row(sql, params, |r| r.get(0))
+    }
     /// Every row of [`rusqlite::Statement::query_map`] with a cached statement, each
     /// read by `f`.
     fn rows<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<Vec<T>>

@@ -218,11 +218,7 @@ pub fn mark_failed(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Resu
 
 /// How many calls are waiting.
 pub fn pending_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.row(
-        "SELECT count(*) FROM outbox WHERE status = 'pending'",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.value("SELECT count(*) FROM outbox WHERE status = 'pending'", [])?)
 }
 
 #[cfg(test)]

@@ -701,10 +701,9 @@ mod tests {
             // through the migration.
             churn(&conn, &mut dice, 1..300, false);
             let n: i64 = conn
-                .row(
+                .value(
                     "SELECT count(*) FROM comm_figures WHERE closed_by IS NOT NULL",
                     [],
-                    |r| r.get(0),
                 )
                 .unwrap();
             assert!(n > 50, "{n}");
