@@ -116,26 +116,14 @@ pub fn log_after(conn: &Connection, comm: CommId, after: i64) -> Result<Vec<(i64
          WHERE m.communication_id = ?1 AND m.id > ?2 ORDER BY m.id",
         params![comm, after],
         |r| {
-            Ok((
-                r.get(10)?,
-                LogEntry {
-                    at: r.get(0)?,
-                    role: r.get(1)?,
-                    sender_id: r.get(2)?,
-                    chat_id: r.get(3)?,
-                    message_id: r.get(4)?,
-                    kind: r.get(5)?,
-                    text: r.get(6)?,
-                    file_name: r.get(7)?,
-                    file: match (
-                        r.get::<_, Option<String>>(8)?,
-                        r.get::<_, Option<String>>(9)?,
-                    ) {
-                        (Some(saved_name), Some(status)) => Some(FileNote { saved_name, status }),
-                        _ => None,
-                    },
-                },
-            ))
+            let file = match (r.get(8)?, r.get(9)?) {
+                (Some(saved_name), Some(status)) => Some(FileNote { saved_name, status }),
+                _ => None,
+            };
+            let entry = from_row!(r => LogEntry {
+                at, role, sender_id, chat_id, message_id, kind, text, file_name; file: file
+            })?;
+            Ok((r.get(10)?, entry))
         },
     )?)
 }
@@ -168,22 +156,17 @@ fn counterpart(
 }
 
 const CUSTOMER_COLUMNS: &str =
-    "c.id, c.first_name, c.last_name, c.username, c.language, c.email, c.state, c.blocked_at,
-     c.banned_at, c.ban_told";
+    "c.id, c.first_name, c.last_name, c.username, c.language, c.email, c.state,
+     c.blocked_at IS NOT NULL, c.banned_at IS NOT NULL, c.ban_told";
 
 fn customer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Customer> {
+    let user = from_row!(r => User { id, first_name, last_name, username, language })?;
     Ok(Customer {
-        user: User {
-            id: r.get(0)?,
-            first_name: r.get(1)?,
-            last_name: r.get(2)?,
-            username: r.get(3)?,
-            language: r.get(4)?,
-        },
+        user,
         email: r.get(5)?,
         state: r.get(6)?,
-        blocked: r.get::<_, Option<i64>>(7)?.is_some(),
-        banned: r.get::<_, Option<i64>>(8)?.is_some(),
+        blocked: r.get(7)?,
+        banned: r.get(8)?,
         ban_told: r.get(9)?,
     })
 }

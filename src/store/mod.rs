@@ -6,16 +6,19 @@
 
 /// `T { a, b, c }` read from `row`, whose columns are `a, b, c` in that order:
 /// each field from the next column (none numbered by hand), with its type's
-/// `FromSql`.
+/// `FromSql`. Fields computed otherwise follow a `;` as `name: expression`.
 macro_rules! from_row {
-    ($row:expr => $T:ident { $($field:ident),+ $(,)? }) => {{
+    ($row:expr => $T:ident { $($field:ident),+ $(; $($name:ident: $value:expr),+)? $(,)? }) => {{
         let row: &rusqlite::Row<'_> = $row;
         let mut column = 0usize;
         let mut next = || {
             column += 1;
             column - 1
         };
-        Ok($T { $($field: row.get(next())?),+ })
+        rusqlite::Result::<$T>::Ok($T {
+            $($field: row.get(next())?,)+
+            $($($name: $value,)+)?
+        })
     }};
 }
 
