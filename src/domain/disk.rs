@@ -144,109 +144,101 @@ pub struct Alert<'a> {
 impl Alert<'_> {
     /// The alert email (subject, plain-text body).
     pub fn email(&self) -> (String, String) {
-        compose_email(self)
+        let Alert {
+            notice,
+            space,
+            also,
+            thresholds: t,
+            host,
+            texts,
+        } = *self;
+        let host = one_line(host);
+        let mount = space.mount_point.display().to_string();
+        let gb_part = gb(space.free_mb(), texts)
+            .map(|g| format!(", {g}"))
+            .unwrap_or_default();
+        let free = texts.render_plain(
+            "disk_free_share",
+            &[
+                ("mb", &space.free_mb().to_string()),
+                ("percent", &format!("{:.1}", space.free_percent())),
+                ("gb", &gb_part),
+            ],
+        );
+        let path = space.path.display().to_string();
+        let mut facts = texts.render_plain("disk_facts_head", &[("host", &host), ("path", &path)]);
+        for p in also {
+            let p = p.display().to_string();
+            facts.push_str(&texts.render_plain("disk_facts_also", &[("path", &p)]));
+        }
+        facts.push_str(&texts.render_plain(
+            "disk_facts_rest",
+            &[
+                ("mount", &mount),
+                ("free", &free),
+                ("total", &mb(space.total_mb(), texts)),
+                ("min_mb", &mb(t.min_free_mb, texts)),
+                ("min_percent", &t.min_free_percent.to_string()),
+            ],
+        ));
+        let repeat = humantime::format_duration(t.repeat_every).to_string();
+        let free_mb = mb(space.free_mb(), texts);
+        let vars = [
+            ("host", host.as_str()),
+            ("mount", mount.as_str()),
+            ("free", free_mb.as_str()),
+            ("facts", facts.as_str()),
+            ("repeat", repeat.as_str()),
+        ];
+        let (subject, opening, end) = match notice {
+            Notice::Low => ("disk_mail_low_subject", "disk_mail_low", "disk_mail_advice"),
+            Notice::StillLow => (
+                "disk_mail_still_low_subject",
+                "disk_mail_still_low",
+                "disk_mail_advice",
+            ),
+            Notice::Recovered => (
+                "disk_mail_recovered_subject",
+                "disk_mail_recovered",
+                "disk_mail_recovered_end",
+            ),
+        };
+        let body = format!(
+            "{}\n\n{facts}\n{}",
+            texts.render_plain(opening, &vars),
+            texts.render_plain(end, &vars)
+        );
+        (texts.render_plain(subject, &vars), body)
     }
 
     /// The message to the controllers: the same facts, shorter.
     pub fn chat_text(&self) -> String {
-        chat_text(self)
+        let (space, texts, t) = (self.space, self.texts, self.thresholds);
+        let mut paths = space.path.display().to_string();
+        for p in self.also {
+            paths.push_str(", ");
+            paths.push_str(&p.display().to_string());
+        }
+        let figures = texts.render_plain(
+            "disk_chat_figures",
+            &[
+                ("free", &mb(space.free_mb(), texts)),
+                ("percent", &format!("{:.1}", space.free_percent())),
+                ("total", &mb(space.total_mb(), texts)),
+                ("mount", &space.mount_point.display().to_string()),
+                ("paths", &paths),
+                ("min_mb", &mb(t.min_free_mb, texts)),
+                ("min_percent", &t.min_free_percent.to_string()),
+            ],
+        );
+        let key = match self.notice {
+            Notice::Low => "disk_chat_low",
+            Notice::StillLow => "disk_chat_still_low",
+            Notice::Recovered => "disk_chat_recovered",
+        };
+        let host = one_line(self.host);
+        texts.render_plain(key, &[("host", &host), ("figures", &figures)])
     }
-}
-
-fn compose_email(alert: &Alert<'_>) -> (String, String) {
-    let Alert {
-        notice,
-        space,
-        also,
-        thresholds: t,
-        host,
-        texts,
-    } = *alert;
-    let host = one_line(host);
-    let mount = space.mount_point.display().to_string();
-    let gb_part = gb(space.free_mb(), texts)
-        .map(|g| format!(", {g}"))
-        .unwrap_or_default();
-    let free = texts.render_plain(
-        "disk_free_share",
-        &[
-            ("mb", &space.free_mb().to_string()),
-            ("percent", &format!("{:.1}", space.free_percent())),
-            ("gb", &gb_part),
-        ],
-    );
-    let path = space.path.display().to_string();
-    let mut facts = texts.render_plain("disk_facts_head", &[("host", &host), ("path", &path)]);
-    for p in also {
-        let p = p.display().to_string();
-        facts.push_str(&texts.render_plain("disk_facts_also", &[("path", &p)]));
-    }
-    facts.push_str(&texts.render_plain(
-        "disk_facts_rest",
-        &[
-            ("mount", &mount),
-            ("free", &free),
-            ("total", &mb(space.total_mb(), texts)),
-            ("min_mb", &mb(t.min_free_mb, texts)),
-            ("min_percent", &t.min_free_percent.to_string()),
-        ],
-    ));
-    let repeat = humantime::format_duration(t.repeat_every).to_string();
-    let free_mb = mb(space.free_mb(), texts);
-    let vars = [
-        ("host", host.as_str()),
-        ("mount", mount.as_str()),
-        ("free", free_mb.as_str()),
-        ("facts", facts.as_str()),
-        ("repeat", repeat.as_str()),
-    ];
-    let (subject, opening, end) = match notice {
-        Notice::Low => ("disk_mail_low_subject", "disk_mail_low", "disk_mail_advice"),
-        Notice::StillLow => (
-            "disk_mail_still_low_subject",
-            "disk_mail_still_low",
-            "disk_mail_advice",
-        ),
-        Notice::Recovered => (
-            "disk_mail_recovered_subject",
-            "disk_mail_recovered",
-            "disk_mail_recovered_end",
-        ),
-    };
-    let body = format!(
-        "{}\n\n{facts}\n{}",
-        texts.render_plain(opening, &vars),
-        texts.render_plain(end, &vars)
-    );
-    (texts.render_plain(subject, &vars), body)
-}
-
-fn chat_text(alert: &Alert<'_>) -> String {
-    let (space, texts, t) = (alert.space, alert.texts, alert.thresholds);
-    let mut paths = space.path.display().to_string();
-    for p in alert.also {
-        paths.push_str(", ");
-        paths.push_str(&p.display().to_string());
-    }
-    let figures = texts.render_plain(
-        "disk_chat_figures",
-        &[
-            ("free", &mb(space.free_mb(), texts)),
-            ("percent", &format!("{:.1}", space.free_percent())),
-            ("total", &mb(space.total_mb(), texts)),
-            ("mount", &space.mount_point.display().to_string()),
-            ("paths", &paths),
-            ("min_mb", &mb(t.min_free_mb, texts)),
-            ("min_percent", &t.min_free_percent.to_string()),
-        ],
-    );
-    let key = match alert.notice {
-        Notice::Low => "disk_chat_low",
-        Notice::StillLow => "disk_chat_still_low",
-        Notice::Recovered => "disk_chat_recovered",
-    };
-    let host = one_line(alert.host);
-    texts.render_plain(key, &[("host", &host), ("figures", &figures)])
 }
 
 /// `n` MB, with the size in GB too when that reads better.
